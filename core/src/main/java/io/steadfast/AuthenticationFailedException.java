@@ -1,0 +1,36 @@
+package io.steadfast;
+
+import io.steadfast.spi.Failure;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * SparkPost refused the API key (HTTP 401) or the key lacks a permission the request needs (HTTP
+ * 403, SMTP 535): nothing will be sent with this key until it is fixed.
+ */
+public final class AuthenticationFailedException extends PermanentException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Creates the exception from the facts of the attempt.
+   *
+   * @param failure what the transport observed
+   * @param route the route whose key was refused
+   * @param attempts how many attempts were made
+   * @param idempotencyKey the message's key, or {@code null} if none was assigned
+   */
+  public AuthenticationFailedException(Failure failure, String route, int attempts,
+      @Nullable IdempotencyKey idempotencyKey) {
+    super(text(failure, route, attempts), failure, route, attempts, idempotencyKey);
+  }
+
+  private static String text(Failure failure, String route, int attempts) {
+    Integer status = failure.statusCode();
+    String what = status != null && status == 403
+        ? "SparkPost refused the request: the API key lacks a permission it needs (HTTP 403)"
+        : "SparkPost rejected the API key" + (status == null ? "" : " (" + failure.summary() + ")");
+    String next = status != null && status == 403
+        ? " Grant the key 'Transmissions: Read/Write' (or 'Send via SMTP' for SMTP) in SparkPost."
+        : " Check steadfast.api-key; keys are per region, so a US key fails on the EU endpoint.";
+    return what + where(route, attempts) + providerText(failure) + requestIdSuffix(failure) + "." + next;
+  }
+}

@@ -1,0 +1,21 @@
+package io.steadfast.internal;
+
+import java.security.SecureRandom;
+import java.util.UUID;
+
+/** Generates UUID version 7 strings (RFC 9562): a millisecond timestamp followed by random bits. */
+public final class TimeOrderedIds {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private TimeOrderedIds() {}
+
+  /** Returns a new UUIDv7 string; ids made later sort after ids made earlier (at millisecond grain). */
+  public static String next() {
+    long millis = System.currentTimeMillis();
+    long randA = RANDOM.nextInt(1 << 12);
+    long randB = RANDOM.nextLong();
+    long msb = (millis << 16) | (0x7L << 12) | randA;
+    long lsb = (randB & 0x3fffffffffffffffL) | 0x8000000000000000L;
+    return new UUID(msb, lsb).toString();
+  }
+}
