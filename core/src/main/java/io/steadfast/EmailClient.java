@@ -26,19 +26,34 @@ public interface EmailClient extends AutoCloseable {
   }
 
   /**
-   * Sends {@code message} and blocks until SparkPost accepts it or the attempt fails.
+   * Sends {@code message} and blocks until SparkPost accepts it or the retry policy gives up.
    *
    * <p>The message's idempotency key is used if it has one; otherwise a key is generated and returned
-   * in the receipt. If the call fails with {@link DeliveryUnknownException}, SparkPost may have
-   * accepted the message before the failure.
+   * in the receipt. The key is the same on every attempt and every route. A second send of a key that
+   * SparkPost already accepted returns the first receipt without calling SparkPost (SparkPost itself
+   * does not deduplicate; the client's idempotency ledger does). If the call fails with
+   * {@link DeliveryUnknownException}, SparkPost may have accepted the message before the failure.
    *
    * @return SparkPost's receipt
    * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws IdempotencyConflictException if the key was already used for a different message
    * @throws RetryableException if SparkPost did not accept the message but may later
    * @throws PermanentException if SparkPost refused the key or the message
    * @throws IllegalStateException if the client is closed
    */
   SendReceipt send(Message message);
+
+  /**
+   * Sends {@code message} with per-send {@code options} and blocks until SparkPost accepts it or the
+   * retry policy gives up; otherwise the same as {@link #send(Message)}.
+   *
+   * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws IdempotencyConflictException if the key was already used for a different message
+   * @throws RetryableException if SparkPost did not accept the message but may later
+   * @throws PermanentException if SparkPost refused the key or the message
+   * @throws IllegalStateException if the client is closed
+   */
+  SendReceipt send(Message message, SendOptions options);
 
   /**
    * Sends {@code message} without blocking the caller; the same as {@link #send(Message)} otherwise.
@@ -49,6 +64,12 @@ public interface EmailClient extends AutoCloseable {
    * in-flight request; SparkPost may still have accepted it.
    */
   CompletableFuture<SendReceipt> sendAsync(Message message);
+
+  /**
+   * Sends {@code message} with per-send {@code options} without blocking the caller; the same as
+   * {@link #send(Message, SendOptions)} otherwise, with failures delivered through the future.
+   */
+  CompletableFuture<SendReceipt> sendAsync(Message message, SendOptions options);
 
   /** Stops accepting messages and releases connections; in-flight sends may fail. */
   @Override

@@ -133,6 +133,15 @@ public record Message(
         inlineImages);
   }
 
+  /**
+   * Returns a SHA-256 fingerprint (64 hex digits) of everything this message says except its
+   * idempotency key: equal fingerprints mean the same email. Steadfast uses it to tell a retry of a
+   * message (same key, same fingerprint) from a conflicting reuse of a key.
+   */
+  public String fingerprint() {
+    return MessageFingerprint.of(this);
+  }
+
   /** Returns a copy of this message carrying {@code idempotencyKey}. */
   public Message withIdempotencyKey(IdempotencyKey idempotencyKey) {
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");

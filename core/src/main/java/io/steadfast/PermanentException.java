@@ -5,7 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /** A failure that will repeat: the message, the key or the account must change before a retry. */
 public abstract sealed class PermanentException extends SteadfastException
-    permits InvalidMessageException, AuthenticationFailedException, RejectedByProviderException {
+    permits InvalidMessageException, AuthenticationFailedException, RejectedByProviderException,
+        IdempotencyConflictException {
   private static final long serialVersionUID = 1L;
 
   PermanentException(String message, @Nullable Failure failure, @Nullable String route, int attempts,

@@ -1,5 +1,6 @@
 package io.steadfast;
 
+import io.steadfast.spi.IdempotencyLedger;
 import io.steadfast.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +38,10 @@ public final class SteadfastConfig {
   public static final int DEFAULT_MAX_CONNECTIONS = 10;
   /** Default {@link Builder#maxMessageBytes}: SparkPost's limit, {@link Message#MAX_MESSAGE_BYTES}. */
   public static final long DEFAULT_MAX_MESSAGE_BYTES = Message.MAX_MESSAGE_BYTES;
+  /** How long the default in-memory ledger remembers accepted keys: 24 hours. */
+  public static final Duration DEFAULT_LEDGER_RETENTION = Duration.ofHours(24);
+  /** How many keys the default in-memory ledger remembers at most: 100,000. */
+  public static final int DEFAULT_LEDGER_MAX_ENTRIES = 100_000;
 
   private final @Nullable ApiKey apiKey;
   private final Endpoint endpoint;
@@ -48,6 +54,11 @@ public final class SteadfastConfig {
   private final long maxMessageBytes;
   private final Clock clock;
   private final List<Transport> transports;
+  private final RetryPolicy retryPolicy;
+  private final CircuitBreakerPolicy circuitBreakerPolicy;
+  private final DeliveryListener listener;
+  private final @Nullable IdempotencyLedger ledger;
+  private final @Nullable ScheduledExecutorService scheduler;
 
   private SteadfastConfig(Builder builder) {
     this.apiKey = builder.apiKey;
@@ -61,6 +72,11 @@ public final class SteadfastConfig {
     this.maxMessageBytes = builder.maxMessageBytes;
     this.clock = builder.clock;
     this.transports = List.copyOf(builder.transports);
+    this.retryPolicy = builder.retryPolicy;
+    this.circuitBreakerPolicy = builder.circuitBreakerPolicy;
+    this.listener = builder.listener;
+    this.ledger = builder.ledger;
+    this.scheduler = builder.scheduler;
   }
 
   /** Returns a builder with every default set. */
@@ -131,6 +147,37 @@ public final class SteadfastConfig {
     return transports;
   }
 
+  /** Returns how sends retry within a call. */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  /** Returns when each route's circuit opens and how it probes. */
+  public CircuitBreakerPolicy circuitBreakerPolicy() {
+    return circuitBreakerPolicy;
+  }
+
+  /** Returns the listener told about attempts, retries, circuits and results. */
+  public DeliveryListener listener() {
+    return listener;
+  }
+
+  /**
+   * Returns the idempotency ledger given explicitly; empty means an in-memory ledger that remembers
+   * keys for {@link #DEFAULT_LEDGER_RETENTION}.
+   */
+  public Optional<IdempotencyLedger> ledger() {
+    return Optional.ofNullable(ledger);
+  }
+
+  /**
+   * Returns the scheduler given explicitly for retry waits of {@code sendAsync}; empty means the
+   * client creates (and closes) its own single daemon thread.
+   */
+  public Optional<ScheduledExecutorService> scheduler() {
+    return Optional.ofNullable(scheduler);
+  }
+
   @Override
   public String toString() {
     return "SteadfastConfig[apiKey=" + (apiKey == null ? "unset" : apiKey)
@@ -142,7 +189,9 @@ public final class SteadfastConfig {
         + ", callTimeout=" + callTimeout
         + ", maxConnections=" + maxConnections
         + ", maxMessageBytes=" + maxMessageBytes
-        + ", transports=" + transports.stream().map(Transport::route).toList() + "]";
+        + ", transports=" + transports.stream().map(Transport::route).toList()
+        + ", retryPolicy=" + retryPolicy
+        + ", circuitBreakerPolicy=" + circuitBreakerPolicy + "]";
   }
 
   /** Builds a {@link SteadfastConfig}. Not thread-safe. */
@@ -158,6 +207,11 @@ public final class SteadfastConfig {
     private long maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private Clock clock = Clock.systemUTC();
     private final List<Transport> transports = new ArrayList<>();
+    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private CircuitBreakerPolicy circuitBreakerPolicy = CircuitBreakerPolicy.DEFAULT;
+    private DeliveryListener listener = DeliveryListener.NONE;
+    private @Nullable IdempotencyLedger ledger;
+    private @Nullable ScheduledExecutorService scheduler;
 
     Builder() {}
 
@@ -173,6 +227,50 @@ public final class SteadfastConfig {
       maxMessageBytes = config.maxMessageBytes;
       clock = config.clock;
       transports.addAll(config.transports);
+      retryPolicy = config.retryPolicy;
+      circuitBreakerPolicy = config.circuitBreakerPolicy;
+      listener = config.listener;
+      ledger = config.ledger;
+      scheduler = config.scheduler;
+    }
+
+    /** Sets how sends retry within a call. If not set, defaults to {@link RetryPolicy#DEFAULT}. */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * Sets when each route's circuit opens. If not set, defaults to {@link CircuitBreakerPolicy#DEFAULT}.
+     */
+    public Builder circuitBreakerPolicy(CircuitBreakerPolicy circuitBreakerPolicy) {
+      this.circuitBreakerPolicy = Objects.requireNonNull(circuitBreakerPolicy, "circuitBreakerPolicy");
+      return this;
+    }
+
+    /** Sets the listener told about attempts and results. If not set, defaults to {@link DeliveryListener#NONE}. */
+    public Builder listener(DeliveryListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Sets the idempotency ledger. If not set, an in-memory ledger remembers up to 100,000 keys for 24
+     * hours.
+     */
+    public Builder ledger(IdempotencyLedger ledger) {
+      this.ledger = Objects.requireNonNull(ledger, "ledger");
+      return this;
+    }
+
+    /**
+     * Sets the scheduler that runs {@code sendAsync}'s retry waits. If not set, the client starts its
+     * own daemon thread, {@code steadfast-scheduler}, and stops it on close. A given scheduler is the
+     * caller's to shut down.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
     }
 
     /**

@@ -1,33 +1,58 @@
 package io.steadfast.internal;
 
 import io.steadfast.EmailClient;
+import io.steadfast.IdempotencyConflictException;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
+import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.SteadfastException;
-import io.steadfast.spi.Delivery;
+import io.steadfast.spi.IdempotencyLedger;
 import io.steadfast.spi.Outcome;
 import io.steadfast.spi.Transport;
 import io.steadfast.spi.TransportFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link EmailClient} behind {@link EmailClient#create}: validates, keys and delivers messages. */
+/**
+ * The {@link EmailClient} behind {@link EmailClient#create}: checks the ledger, then runs the route
+ * chain (circuit breaker, retries, failover) through a {@link SendRun}.
+ */
 public final class DefaultEmailClient implements EmailClient {
   private static final Logger log = LoggerFactory.getLogger(DefaultEmailClient.class);
 
+  /** A send in progress; a second send of the same key joins it instead of sending again. */
+  private record InFlight(String fingerprint, CompletableFuture<SendReceipt> result) {}
+
   private final SteadfastConfig config;
-  private final List<Transport> routes;
+  private final List<RouteHandle> routes;
   /** Transports this client created and so must close; user-given ones belong to the user. */
-  private final List<Transport> owned;
+  private final List<Transport> ownedTransports;
+  private final @Nullable ScheduledExecutorService ownedScheduler;
+  private final Timer timer;
+  private final Backoff backoff;
+  private final SafeListener listener;
+  private final IdempotencyLedger ledger;
+  private final ConcurrentHashMap<IdempotencyKey, InFlight> inFlight = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -36,15 +61,44 @@ public final class DefaultEmailClient implements EmailClient {
    * @throws IllegalStateException if no transport is configured or found on the class path
    */
   public DefaultEmailClient(SteadfastConfig config) {
+    this(config, null);
+  }
+
+  /** Creates a client whose retry waits go through {@code timer} (tests pass a fake one). */
+  DefaultEmailClient(SteadfastConfig config, @Nullable Timer timer) {
     this.config = Objects.requireNonNull(config, "config");
+    this.listener = new SafeListener(config.listener());
+    List<Transport> transports;
     if (!config.transports().isEmpty()) {
-      this.routes = config.transports();
-      this.owned = List.of();
+      transports = config.transports();
+      this.ownedTransports = List.of();
     } else {
-      this.routes = discover(config);
-      this.owned = routes;
+      transports = discover(config);
+      this.ownedTransports = transports;
     }
-    log.info("Steadfast client started with routes {}", routes.stream().map(Transport::route).toList());
+    List<RouteHandle> handles = new ArrayList<>();
+    for (Transport transport : transports) {
+      handles.add(new RouteHandle(transport, config.retryPolicy(), config.circuitBreakerPolicy(), config.clock(), listener));
+    }
+    this.routes = List.copyOf(handles);
+    if (timer != null) {
+      this.timer = timer;
+      this.ownedScheduler = null;
+    } else if (config.scheduler().isPresent()) {
+      this.timer = new SchedulerTimer(config.scheduler().get());
+      this.ownedScheduler = null;
+    } else {
+      this.ownedScheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "steadfast-scheduler");
+        thread.setDaemon(true);
+        return thread;
+      });
+      this.timer = new SchedulerTimer(ownedScheduler);
+    }
+    this.backoff = new Backoff(config.retryPolicy(), () -> ThreadLocalRandom.current().nextDouble());
+    this.ledger = config.ledger().orElseGet(() -> new InMemoryIdempotencyLedger(
+        SteadfastConfig.DEFAULT_LEDGER_RETENTION, SteadfastConfig.DEFAULT_LEDGER_MAX_ENTRIES, config.clock()));
+    log.info("Steadfast client started with routes {}", transports.stream().map(Transport::route).toList());
   }
 
   private static List<Transport> discover(SteadfastConfig config) {
@@ -64,50 +118,83 @@ public final class DefaultEmailClient implements EmailClient {
     return List.copyOf(found);
   }
 
+  /** Returns each route's circuit state, in route order (for health checks and tests). */
+  public java.util.Map<String, io.steadfast.CircuitState> circuitStates() {
+    java.util.Map<String, io.steadfast.CircuitState> states = new java.util.LinkedHashMap<>();
+    for (RouteHandle route : routes) {
+      states.put(route.route(), route.state());
+    }
+    return states;
+  }
+
   @Override
   public SendReceipt send(Message message) {
-    Delivery delivery = prepare(message);
-    Transport route = routes.get(0);
-    log.debug("Message {} attempt {} on route '{}'", delivery.idempotencyKey(), delivery.attempt(), route.route());
-    Outcome outcome = route.deliver(delivery);
-    return finish(outcome, delivery, route);
+    return send(message, SendOptions.NONE);
+  }
+
+  @Override
+  public SendReceipt send(Message message, SendOptions options) {
+    Prepared prepared = prepare(message, options);
+    if (prepared.existing() != null) {
+      return await(prepared.existing());
+    }
+    CompletableFuture<SendReceipt> shared = prepared.own().result();
+    try {
+      SendReceipt receipt = runSync(prepared.run());
+      complete(prepared, receipt, null);
+      return receipt;
+    } catch (RuntimeException e) {
+      complete(prepared, null, e);
+      throw e;
+    } finally {
+      inFlight.remove(prepared.run().key(), prepared.own());
+      if (!shared.isDone()) {
+        // Only an Error can get here; never leave a joined send of the same key waiting forever.
+        shared.completeExceptionally(new IllegalStateException("the send of this idempotency key ended abnormally"));
+      }
+    }
   }
 
   @Override
   public CompletableFuture<SendReceipt> sendAsync(Message message) {
-    Delivery delivery;
+    return sendAsync(message, SendOptions.NONE);
+  }
+
+  @Override
+  public CompletableFuture<SendReceipt> sendAsync(Message message, SendOptions options) {
+    Prepared prepared;
     try {
-      delivery = prepare(message);
+      prepared = prepare(message, options);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    Transport route = routes.get(0);
-    log.debug("Message {} attempt {} on route '{}' (async)", delivery.idempotencyKey(), delivery.attempt(), route.route());
-    CompletableFuture<Outcome> attempt = route.deliverAsync(delivery);
+    if (prepared.existing() != null) {
+      return prepared.existing().thenApply(receipt -> receipt);
+    }
     CompletableFuture<SendReceipt> result = new CompletableFuture<>();
-    attempt.whenComplete((outcome, error) -> {
-      if (error != null) {
-        result.completeExceptionally(error);
-        return;
-      }
-      try {
-        result.complete(finish(outcome, delivery, route));
-      } catch (RuntimeException e) {
-        // Complete with the SteadfastException itself, not a CompletionException around it.
-        result.completeExceptionally(e);
-      }
-    });
-    // Cancel reaches the in-flight request.
+    AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
     result.whenComplete((receipt, error) -> {
+      inFlight.remove(prepared.run().key(), prepared.own());
       if (result.isCancelled()) {
-        attempt.cancel(true);
+        // Cancel reaches the in-flight request or the pending retry wait.
+        CompletableFuture<?> step = current.get();
+        if (step != null) {
+          step.cancel(true);
+        }
+        prepared.own().result().cancel(true);
+      } else {
+        complete(prepared, receipt, error);
       }
     });
+    stepAsync(prepared.run(), prepared.run().first(), result, current);
     return result;
   }
 
-  private Delivery prepare(Message message) {
+  private record Prepared(SendRun run, InFlight own, @Nullable CompletableFuture<SendReceipt> existing) {}
+
+  private Prepared prepare(Message message, SendOptions options) {
     Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(options, "options");
     if (closed.get()) {
       throw new IllegalStateException("EmailClient is closed; create a new one to send");
     }
@@ -116,32 +203,161 @@ public final class DefaultEmailClient implements EmailClient {
       throw new InvalidMessageException(List.of(new InvalidMessageException.Violation("size",
           "is about " + size + " bytes, over the configured maxMessageBytes of " + config.maxMessageBytes())));
     }
-    IdempotencyKey key = message.idempotencyKey() != null ? message.idempotencyKey() : IdempotencyKey.generate();
-    return new Delivery(message, key, 1);
+    IdempotencyKey key = options.idempotencyKey() != null ? options.idempotencyKey()
+        : message.idempotencyKey() != null ? message.idempotencyKey() : IdempotencyKey.generate();
+    String fingerprint = message.fingerprint();
+    Optional<IdempotencyLedger.Entry> accepted = ledger.find(key);
+    if (accepted.isPresent()) {
+      if (!accepted.get().fingerprint().equals(fingerprint)) {
+        throw new IdempotencyConflictException(key);
+      }
+      log.debug("Message {} was already accepted; returning the first receipt", key);
+      return new Prepared(newRun(message, key, options), new InFlight(fingerprint, new CompletableFuture<>()),
+          CompletableFuture.completedFuture(accepted.get().receipt()));
+    }
+    InFlight own = new InFlight(fingerprint, new CompletableFuture<>());
+    InFlight other = inFlight.putIfAbsent(key, own);
+    if (other != null) {
+      if (!other.fingerprint().equals(fingerprint)) {
+        throw new IdempotencyConflictException(key);
+      }
+      log.debug("Message {} is already being sent; joining that send", key);
+      return new Prepared(newRun(message, key, options), own, other.result());
+    }
+    return new Prepared(newRun(message, key, options), own, null);
   }
 
-  private static SendReceipt finish(Outcome outcome, Delivery delivery, Transport route) {
-    if (outcome instanceof Outcome.Accepted accepted) {
-      log.debug("Message {} accepted on route '{}' as transmission {}", delivery.idempotencyKey(), route.route(),
-          accepted.transmissionId());
-      return Outcomes.receipt(accepted, delivery.idempotencyKey(), route.route(), delivery.attempt());
+  private SendRun newRun(Message message, IdempotencyKey key, SendOptions options) {
+    Duration deadline = options.deadline() != null ? options.deadline() : config.retryPolicy().deadline();
+    return new SendRun(routes, message, key, config.retryPolicy(), backoff, config.clock(), listener, deadline);
+  }
+
+  private void complete(Prepared prepared, @Nullable SendReceipt receipt, @Nullable Throwable error) {
+    if (receipt != null) {
+      ledger.record(prepared.run().key(), new IdempotencyLedger.Entry(prepared.own().fingerprint(), receipt));
+      prepared.own().result().complete(receipt);
+      listener.sendSucceeded(receipt);
+      return;
     }
-    SteadfastException failure =
-        Outcomes.exception(outcome, delivery.idempotencyKey(), route.route(), delivery.attempt());
-    log.debug("Message {} attempt {} on route '{}' failed: {}", delivery.idempotencyKey(), delivery.attempt(),
-        route.route(), failure.getMessage());
-    throw failure;
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause != null) {
+      prepared.own().result().completeExceptionally(cause);
+      if (cause instanceof SteadfastException failure) {
+        listener.sendFailed(prepared.run().key(), failure);
+      }
+    }
+  }
+
+  private SendReceipt runSync(SendRun run) {
+    SendRun.Step step = run.first();
+    while (true) {
+      if (step instanceof SendRun.Done done) {
+        return done.receipt();
+      }
+      if (step instanceof SendRun.Failed failed) {
+        throw failed.error();
+      }
+      if (step instanceof SendRun.Attempt attempt) {
+        if (!attempt.delay().isZero()) {
+          try {
+            timer.sleep(attempt.delay());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw run.lastError();
+          }
+        }
+        step = run.begin(attempt);
+        continue;
+      }
+      SendRun.Ready ready = (SendRun.Ready) step;
+      long start = System.nanoTime();
+      Outcome outcome = ready.route().transport().deliver(ready.delivery());
+      step = run.onOutcome(ready, outcome, Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  private void stepAsync(SendRun run, SendRun.Step step, CompletableFuture<SendReceipt> result,
+      AtomicReference<CompletableFuture<?>> current) {
+    // Loop while steps complete immediately; hand over to a callback when one has to wait.
+    while (!result.isDone()) {
+      if (step instanceof SendRun.Done done) {
+        result.complete(done.receipt());
+        return;
+      }
+      if (step instanceof SendRun.Failed failed) {
+        result.completeExceptionally(failed.error());
+        return;
+      }
+      if (step instanceof SendRun.Attempt attempt) {
+        if (!attempt.delay().isZero()) {
+          CompletableFuture<Void> wait = timer.after(attempt.delay());
+          current.set(wait);
+          wait.whenComplete((ignored, error) -> {
+            if (error == null) {
+              guarded(run, () -> run.begin(attempt), result, current);
+            }
+          });
+          return;
+        }
+        step = run.begin(attempt);
+        continue;
+      }
+      SendRun.Ready ready = (SendRun.Ready) step;
+      long start = System.nanoTime();
+      CompletableFuture<Outcome> call = ready.route().transport().deliverAsync(ready.delivery());
+      current.set(call);
+      if (call.isDone() && !call.isCompletedExceptionally()) {
+        step = run.onOutcome(ready, call.join(), Duration.ofNanos(System.nanoTime() - start));
+        continue;
+      }
+      call.whenComplete((outcome, error) -> {
+        if (error != null) {
+          if (!(error instanceof CancellationException)) {
+            result.completeExceptionally(error);
+          }
+          return;
+        }
+        guarded(run, () -> run.onOutcome(ready, outcome, Duration.ofNanos(System.nanoTime() - start)), result, current);
+      });
+      return;
+    }
+  }
+
+  private void guarded(SendRun run, java.util.function.Supplier<SendRun.Step> next, CompletableFuture<SendReceipt> result,
+      AtomicReference<CompletableFuture<?>> current) {
+    try {
+      stepAsync(run, next.get(), result, current);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  private static SendReceipt await(CompletableFuture<SendReceipt> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a send of the same idempotency key", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      for (Transport transport : owned) {
+      for (Transport transport : ownedTransports) {
         try {
           transport.close();
         } catch (RuntimeException e) {
           log.warn("Route '{}' failed to close cleanly", transport.route(), e);
         }
+      }
+      if (ownedScheduler != null) {
+        ownedScheduler.shutdownNow();
       }
       log.info("Steadfast client closed");
     }

@@ -53,8 +53,8 @@ class DefaultEmailClientTest {
       .from("shop@example.com").to("alice@example.com").subject("Hi").text("Hello").build();
 
   private final ScriptedTransport transport = new ScriptedTransport("rest-test");
-  private final EmailClient client =
-      EmailClient.create(SteadfastConfig.builder().transports(java.util.List.of(transport)).build());
+  private final EmailClient client = EmailClient.create(SteadfastConfig.builder()
+      .transports(java.util.List.of(transport)).retryPolicy(io.steadfast.RetryPolicy.NO_RETRIES).build());
 
   @ParameterizedTest
   @EnumSource(Mode.class)
@@ -155,7 +155,8 @@ class DefaultEmailClientTest {
   @EnumSource(Mode.class)
   void refusesMessagesOverTheConfiguredLimitWithoutSending(Mode mode) {
     EmailClient small = EmailClient.create(SteadfastConfig.builder()
-        .transports(java.util.List.of(transport)).maxMessageBytes(5).build());
+        .transports(java.util.List.of(transport)).retryPolicy(io.steadfast.RetryPolicy.NO_RETRIES)
+        .maxMessageBytes(5).build());
 
     assertThatThrownBy(() -> mode.send(small, MESSAGE))
         .isInstanceOf(InvalidMessageException.class)

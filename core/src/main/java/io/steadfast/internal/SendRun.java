@@ -1,0 +1,200 @@
+package io.steadfast.internal;
+
+import io.steadfast.DeliveryListener;
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.ProviderUnavailableException;
+import io.steadfast.RetryPolicy;
+import io.steadfast.SendReceipt;
+import io.steadfast.SteadfastException;
+import io.steadfast.spi.Delivery;
+import io.steadfast.spi.Failure;
+import io.steadfast.spi.Outcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The decisions of one send, free of threads and waiting: which route to try next, whether to retry,
+ * fail over or give up, and how long to wait. The synchronous and asynchronous drivers in
+ * {@link DefaultEmailClient} only carry out these steps, so both follow exactly the same rules.
+ *
+ * <p>The rules (DESIGN.md, "Rules that carry the design"): NOT_SENT may move to the next route at
+ * once, with the same key; UNKNOWN pins the send to its route, because SparkPost may already hold the
+ * message there and another route would not know it; REJECTED and quota (420) end the send; every
+ * retry waits a jittered backoff that is never shorter than the server's Retry-After, costs retry
+ * budget, and must end before the deadline. Not thread-safe: a driver calls it from one step at a time.
+ */
+final class SendRun {
+  private static final Logger log = LoggerFactory.getLogger(SendRun.class);
+
+  /** What the driver does next. */
+  sealed interface Step permits Attempt, Ready, Done, Failed {}
+
+  /** Wait {@code delay}, then call {@link #begin} for {@code route}. */
+  record Attempt(RouteHandle route, Duration delay) implements Step {}
+
+  /** Permission granted: deliver {@code delivery} on {@code route}, then call {@link #onOutcome}. */
+  record Ready(RouteHandle route, Delivery delivery) implements Step {}
+
+  /** The message was accepted. */
+  record Done(SendReceipt receipt) implements Step {}
+
+  /** The send failed for good (for this call). */
+  record Failed(SteadfastException error) implements Step {}
+
+  private final List<RouteHandle> routes;
+  private final Message message;
+  private final IdempotencyKey key;
+  private final RetryPolicy policy;
+  private final Backoff backoff;
+  private final Clock clock;
+  private final DeliveryListener listener;
+  private final Instant deadline;
+
+  private int routeIndex;
+  private int attempts;
+  private int retries;
+  /** Set after an UNKNOWN outcome: the send must stay on this route. */
+  private boolean pinned;
+  /** Routes skipped in a row because their circuit was open; all skipped means wait. */
+  private int openSkips;
+  private @Nullable SteadfastException lastError;
+
+  SendRun(List<RouteHandle> routes, Message message, IdempotencyKey key, RetryPolicy policy, Backoff backoff,
+      Clock clock, DeliveryListener listener, Duration deadline) {
+    this.routes = routes;
+    this.message = message;
+    this.key = key;
+    this.policy = policy;
+    this.backoff = backoff;
+    this.clock = clock;
+    this.listener = listener;
+    this.deadline = clock.instant().plus(deadline);
+  }
+
+  IdempotencyKey key() {
+    return key;
+  }
+
+  Step first() {
+    return new Attempt(routes.get(0), Duration.ZERO);
+  }
+
+  /** Asks the route's circuit for permission; returns {@link Ready} or what to do instead. */
+  Step begin(Attempt attempt) {
+    RouteHandle route = attempt.route();
+    if (route.tryAcquire()) {
+      openSkips = 0;
+      int number = attempts + 1;
+      listener.attemptStarted(key, route.route(), number);
+      log.debug("Message {} attempt {} on route '{}'", key, number, route.route());
+      return new Ready(route, new Delivery(message, key, number));
+    }
+    Duration probe = route.nextProbeIn();
+    lastError = circuitOpen(route, probe);
+    openSkips++;
+    if (!pinned && openSkips < routes.size()) {
+      RouteHandle next = routes.get(routeIndex = (routeIndex + 1) % routes.size());
+      failover(route, next, "circuit is " + route.state());
+      return new Attempt(next, Duration.ZERO);
+    }
+    // Every route we may use is open: wait for the soonest probe if the deadline allows.
+    openSkips = 0;
+    Duration wait = probe.isZero() ? policy.minBackoff() : probe;
+    if (wait.isZero()) {
+      wait = Duration.ofMillis(100);
+    }
+    if (clock.instant().plus(wait).isAfter(deadline)) {
+      return new Failed(lastError);
+    }
+    return new Attempt(route, wait);
+  }
+
+  /** Decides what follows an attempt that ended with {@code outcome}. */
+  Step onOutcome(Ready ready, Outcome outcome, Duration elapsed) {
+    RouteHandle route = ready.route();
+    attempts = ready.delivery().attempt();
+    route.record(outcome, elapsed);
+    listener.attemptFinished(key, route.route(), attempts, outcome, elapsed);
+    if (outcome instanceof Outcome.Accepted accepted) {
+      route.budget().release(retries > 0 ? policy.retryCost() : policy.successRefund());
+      return new Done(Outcomes.receipt(accepted, key, route.route(), attempts));
+    }
+    SteadfastException error = Outcomes.exception(outcome, key, route.route(), attempts);
+    lastError = error;
+    log.debug("Message {} attempt {} on route '{}' failed: {}", key, attempts, route.route(), error.getMessage());
+    if (outcome instanceof Outcome.Rejected) {
+      return new Failed(error);
+    }
+    Duration retryAfter = null;
+    if (outcome instanceof Outcome.NotSent notSent) {
+      if (notSent.reason() == Outcome.NotSent.Reason.QUOTA_EXCEEDED) {
+        // A quota resets in hours; retrying within the call only burns requests (sparkpost.md).
+        return new Failed(error);
+      }
+      retryAfter = notSent.retryAfter();
+    } else {
+      pinned = true;
+    }
+    if (attempts >= policy.maxAttempts()) {
+      return new Failed(error);
+    }
+    boolean unavailable = outcome instanceof Outcome.NotSent notSent
+        && notSent.reason() == Outcome.NotSent.Reason.UNAVAILABLE;
+    if (unavailable && !pinned && routeIndex + 1 < routes.size()) {
+      // Failover is a first attempt on another route: no wait, no retry budget.
+      RouteHandle next = routes.get(++routeIndex);
+      failover(route, next, "route was unavailable");
+      return new Attempt(next, Duration.ZERO);
+    }
+    RouteHandle target = route;
+    if (unavailable && !pinned && routes.size() > 1) {
+      routeIndex = 0;
+      target = routes.get(0);
+    }
+    return retry(target, outcome instanceof Outcome.Unknown, retryAfter, error);
+  }
+
+  private Step retry(RouteHandle target, boolean afterTimeout, @Nullable Duration retryAfter, SteadfastException error) {
+    Duration delay = backoff.delay(retries + 1);
+    if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+      delay = retryAfter; // Retry-After is a minimum: never shortened.
+    }
+    if (clock.instant().plus(delay).isAfter(deadline)) {
+      log.debug("Message {} not retried: a wait of {} would pass the deadline", key, delay);
+      return new Failed(error);
+    }
+    int cost = afterTimeout ? policy.timeoutRetryCost() : policy.retryCost();
+    if (!target.budget().tryAcquire(cost)) {
+      log.warn("Route '{}' retry budget is spent; message {} is not retried", target.route(), key);
+      listener.retryBudgetExhausted(key, target.route());
+      return new Failed(error);
+    }
+    retries++;
+    listener.retryScheduled(key, target.route(), attempts + 1, delay);
+    log.debug("Message {} attempt {} failed; retrying on route '{}' in {}", key, attempts, target.route(), delay);
+    return new Attempt(target, delay);
+  }
+
+  private void failover(RouteHandle from, RouteHandle to, String reason) {
+    log.warn("Message {} fails over from route '{}' to '{}': {}", key, from.route(), to.route(), reason);
+    listener.failover(key, from.route(), to.route(), reason);
+  }
+
+  /** Returns the error to report when the call ends without a final outcome (e.g. interrupted). */
+  SteadfastException lastError() {
+    return lastError != null ? lastError : circuitOpen(routes.get(routeIndex), Duration.ZERO);
+  }
+
+  private ProviderUnavailableException circuitOpen(RouteHandle route, Duration probe) {
+    String summary = "Route '" + route.route() + "' circuit is " + route.state()
+        + (probe.isZero() ? "" : "; next probe in " + Math.max(1, probe.toSeconds()) + "s");
+    return new ProviderUnavailableException(Failure.of(summary, null), route.route(), attempts, key,
+        probe.isZero() ? null : probe);
+  }
+}
