@@ -103,16 +103,10 @@ final class SendRun {
       failover(route, next, "circuit is " + route.state());
       return new Attempt(next, Duration.ZERO);
     }
-    // Every route we may use is open: wait for the soonest probe if the deadline allows.
+    // Every route we may use is open: fail fast and say when the next probe is due, rather than
+    // hold the caller (or the spool's worker) for the whole wait.
     openSkips = 0;
-    Duration wait = probe.isZero() ? policy.minBackoff() : probe;
-    if (wait.isZero()) {
-      wait = Duration.ofMillis(100);
-    }
-    if (clock.instant().plus(wait).isAfter(deadline)) {
-      return new Failed(lastError);
-    }
-    return new Attempt(route, wait);
+    return new Failed(lastError);
   }
 
   /** Decides what follows an attempt that ended with {@code outcome}. */

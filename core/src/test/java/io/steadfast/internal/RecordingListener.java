@@ -1,0 +1,64 @@
+package io.steadfast.internal;
+
+import io.steadfast.CircuitState;
+import io.steadfast.DeliveryListener;
+import io.steadfast.IdempotencyKey;
+import io.steadfast.SendReceipt;
+import io.steadfast.SteadfastException;
+import io.steadfast.spi.Outcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Records every event as a short line, for assertions. */
+final class RecordingListener extends DeliveryListener {
+  private final List<String> events = new ArrayList<>();
+
+  synchronized List<String> events() {
+    return List.copyOf(events);
+  }
+
+  private synchronized void add(String event) {
+    events.add(event);
+  }
+
+  @Override
+  public void attemptStarted(IdempotencyKey key, String route, int attempt) {
+    add("start " + route + " #" + attempt);
+  }
+
+  @Override
+  public void attemptFinished(IdempotencyKey key, String route, int attempt, Outcome outcome, Duration elapsed) {
+    add("finish " + route + " #" + attempt + " " + outcome.getClass().getSimpleName());
+  }
+
+  @Override
+  public void retryScheduled(IdempotencyKey key, String route, int attempt, Duration delay) {
+    add("retry " + route + " #" + attempt + " in " + delay);
+  }
+
+  @Override
+  public void retryBudgetExhausted(IdempotencyKey key, String route) {
+    add("budget " + route);
+  }
+
+  @Override
+  public void circuitStateChanged(String route, CircuitState from, CircuitState to) {
+    add("circuit " + route + " " + from + "->" + to);
+  }
+
+  @Override
+  public void failover(IdempotencyKey key, String fromRoute, String toRoute, String reason) {
+    add("failover " + fromRoute + "->" + toRoute);
+  }
+
+  @Override
+  public void sendSucceeded(SendReceipt receipt) {
+    add("succeeded " + receipt.route());
+  }
+
+  @Override
+  public void sendFailed(IdempotencyKey key, SteadfastException failure) {
+    add("failed " + failure.getClass().getSimpleName());
+  }
+}
