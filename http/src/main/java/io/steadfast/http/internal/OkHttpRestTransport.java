@@ -1,0 +1,261 @@
+package io.steadfast.http.internal;
+
+import io.steadfast.ApiKey;
+import io.steadfast.SteadfastConfig;
+import io.steadfast.spi.Delivery;
+import io.steadfast.spi.Failure;
+import io.steadfast.spi.Outcome;
+import io.steadfast.spi.Transport;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The REST transport: one {@code POST /api/v1/transmissions} per attempt over OkHttp, classified into
+ * an {@link Outcome}. Thread-safe.
+ */
+public final class OkHttpRestTransport implements Transport {
+  private static final Logger log = LoggerFactory.getLogger(OkHttpRestTransport.class);
+
+  /** JSON is UTF-8 by definition (RFC 8259 8.1), so no charset parameter. */
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  /** Immutable and thread-safe; shared by every transport. */
+  private static final JsonMapper MAPPER = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  private final String route;
+  private final HttpUrl url;
+  private final String target;
+  private final ApiKey apiKey;
+  private final @Nullable String subaccountId;
+  private final OkHttpClient client;
+  private final ExecutorService executor;
+  private final ResponseInterpreter interpreter;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Creates a transport for {@code config}.
+   *
+   * @throws IllegalStateException if {@code config} has no API key
+   */
+  public OkHttpRestTransport(SteadfastConfig config) {
+    Objects.requireNonNull(config, "config");
+    this.apiKey = config.apiKey().orElseThrow(() -> new IllegalStateException(
+        "The REST transport needs an API key: set it with SteadfastConfig.builder().apiKey(...)"));
+    this.route = "rest-" + config.endpoint().name();
+    this.url = HttpUrl.get(config.endpoint().restBaseUrl().toString()).newBuilder()
+        .addPathSegments("api/v1/transmissions")
+        .build();
+    this.target = url.host() + ":" + url.port();
+    this.subaccountId = config.subaccountId().isPresent() ? Long.toString(config.subaccountId().getAsLong()) : null;
+    this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        threadFactory("steadfast-" + route + "-"));
+    Dispatcher dispatcher = new Dispatcher(executor);
+    dispatcher.setMaxRequests(config.maxConnections());
+    dispatcher.setMaxRequestsPerHost(config.maxConnections());
+    this.client = new OkHttpClient.Builder()
+        // Every retry is Steadfast's own, carries the idempotency key and counts against the retry
+        // budget; OkHttp's silent retry would resend a transmission SparkPost may have accepted.
+        .retryOnConnectionFailure(false)
+        // A redirect would resend the API key to another host; SparkPost's API does not redirect.
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .connectTimeout(config.connectTimeout())
+        .readTimeout(config.readTimeout())
+        .writeTimeout(config.writeTimeout())
+        .callTimeout(config.callTimeout())
+        .connectionPool(new ConnectionPool(config.maxConnections(), 5, TimeUnit.MINUTES))
+        .dispatcher(dispatcher)
+        .eventListenerFactory(AttemptTracker.FACTORY)
+        .build();
+    this.interpreter = new ResponseInterpreter(MAPPER, config.clock(), apiKey.value());
+  }
+
+  @Override
+  public String route() {
+    return route;
+  }
+
+  @Override
+  public Outcome deliver(Delivery delivery) {
+    Objects.requireNonNull(delivery, "delivery");
+    Attempt prepared = prepare(delivery);
+    if (prepared instanceof Ended ended) {
+      return ended.outcome();
+    }
+    Ready attempt = (Ready) prepared;
+    Call call = client.newCall(attempt.request());
+    Outcome outcome;
+    try (Response response = call.execute()) {
+      outcome = interpreter.interpret(response);
+    } catch (IOException e) {
+      outcome = ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target);
+    } catch (RuntimeException e) {
+      outcome = unexpected(e, attempt.tracker(), delivery);
+    }
+    return logged(delivery, outcome);
+  }
+
+  @Override
+  public CompletableFuture<Outcome> deliverAsync(Delivery delivery) {
+    Objects.requireNonNull(delivery, "delivery");
+    Attempt prepared = prepare(delivery);
+    if (prepared instanceof Ended ended) {
+      return CompletableFuture.completedFuture(ended.outcome());
+    }
+    Ready attempt = (Ready) prepared;
+    Call call = client.newCall(attempt.request());
+    CompletableFuture<Outcome> future = new CompletableFuture<>();
+    // Cancelling the future reaches the request in flight.
+    future.whenComplete((outcome, error) -> {
+      if (future.isCancelled()) {
+        call.cancel();
+      }
+    });
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        future.complete(logged(delivery, ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target)));
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) {
+        Outcome outcome;
+        try (response) {
+          outcome = interpreter.interpret(response);
+        } catch (RuntimeException e) {
+          outcome = unexpected(e, attempt.tracker(), delivery);
+        }
+        future.complete(logged(delivery, outcome));
+      }
+    });
+    return future;
+  }
+
+  private Attempt prepare(Delivery delivery) {
+    String key = delivery.idempotencyKey().value();
+    if (closed.get()) {
+      return new Ended(new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE,
+          Failure.of("route '" + route + "' is closed", null), null));
+    }
+    byte[] body;
+    try {
+      body = MAPPER.writeValueAsBytes(TransmissionMapper.toJson(delivery.message(), delivery.idempotencyKey()));
+    } catch (JacksonException e) {
+      // Core validates every JSON value, so this is a bug; the message cannot be sent as it is.
+      // The exception's own text could quote message content, so it is kept only as the cause's type.
+      return new Ended(new Outcome.Rejected(Outcome.Rejected.Reason.MESSAGE,
+          Failure.of("could not encode the message as Transmissions JSON (" + e.getClass().getSimpleName() + ")", null)));
+    }
+    AttemptTracker tracker = new AttemptTracker();
+    Request.Builder request = new Request.Builder()
+        .url(url)
+        .header("Authorization", apiKey.value())
+        .header("Accept", "application/json")
+        .header("User-Agent", UserAgent.VALUE)
+        // SparkPost ignores it; proxies and FakeSparkPost use it to recognise a retried transmission.
+        .header("Idempotency-Key", key)
+        .post(RequestBody.create(body, JSON))
+        .tag(AttemptTracker.class, tracker);
+    if (subaccountId != null) {
+      request.header("X-MSYS-SUBACCOUNT", subaccountId);
+    }
+    log.debug("Message {} attempt {} on route '{}': POST {} ({} bytes)", key, delivery.attempt(), route, url,
+        body.length);
+    return new Ready(request.build(), tracker);
+  }
+
+  private Outcome unexpected(RuntimeException e, AttemptTracker tracker, Delivery delivery) {
+    // A bug in reading the answer must not escape as an exception: Transport promises outcomes.
+    log.warn("Message {} attempt {} on route '{}': unexpected error handling SparkPost's response",
+        delivery.idempotencyKey(), delivery.attempt(), route, e);
+    Failure failure = Failure.of("unexpected error handling the response (" + e.getClass().getSimpleName() + ")", e);
+    return tracker.requestSent() ? new Outcome.Unknown(failure)
+        : new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE, failure, null);
+  }
+
+  private Outcome logged(Delivery delivery, Outcome outcome) {
+    if (log.isDebugEnabled()) {
+      if (outcome instanceof Outcome.Accepted accepted) {
+        log.debug("Message {} attempt {} on route '{}' accepted as transmission {} (request id {})",
+            delivery.idempotencyKey(), delivery.attempt(), route, accepted.transmissionId(), accepted.requestId());
+      } else {
+        log.debug("Message {} attempt {} on route '{}' ended {}: {}", delivery.idempotencyKey(), delivery.attempt(),
+            route, outcome.getClass().getSimpleName(), failure(outcome).summary());
+      }
+    }
+    return outcome;
+  }
+
+  private static Failure failure(Outcome outcome) {
+    if (outcome instanceof Outcome.NotSent notSent) {
+      return notSent.failure();
+    }
+    if (outcome instanceof Outcome.Unknown unknown) {
+      return unknown.failure();
+    }
+    return ((Outcome.Rejected) outcome).failure();
+  }
+
+  /**
+   * Stops taking attempts, lets the ones running finish, and closes idle connections. Queued async
+   * attempts end as not sent.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      executor.shutdown();
+      client.connectionPool().evictAll();
+      log.debug("Route '{}' closed", route);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RestTransport[route=" + route + ", url=" + url + "]";
+  }
+
+  private static ThreadFactory threadFactory(String prefix) {
+    AtomicInteger next = new AtomicInteger(1);
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + next.getAndIncrement());
+      // Daemon, as a library's pool threads should be: they must not keep an application alive.
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /** A prepared attempt: a request to send, or the outcome that ends it before it starts. */
+  private sealed interface Attempt permits Ready, Ended {}
+
+  /** A request ready to send, with the tracker that sees how far it gets. */
+  private record Ready(Request request, AttemptTracker tracker) implements Attempt {}
+
+  /** An attempt that ended before any request was made. */
+  private record Ended(Outcome outcome) implements Attempt {}
+}

@@ -1,0 +1,132 @@
+package io.steadfast.http.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.steadfast.spi.Failure;
+import io.steadfast.spi.Outcome;
+import io.steadfast.spi.Outcome.NotSent;
+import io.steadfast.spi.Outcome.Rejected;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.jspecify.annotations.Nullable;
+
+/** Every row of the REST classification table. */
+class ErrorClassifierTest {
+  private static final Duration WAIT = Duration.ofSeconds(42);
+  private static final String TARGET = "api.sparkpost.com:443";
+
+  static Stream<Arguments> statuses() {
+    return Stream.of(
+        // status, expected outcome, expected reason (null for Unknown), keeps Retry-After
+        row(200, Outcome.Unknown.class, null, false),
+        row(201, Outcome.Unknown.class, null, false),
+        row(204, Outcome.Unknown.class, null, false),
+        row(301, NotSent.class, NotSent.Reason.UNAVAILABLE, false),
+        row(302, NotSent.class, NotSent.Reason.UNAVAILABLE, false),
+        row(307, NotSent.class, NotSent.Reason.UNAVAILABLE, false),
+        row(308, NotSent.class, NotSent.Reason.UNAVAILABLE, false),
+        row(400, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(401, Rejected.class, Rejected.Reason.AUTHENTICATION, false),
+        row(403, Rejected.class, Rejected.Reason.AUTHENTICATION, false),
+        row(404, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(405, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(408, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        row(409, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(413, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(415, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(420, NotSent.class, NotSent.Reason.QUOTA_EXCEEDED, true),
+        row(422, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(429, NotSent.class, NotSent.Reason.RATE_LIMITED, true),
+        row(451, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(499, Rejected.class, Rejected.Reason.MESSAGE, false),
+        row(500, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        row(502, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        row(503, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        row(504, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        row(599, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        row(199, Outcome.Unknown.class, null, false),
+        row(600, Outcome.Unknown.class, null, false));
+  }
+
+  @ParameterizedTest(name = "HTTP {0} -> {1} {2}")
+  @MethodSource("statuses")
+  void classifiesStatus(int status, Class<? extends Outcome> type, @Nullable Enum<?> reason, boolean keepsRetryAfter) {
+    Failure failure = new Failure("HTTP " + status, status, null, null, null, null);
+
+    Outcome outcome = ErrorClassifier.forStatus(status, failure, WAIT);
+
+    assertThat(outcome).isInstanceOf(type);
+    if (outcome instanceof NotSent notSent) {
+      assertThat(notSent.reason()).isEqualTo(reason);
+      assertThat(notSent.retryAfter()).isEqualTo(keepsRetryAfter ? WAIT : null);
+      assertThat(notSent.failure()).isSameAs(failure);
+    } else if (outcome instanceof Rejected rejected) {
+      assertThat(rejected.reason()).isEqualTo(reason);
+      assertThat(rejected.failure()).isSameAs(failure);
+    } else {
+      assertThat(((Outcome.Unknown) outcome).failure()).isSameAs(failure);
+    }
+  }
+
+  static Stream<Arguments> ioFailures() {
+    return Stream.of(
+        // failure, request body written, expected outcome, summary prefix
+        io(new ConnectException("Connection refused"), false, NotSent.class, "could not connect to " + TARGET),
+        io(new NoRouteToHostException("No route to host"), false, NotSent.class, "could not connect to " + TARGET),
+        io(new UnknownHostException("api.sparkpost.com"), false, NotSent.class, "could not resolve " + TARGET),
+        io(new SocketTimeoutException("Connect timed out"), false, NotSent.class, "connect to " + TARGET + " timed out"),
+        io(new SSLHandshakeException("PKIX path building failed"), false, NotSent.class, "TLS handshake with " + TARGET),
+        io(new InterruptedIOException("timeout"), false, NotSent.class, "call to " + TARGET + " timed out"),
+        io(new SocketTimeoutException("timeout"), false, NotSent.class, "write to " + TARGET + " timed out"),
+        io(new IOException("Canceled"), false, NotSent.class, "attempt canceled"),
+        io(new SocketException("Broken pipe"), false, NotSent.class, "connection to " + TARGET + " failed"),
+        io(new SocketTimeoutException("timeout"), true, Outcome.Unknown.class, "read timed out"),
+        io(new SocketTimeoutException("Read timed out"), true, Outcome.Unknown.class, "read timed out"),
+        io(new InterruptedIOException("timeout"), true, Outcome.Unknown.class, "call timed out"),
+        io(new SocketException("Connection reset"), true, Outcome.Unknown.class, "connection failed after"),
+        io(new EOFException("\\n not found: limit=0"), true, Outcome.Unknown.class, "connection failed after"),
+        io(new IOException("unexpected end of stream on http://localhost/..."), true, Outcome.Unknown.class,
+            "connection failed after"),
+        io(new ProtocolException("Unexpected status line: garbage"), true, Outcome.Unknown.class,
+            "connection failed after"),
+        io(new IOException("Canceled"), true, Outcome.Unknown.class, "attempt canceled after"));
+  }
+
+  @ParameterizedTest(name = "{0} (sent={1}) -> {2}")
+  @MethodSource("ioFailures")
+  void classifiesIoFailureByWhetherTheRequestWasWritten(IOException failure, boolean sent,
+      Class<? extends Outcome> type, String summary) {
+    Outcome outcome = ErrorClassifier.forIoFailure(failure, sent, TARGET);
+
+    assertThat(outcome).isInstanceOf(type);
+    Failure facts = outcome instanceof NotSent notSent ? notSent.failure() : ((Outcome.Unknown) outcome).failure();
+    assertThat(facts.summary()).startsWith(summary);
+    assertThat(facts.cause()).isSameAs(failure);
+    assertThat(facts.statusCode()).isNull();
+    if (outcome instanceof NotSent notSent) {
+      assertThat(notSent.reason()).isEqualTo(NotSent.Reason.UNAVAILABLE);
+      assertThat(notSent.retryAfter()).isNull();
+    }
+  }
+
+  private static Arguments row(int status, Class<? extends Outcome> type, @Nullable Enum<?> reason, boolean keeps) {
+    return Arguments.of(status, type, reason, keeps);
+  }
+
+  private static Arguments io(IOException failure, boolean sent, Class<? extends Outcome> type, String summary) {
+    return Arguments.of(failure, sent, type, summary);
+  }
+}
