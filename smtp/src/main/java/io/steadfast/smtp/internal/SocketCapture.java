@@ -1,0 +1,161 @@
+package io.steadfast.smtp.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The sockets of one SMTP connection, captured as Angus Mail creates them (through the {@code
+ * mail.smtp.socketFactory} and {@code mail.smtp.ssl.socketFactory} instances), for two reasons:
+ *
+ * <ul>
+ *   <li>cancel and close must break a blocked read from another thread, without the {@code
+ *       SMTPTransport} monitor the reading thread holds;
+ *   <li>the message content is written straight to the TLS socket, so the transport knows whether a
+ *       failure came before or after the final {@code .} (see {@link PhasedSmtpTransport}).
+ * </ul>
+ */
+final class SocketCapture {
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final SSLSocketFactory tlsDelegate;
+  private volatile @Nullable Socket plain;
+  private volatile @Nullable SSLSocket tls;
+  private volatile boolean aborted;
+
+  SocketCapture(SSLSocketFactory tlsDelegate) {
+    this.tlsDelegate = tlsDelegate;
+  }
+
+  /** Returns the factory Angus uses for the plain TCP connection. */
+  SocketFactory plainFactory() {
+    return new PlainFactory();
+  }
+
+  /** Returns the factory Angus uses to layer TLS over the connection after STARTTLS. */
+  SSLSocketFactory tlsFactory() {
+    return new TlsFactory();
+  }
+
+  /** Returns the TCP socket, once Angus created it. */
+  @Nullable Socket plain() {
+    return plain;
+  }
+
+  /** Returns the TLS socket, once STARTTLS succeeded. */
+  @Nullable SSLSocket tls() {
+    return tls;
+  }
+
+  /** Closes every socket of the connection now, from any thread; sockets created later close at once. */
+  void abort() {
+    aborted = true;
+    for (Socket socket : sockets) {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // Closing is all we wanted; an error here changes nothing.
+      }
+    }
+  }
+
+  private <S extends Socket> S track(S socket) {
+    sockets.add(socket);
+    if (aborted) {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // The attempt was cancelled; the socket is unusable either way.
+      }
+    }
+    return socket;
+  }
+
+  /** Plain sockets; Angus calls {@link #createSocket()} and connects it with the connect timeout. */
+  private final class PlainFactory extends SocketFactory {
+    @Override
+    public Socket createSocket() {
+      Socket socket = track(new Socket());
+      plain = socket;
+      return socket;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      Socket socket = createSocket();
+      socket.connect(new InetSocketAddress(host, port));
+      return socket;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      Socket socket = createSocket();
+      socket.bind(new InetSocketAddress(localHost, localPort));
+      socket.connect(new InetSocketAddress(host, port));
+      return socket;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      Socket socket = createSocket();
+      socket.connect(new InetSocketAddress(host, port));
+      return socket;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        throws IOException {
+      Socket socket = createSocket();
+      socket.bind(new InetSocketAddress(localAddress, localPort));
+      socket.connect(new InetSocketAddress(address, port));
+      return socket;
+    }
+  }
+
+  /** TLS over the existing connection (STARTTLS), from the transport's trust configuration. */
+  private final class TlsFactory extends SSLSocketFactory {
+    @Override
+    public Socket createSocket(Socket socket, String host, int port, boolean autoClose) throws IOException {
+      SSLSocket layered = track((SSLSocket) tlsDelegate.createSocket(socket, host, port, autoClose));
+      tls = layered;
+      return layered;
+    }
+
+    @Override
+    public String[] getDefaultCipherSuites() {
+      return tlsDelegate.getDefaultCipherSuites();
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+      return tlsDelegate.getSupportedCipherSuites();
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      return track(tlsDelegate.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      return track(tlsDelegate.createSocket(host, port, localHost, localPort));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      return track(tlsDelegate.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        throws IOException {
+      return track(tlsDelegate.createSocket(address, port, localAddress, localPort));
+    }
+  }
+}
