@@ -27,7 +27,7 @@ public final class AuthenticationFailedException extends PermanentException {
     Integer status = failure.statusCode();
     String what = status != null && status == 403
         ? "SparkPost refused the request: the API key lacks a permission it needs (HTTP 403)"
-        : "SparkPost rejected the API key" + (status == null ? "" : " (" + failure.summary() + ")");
+        : "SparkPost rejected the API key (" + failure.summary() + ")";
     String next = status != null && status == 403
         ? " Grant the key 'Transmissions: Read/Write' (or 'Send via SMTP' for SMTP) in SparkPost."
         : " Check steadfast.api-key; keys are per region, so a US key fails on the EU endpoint.";
