@@ -25,12 +25,19 @@ public final class AuthenticationFailedException extends PermanentException {
 
   private static String text(Failure failure, String route, int attempts) {
     Integer status = failure.statusCode();
-    String what = status != null && status == 403
-        ? "SparkPost refused the request: the API key lacks a permission it needs (HTTP 403)"
-        : "SparkPost rejected the API key (" + failure.summary() + ")";
-    String next = status != null && status == 403
-        ? " Grant the key 'Transmissions: Read/Write' (or 'Send via SMTP' for SMTP) in SparkPost."
-        : " Check steadfast.api-key; keys are per region, so a US key fails on the EU endpoint.";
+    String what;
+    String next;
+    if (status == null) {
+      // No reply code: the route could not even offer a safe way to authenticate (e.g. no STARTTLS).
+      what = "Could not authenticate with SparkPost (" + failure.summary() + ")";
+      next = " Check the route's host, port and TLS settings; Steadfast never sends the key without TLS.";
+    } else if (status == 403) {
+      what = "SparkPost refused the request: the API key lacks a permission it needs (HTTP 403)";
+      next = " Grant the key 'Transmissions: Read/Write' (or 'Send via SMTP' for SMTP) in SparkPost.";
+    } else {
+      what = "SparkPost rejected the API key (" + failure.summary() + ")";
+      next = " Check steadfast.api-key; keys are per region, so a US key fails on the EU endpoint.";
+    }
     return what + where(route, attempts) + providerText(failure) + requestIdSuffix(failure) + "." + next;
   }
 }
