@@ -101,6 +101,7 @@ public record Message(
     MessageRules.check(from, recipients, recipientListId, subject, text, html, ampHtml, headers,
         attachments, inlineImages, templateId, rfc822, campaignId, description, tags, options,
         metadata, substitutionData, violations);
+    MessageRules.checkCombinations(replyTo, templateId, rfc822, recipientListId, tags, violations);
     if (!violations.isEmpty()) {
       throw new InvalidMessageException(violations);
     }
@@ -550,6 +551,7 @@ public record Message(
                 ? List.of(Recipient.to(MessageRules.PLACEHOLDER)) : builtRecipients,
             recipientListId, subject, text, html, ampHtml, headers, builtAttachments, builtImages,
             templateId, rfc822, campaignId, description, tags, options, meta, subs, more);
+        MessageRules.checkCombinations(builtReplyTo, templateId, rfc822, recipientListId, tags, more);
         violations.addAll(more);
         throw new InvalidMessageException(violations);
       }

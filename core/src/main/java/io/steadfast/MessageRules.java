@@ -89,6 +89,24 @@ final class MessageRules {
     }
   }
 
+  /**
+   * Refuses combinations the Transmissions API has no place for, rather than dropping a field
+   * silently: a stored template or RFC 822 message carries its own Reply-To, and a stored recipient
+   * list carries its own tags.
+   */
+  static void checkCombinations(@Nullable EmailAddress replyTo, @Nullable String templateId,
+      @Nullable String rfc822, @Nullable String recipientListId, List<String> tags,
+      List<InvalidMessageException.Violation> violations) {
+    if (replyTo != null && (templateId != null || rfc822 != null)) {
+      violations.add(new InvalidMessageException.Violation("replyTo", "cannot be set with "
+          + (templateId != null ? "a stored template" : "RFC 822 content") + ", which carries its own"));
+    }
+    if (recipientListId != null && !tags.isEmpty()) {
+      violations.add(new InvalidMessageException.Violation("tags",
+          "cannot be combined with a stored recipient list, whose recipients carry their own tags"));
+    }
+  }
+
   private static void checkRecipients(List<Recipient> recipients, @Nullable String recipientListId,
       List<InvalidMessageException.Violation> violations) {
     if (recipientListId != null) {

@@ -128,6 +128,14 @@ class MessageTest {
   }
 
   @Test
+  void refusesFieldsTheApiWouldDropInsteadOfDroppingThem() {
+    assertThatThrownBy(() -> Message.builder().to("a@example.com").template("t").replyTo("r@example.com").build())
+        .hasMessageContaining("replyTo cannot be set with a stored template");
+    assertThatThrownBy(() -> Message.builder().recipientList("vips").template("t").tag("x").build())
+        .hasMessageContaining("tags cannot be combined with a stored recipient list");
+  }
+
+  @Test
   void rejectsRecipientListCombinedWithInlineRecipients() {
     assertThatThrownBy(() -> minimal().recipientList("vips").build())
         .hasMessageContaining("cannot be combined with a stored recipient list");
