@@ -63,17 +63,6 @@ class ExamplesTest {
   }
 
   @Test
-  void outageDemoLosesNothingAndSendsNothingTwice() throws Exception {
-    java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
-
-    OutageDemo.Summary summary = OutageDemo.run(60, new java.io.PrintStream(output, true, java.nio.charset.StandardCharsets.UTF_8));
-
-    assertThat(summary.ok()).as(output.toString(java.nio.charset.StandardCharsets.UTF_8)).isTrue();
-    assertThat(summary.requests()).isGreaterThan(60);
-    assertThat(summary.circuitChanges()).contains("rest-custom CLOSED -> OPEN");
-  }
-
-  @Test
   void readmeQuickStartIsTheExampleTheBuildRuns() throws IOException {
     String example = Files.readString(Path.of("src/main/java/io/steadfast/examples/QuickStart.java"));
     String snippet = example.substring(example.indexOf("// quick-start:begin") + "// quick-start:begin".length(),

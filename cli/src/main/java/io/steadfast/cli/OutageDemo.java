@@ -1,4 +1,4 @@
-package io.steadfast.examples;
+package io.steadfast.cli;
 
 import io.steadfast.CircuitBreakerPolicy;
 import io.steadfast.CircuitState;
@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * way an application (or Steadfast's spool) would. Exits 0 only if every message was accepted exactly
  * once.
  */
-public final class OutageDemo {
+final class OutageDemo {
   private static final String KEY = "demo-key";
 
   private OutageDemo() {}
@@ -43,17 +43,6 @@ public final class OutageDemo {
     boolean ok() {
       return delivered == messages && duplicates == 0 && lost == 0;
     }
-  }
-
-  /**
-   * Runs the demo and exits with 0 if every message was accepted exactly once, 1 otherwise.
-   *
-   * @param args optionally the number of messages (default 400)
-   */
-  public static void main(String[] args) throws Exception {
-    int messages = args.length > 0 ? Integer.parseInt(args[0]) : 400;
-    Summary summary = run(messages, System.out);
-    System.exit(summary.ok() ? 0 : 1);
   }
 
   static Summary run(int messages, PrintStream out) throws Exception {
