@@ -189,6 +189,13 @@ public final class FakeResponse {
    * Returns a fault that resets the connection (TCP RST) instead of answering; the client sees an
    * {@link java.io.IOException}.
    *
+   * <p>WireMock resets only after it has read the whole request, so this is a reset <em>after</em>
+   * the body was sent: a client cannot know whether SparkPost took the message and must treat it as
+   * UNKNOWN (retry on the same route with the same key, never fail over). The fake itself records no
+   * transmission for it. A reset <em>before</em> the body was read, which a client could treat as
+   * NOT_SENT, cannot be simulated with WireMock; a closed port (connection refused) is the nearest
+   * certain "not sent".
+   *
    * @return a fault that answers with {@code Fault.CONNECTION_RESET_BY_PEER} in WireMock terms
    */
   public static FakeResponse connectionReset() {

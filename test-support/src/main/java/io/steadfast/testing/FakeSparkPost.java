@@ -18,10 +18,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,6 +53,17 @@ import java.util.function.Function;
  *       .satisfies(t -> assertThat(t.at("/content/subject")).isEqualTo("Hello"));
  * }
  * }</pre>
+ *
+ * <p>Beyond single answers, {@link #faults(FaultPlan)} answers with a seeded, weighted mix of
+ * faults, and {@link #play(OutageScenario)} runs an outage in phases, such as {@link
+ * OutageScenario#outage2019}.
+ *
+ * <p><b>Idempotency keys.</b> Like real SparkPost, the fake does not deduplicate by default: a
+ * second transmission with a key it already accepted is recorded again, and also counted as a
+ * duplicate ({@link #duplicateCount()}, {@link #duplicateKeys()}). With {@link
+ * #deduplicateByKey(boolean) deduplicateByKey(true)} it behaves as a deduplicating server would: it
+ * answers {@code 200} with the first transmission's id, counts the duplicate, and records no new
+ * transmission.
  *
  * <p>Instances are thread-safe: clients may send from many threads while the test scripts and
  * inspects. Every response with a status carries a fresh {@code X-SparkPost-Request-Id}.
@@ -77,6 +94,21 @@ public final class FakeSparkPost implements AutoCloseable {
 
   /** The standing override, or {@code null}. Guarded by {@code this}. */
   private FakeResponse standing;
+
+  /** The scenario playing, or {@code null}. Guarded by {@code this}. */
+  private ScenarioRun playing;
+
+  /** Whether a repeated key is answered with the first id instead of recorded. Guarded by {@code this}. */
+  private boolean deduplicate;
+
+  /** The id of the first accepted transmission of each key, in order. Guarded by {@code this}. */
+  private final Map<String, String> firstIdByKey = new LinkedHashMap<>();
+
+  /** How many times each key was sent again after its first acceptance. Guarded by {@code this}. */
+  private final Map<String, Integer> duplicates = new LinkedHashMap<>();
+
+  /** How many requests each scenario phase answered. Guarded by {@code this}. */
+  private final Map<String, Integer> requestsByPhase = new LinkedHashMap<>();
 
   /** Guarded by {@code this}. */
   private final List<RecordedTransmission> transmissions = new ArrayList<>();
@@ -195,6 +227,114 @@ public final class FakeSparkPost implements AutoCloseable {
   }
 
   /**
+   * Turns deduplication by idempotency key on or off; it is off when the fake starts, as SparkPost
+   * itself does not deduplicate.
+   *
+   * <p>When on, a transmission whose key the fake already accepted is answered {@code 200} with
+   * the first transmission's id, counted in {@link #duplicateCount()} and recorded in {@link
+   * #requests()}, but not in {@link #transmissions()}. When off, it is recorded as a new
+   * transmission and also counted. Transmissions without a key are never duplicates.
+   *
+   * @param deduplicate whether to answer repeated keys with the first transmission
+   */
+  public synchronized void deduplicateByKey(boolean deduplicate) {
+    this.deduplicate = deduplicate;
+  }
+
+  /**
+   * Returns how many accepted transmissions repeated a key that was already accepted, over all
+   * keys; 0 means every key was accepted at most once.
+   *
+   * @return the number of duplicates so far
+   */
+  public synchronized int duplicateCount() {
+    int count = 0;
+    for (int n : duplicates.values()) {
+      count += n;
+    }
+    return count;
+  }
+
+  /**
+   * Returns how many times {@code idempotencyKey} was accepted again after its first acceptance.
+   *
+   * @param idempotencyKey the key, compared exactly
+   * @return the number of duplicates of that key, 0 if none
+   */
+  public synchronized int duplicatesFor(String idempotencyKey) {
+    Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+    return duplicates.getOrDefault(idempotencyKey, 0);
+  }
+
+  /**
+   * Returns every idempotency key the fake accepted at least once, in order of first acceptance,
+   * as an unmodifiable snapshot.
+   *
+   * @return the accepted keys
+   */
+  public synchronized Set<String> acceptedKeys() {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(firstIdByKey.keySet()));
+  }
+
+  /**
+   * Returns the idempotency keys that were accepted more than once, in order of first duplicate, as
+   * an unmodifiable snapshot.
+   *
+   * @return the keys with at least one duplicate
+   */
+  public synchronized Set<String> duplicateKeys() {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(duplicates.keySet()));
+  }
+
+  /**
+   * Answers each request that has no queued answer with one drawn from {@code plan}, until {@link
+   * #resume()} or {@link #reset()}; replaces any standing override or playing scenario.
+   *
+   * @param plan the weighted, seeded answers
+   */
+  public void faults(FaultPlan plan) {
+    Objects.requireNonNull(plan, "plan");
+    play(OutageScenario.builder().last("faults", plan));
+  }
+
+  /**
+   * Starts {@code scenario}: its first phase begins now, on the scenario's clock, and each request
+   * that has no queued answer is answered from the current phase's plan. Replaces any standing
+   * override or playing scenario; {@link #resume()} or {@link #reset()} stops it.
+   *
+   * @param scenario the phases to play
+   */
+  public synchronized void play(OutageScenario scenario) {
+    Objects.requireNonNull(scenario, "scenario");
+    standing = null;
+    playing = new ScenarioRun(scenario);
+    requestsByPhase.clear();
+  }
+
+  /**
+   * Returns the name of the phase the playing scenario is in now, moving to the next phase first
+   * if the current one has ended.
+   *
+   * @return the phase name, or empty if no scenario is playing
+   */
+  public synchronized Optional<String> currentPhase() {
+    if (playing == null) {
+      return Optional.empty();
+    }
+    return Optional.of(playing.current().name());
+  }
+
+  /**
+   * Returns how many requests each phase of the last scenario played answered, in phase order;
+   * phases that answered none are absent.
+   *
+   * @return an unmodifiable snapshot from phase name to request count
+   */
+  public synchronized Map<String, Integer> requestsByPhase() {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(requestsByPhase));
+  }
+
+  /**
    * Answers the next requests with {@code responses}, one each and in order, before normal
    * behaviour (or the {@link #alwaysRespond standing override}) resumes.
    *
@@ -212,25 +352,28 @@ public final class FakeSparkPost implements AutoCloseable {
 
   /**
    * Answers every request with {@code response} until {@link #resume()} or {@link #reset()}, for
-   * example throughout a long outage; queued responses still go first.
+   * example throughout a long outage; queued responses still go first. Stops a playing scenario.
    *
    * @param response the answer for every request, replacing any earlier standing override
    */
   public synchronized void alwaysRespond(FakeResponse response) {
     standing = Objects.requireNonNull(response, "response");
+    playing = null;
   }
 
   /**
-   * Clears the standing override and any queued responses, so the next request gets normal
-   * behaviour; recordings are kept.
+   * Clears the standing override, the playing scenario or fault plan, and any queued responses, so
+   * the next request gets normal behaviour; recordings and the deduplication mode are kept.
    */
   public synchronized void resume() {
     standing = null;
+    playing = null;
     script.clear();
   }
 
   /**
-   * Forgets recorded requests and transmissions and clears the script and the standing override.
+   * Forgets recorded requests, transmissions, accepted keys and duplicates, and clears the script,
+   * the standing override and the playing scenario; deduplication is turned off.
    *
    * <p>Transmission ids keep counting, so an id is never handed out twice.
    */
@@ -238,6 +381,10 @@ public final class FakeSparkPost implements AutoCloseable {
     resume();
     transmissions.clear();
     requests.clear();
+    firstIdByKey.clear();
+    duplicates.clear();
+    requestsByPhase.clear();
+    deduplicate = false;
   }
 
   /**
@@ -300,18 +447,36 @@ public final class FakeSparkPost implements AutoCloseable {
       if (next == null) {
         next = standing;
       }
+      if (next == null && playing != null) {
+        OutageScenario.Phase phase = playing.current();
+        requestsByPhase.merge(phase.name(), 1, Integer::sum);
+        next = playing.draw();
+      }
       boolean normal = next == null || next.kind() == FakeResponse.Kind.NORMAL;
       if (normal && verdict.accepted()) {
-        transmissionId = Long.toString(nextId++);
-        transmissions.add(
-            new RecordedTransmission(
-                transmissionId,
-                verdict.transmission(),
-                body,
-                headers,
-                receivedAt,
-                verdict.idempotencyKey(),
-                Headers.first(headers, Headers.AUTHORIZATION)));
+        String key = verdict.idempotencyKey();
+        String firstId = key == null ? null : firstIdByKey.get(key);
+        if (firstId != null) {
+          duplicates.merge(key, 1, Integer::sum);
+        }
+        if (firstId != null && deduplicate) {
+          // A deduplicating server replays its first answer and stores nothing new.
+          transmissionId = firstId;
+        } else {
+          transmissionId = Long.toString(nextId++);
+          transmissions.add(
+              new RecordedTransmission(
+                  transmissionId,
+                  verdict.transmission(),
+                  body,
+                  headers,
+                  receivedAt,
+                  key,
+                  Headers.first(headers, Headers.AUTHORIZATION)));
+          if (key != null && firstId == null) {
+            firstIdByKey.put(key, transmissionId);
+          }
+        }
       }
       Integer status;
       if (normal) {
@@ -367,6 +532,57 @@ public final class FakeSparkPost implements AutoCloseable {
       response.withFixedDelay((int) next.delay().toMillis());
     }
     return response.build();
+  }
+
+  /** A scenario in play: the current phase, when it began, how many requests it answered. */
+  private static final class ScenarioRun {
+
+    private final OutageScenario scenario;
+    private int index;
+    private Instant phaseStart;
+    private int answered;
+    private Random random;
+
+    ScenarioRun(OutageScenario scenario) {
+      this.scenario = scenario;
+      enter(0, scenario.clock().instant());
+    }
+
+    private void enter(int phase, Instant start) {
+      index = phase;
+      phaseStart = start;
+      answered = 0;
+      random = scenario.phases().get(phase).plan().newRandom();
+    }
+
+    /** Moves past every phase that has ended, then returns the current one. */
+    OutageScenario.Phase current() {
+      Instant now = scenario.clock().instant();
+      List<OutageScenario.Phase> phases = scenario.phases();
+      while (index < phases.size() - 1) {
+        OutageScenario.Phase phase = phases.get(index);
+        if (phase.length().isPresent()) {
+          Instant end = phaseStart.plus(phase.length().get());
+          if (now.isBefore(end)) {
+            break;
+          }
+          // The next phase starts when this one was due to end, not when a request noticed.
+          enter(index + 1, end);
+        } else if (answered >= phase.requests().getAsInt()) {
+          enter(index + 1, now);
+        } else {
+          break;
+        }
+      }
+      return phases.get(index);
+    }
+
+    /** Draws the answer for one request from the current phase. */
+    FakeResponse draw() {
+      OutageScenario.Phase phase = current();
+      answered++;
+      return phase.plan().draw(random);
+    }
   }
 
   /** Hands every request WireMock serves to {@link #answer}. */

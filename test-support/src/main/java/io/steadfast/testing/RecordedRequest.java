@@ -23,10 +23,12 @@ import java.util.Objects;
  *     neither
  * @param status the HTTP status the fake answered with, or {@code null} if it broke the connection
  *     instead
- * @param transmissionId the id of the transmission this request created, or {@code null} if it
- *     created none
- * @param scripted whether the answer came from {@link FakeSparkPost#enqueue} or {@link
- *     FakeSparkPost#alwaysRespond} rather than normal behaviour
+ * @param transmissionId the id of the transmission this request created (with {@link
+ *     FakeSparkPost#deduplicateByKey deduplication}, of the first one with its key), or {@code
+ *     null} if it created none
+ * @param scripted whether the answer came from {@link FakeSparkPost#enqueue}, {@link
+ *     FakeSparkPost#alwaysRespond}, {@link FakeSparkPost#faults} or {@link FakeSparkPost#play}
+ *     rather than normal behaviour
  */
 public record RecordedRequest(
     String method,
