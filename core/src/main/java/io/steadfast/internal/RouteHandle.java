@@ -105,7 +105,8 @@ final class RouteHandle {
       return Duration.ZERO;
     }
     Duration left = Duration.between(clock.instant(), openedAt.plus(waitInOpenState));
-    return left.isNegative() ? Duration.ZERO : left;
+    // Resilience4j lets the probe through only strictly after the wait, so "now" still means "soon".
+    return left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
   }
 
   /**
