@@ -1,5 +1,6 @@
 package io.steadfast.internal;
 
+import io.steadfast.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

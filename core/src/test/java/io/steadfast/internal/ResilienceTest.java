@@ -1,5 +1,6 @@
 package io.steadfast.internal;
 
+import io.steadfast.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

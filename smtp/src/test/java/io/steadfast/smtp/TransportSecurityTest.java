@@ -1,5 +1,6 @@
 package io.steadfast.smtp;
 
+import io.steadfast.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.spi.Outcome;

@@ -58,7 +58,7 @@ class OutageScenarioTest {
 
   @Test
   void timedPhasesFollowTheScenarioClock() {
-    MutableClock clock = new MutableClock(Instant.parse("2019-06-04T12:00:00Z"));
+    FakeClock clock = new FakeClock(Instant.parse("2019-06-04T12:00:00Z"));
     fake.play(
         OutageScenario.outage2019(
             1, clock, Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(20)));
@@ -137,31 +137,4 @@ class OutageScenarioTest {
     return statuses;
   }
 
-  /** A clock the test moves by hand. */
-  static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 }

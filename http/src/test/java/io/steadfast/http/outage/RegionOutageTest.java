@@ -1,5 +1,6 @@
 package io.steadfast.http.outage;
 
+import io.steadfast.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.CircuitBreakerPolicy;
@@ -87,7 +88,7 @@ class RegionOutageTest {
 
   @Test
   void deliversEveryMessageExactlyOnceThroughOutageWithBoundedRequests() throws Exception {
-    TestClock clock = new TestClock(Instant.parse("2019-06-04T12:00:00Z"));
+    FakeClock clock = new FakeClock(Instant.parse("2019-06-04T12:00:00Z"));
     Result result;
     try (FakeSparkPost sparkPost = FakeSparkPost.start(API_KEY)) {
       sparkPost.play(
@@ -180,7 +181,7 @@ class RegionOutageTest {
     }
   }
 
-  private static Result sendAll(EmailClient client, TestClock clock, RecordingListener listener)
+  private static Result sendAll(EmailClient client, FakeClock clock, RecordingListener listener)
       throws Exception {
     Result result = new Result();
     List<IdempotencyKey> keys = new ArrayList<>();
@@ -214,7 +215,7 @@ class RegionOutageTest {
   /** Sends one message until it is accepted, re-sending with the same key as a spool would. */
   private static void deliver(
       EmailClient client,
-      TestClock clock,
+      FakeClock clock,
       RecordingListener listener,
       IdempotencyKey key,
       int index,
@@ -351,32 +352,4 @@ class RegionOutageTest {
     }
   }
 
-  /** A clock that only moves when a sender moves it to the next circuit probe. */
-  private static final class TestClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    TestClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    /** Moves the clock to {@code target} unless it is already later. */
-    void advanceTo(Instant target) {
-      now.accumulateAndGet(target, (current, wanted) -> wanted.isAfter(current) ? wanted : current);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("fixed to UTC");
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package io.steadfast.smtp.outage;
 
+import io.steadfast.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.ApiKey;
@@ -71,7 +72,7 @@ class FailoverOutageTest {
 
   @Test
   void deliversEveryMessageExactlyOnceAcrossRestAndSmtpWhenRestRegionFails() throws Exception {
-    TestClock clock = new TestClock(Instant.parse("2019-06-04T12:00:00Z"));
+    FakeClock clock = new FakeClock(Instant.parse("2019-06-04T12:00:00Z"));
     RecordingListener listener = new RecordingListener();
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < MESSAGES; i++) {
@@ -169,7 +170,7 @@ class FailoverOutageTest {
     return header;
   }
 
-  private static List<String> sendAll(EmailClient client, TestClock clock, List<String> keys)
+  private static List<String> sendAll(EmailClient client, FakeClock clock, List<String> keys)
       throws Exception {
     List<String> failed = Collections.synchronizedList(new ArrayList<>());
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -198,7 +199,7 @@ class FailoverOutageTest {
   }
 
   /** Sends one message until it is accepted, re-sending with the same key as a spool would. */
-  private static boolean deliver(EmailClient client, TestClock clock, IdempotencyKey key, int index) {
+  private static boolean deliver(EmailClient client, FakeClock clock, IdempotencyKey key, int index) {
     Message message =
         Message.builder()
             .from("orders@shop.example")
@@ -243,31 +244,4 @@ class FailoverOutageTest {
     }
   }
 
-  /** A clock that only moves when a sender moves it past the next circuit probe. */
-  private static final class TestClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    TestClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void advanceTo(Instant target) {
-      now.accumulateAndGet(target, (current, wanted) -> wanted.isAfter(current) ? wanted : current);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("fixed to UTC");
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
 }
