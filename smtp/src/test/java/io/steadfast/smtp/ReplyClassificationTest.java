@@ -32,7 +32,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReplyClassificationTest {
 
   /** Short, so stalls end quickly; loopback replies take microseconds. */
+  /** Short, so rows where the server stalls end quickly. */
   private static final Duration READ_TIMEOUT = Duration.ofMillis(1200);
+  /** Generous, so rows that expect a reply never mistake a slow, loaded machine for a stall. */
+  private static final Duration PATIENT_READ_TIMEOUT = Duration.ofSeconds(20);
 
   private ScriptedSmtpServer server;
 
@@ -116,7 +119,9 @@ class ReplyClassificationTest {
     server.on(row.phase(), row.action());
 
     Outcome outcome;
-    try (SmtpTransport transport = transport()) {
+    boolean stalls = row.action().toString().equals("stall");
+    try (SmtpTransport transport = Fixtures.transport(server.host(), server.port())
+        .readTimeout(stalls ? READ_TIMEOUT : PATIENT_READ_TIMEOUT).build()) {
       outcome = mode.deliver(transport, Fixtures.delivery(Fixtures.simpleMessage()));
     }
 

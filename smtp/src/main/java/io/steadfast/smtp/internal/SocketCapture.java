@@ -80,8 +80,11 @@ final class SocketCapture {
   /** Plain sockets; Angus calls {@link #createSocket()} and connects it with the connect timeout. */
   private final class PlainFactory extends SocketFactory {
     @Override
-    public Socket createSocket() {
+    public Socket createSocket() throws IOException {
       Socket socket = track(new Socket());
+      // The final "." goes out as a small write after the content; with Nagle's algorithm it waits
+      // for the server's delayed ACK (~40 ms a message). The benchmarks measured 85 -> ~1,500 msg/s.
+      socket.setTcpNoDelay(true);
       plain = socket;
       return socket;
     }
