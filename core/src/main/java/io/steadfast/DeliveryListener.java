@@ -41,4 +41,10 @@ public abstract class DeliveryListener {
 
   /** Called when a send ends in failure. */
   public void sendFailed(IdempotencyKey key, SteadfastException failure) {}
+
+  /** Called when a submitted message was delivered to SparkPost from the spool. */
+  public void delivered(DeliveryResult.Delivered result) {}
+
+  /** Called when a submitted message was moved to the dead letters; the result says why. */
+  public void deadLettered(DeliveryResult.DeadLettered result) {}
 }

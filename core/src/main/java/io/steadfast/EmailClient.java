@@ -71,7 +71,56 @@ public interface EmailClient extends AutoCloseable {
    */
   CompletableFuture<SendReceipt> sendAsync(Message message, SendOptions options);
 
-  /** Stops accepting messages and releases connections; in-flight sends may fail. */
+  /**
+   * Stores {@code message} durably in the spool and returns once it is on disk (committed); the
+   * dispatcher then delivers it in the background, once, or moves it to the dead letters with a reason.
+   *
+   * <p>The message's idempotency key is used if it has one; otherwise a key is generated. A second
+   * submit of a key the spool still holds (pending, delivered within the retention window, or dead)
+   * returns the first receipt and stores nothing. Await the outcome with {@link #result} or observe
+   * it through {@link DeliveryListener#delivered} and {@link DeliveryListener#deadLettered}.
+   *
+   * @throws IllegalStateException if no spool is configured ({@link SteadfastConfig.Builder#spool}),
+   *     or the client is closed
+   * @throws SpoolFullException if the spool stayed full for the submit timeout; nothing was stored
+   * @throws IdempotencyConflictException if the key is already spooled for a different message
+   * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws java.io.UncheckedIOException if the spool could not make the message durable; nothing was
+   *     stored
+   */
+  SubmitReceipt submit(Message message);
+
+  /**
+   * Submits {@code message} without blocking the caller; the same as {@link #submit(Message)}
+   * otherwise. The future completes once the message is durable, or exceptionally with what
+   * {@code submit} would throw (not wrapped). Cancelling the future does not unspool a message.
+   */
+  CompletableFuture<SubmitReceipt> submitAsync(Message message);
+
+  /**
+   * Returns a future that completes when the submitted message of {@code receipt} is delivered or
+   * dead-lettered; at once if it already was.
+   *
+   * <p>The future completes exceptionally with {@link IllegalStateException} if the spool no longer
+   * holds the entry (purged after the retention window) or the client is closed first; the message
+   * itself stays spooled then.
+   *
+   * @throws IllegalStateException if no spool is configured
+   */
+  CompletableFuture<DeliveryResult> result(SubmitReceipt receipt);
+
+  /**
+   * Returns the operations on this client's spool: statistics, entries, dead letters.
+   *
+   * @throws IllegalStateException if no spool is configured
+   */
+  SpoolOperations spoolOperations();
+
+  /**
+   * Stops accepting messages and releases connections; in-flight sends may fail. With a spool, stops
+   * claiming, waits up to {@link SpoolConfig#closeTimeout()} for in-flight deliveries, returns the
+   * rest to the queue and closes the spool.
+   */
   @Override
   void close();
 }

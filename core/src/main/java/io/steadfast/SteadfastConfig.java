@@ -59,6 +59,7 @@ public final class SteadfastConfig {
   private final DeliveryListener listener;
   private final @Nullable IdempotencyLedger ledger;
   private final @Nullable ScheduledExecutorService scheduler;
+  private final @Nullable SpoolConfig spool;
 
   private SteadfastConfig(Builder builder) {
     this.apiKey = builder.apiKey;
@@ -77,6 +78,7 @@ public final class SteadfastConfig {
     this.listener = builder.listener;
     this.ledger = builder.ledger;
     this.scheduler = builder.scheduler;
+    this.spool = builder.spool;
   }
 
   /** Returns a builder with every default set. */
@@ -178,6 +180,14 @@ public final class SteadfastConfig {
     return Optional.ofNullable(scheduler);
   }
 
+  /**
+   * Returns the spool {@link EmailClient#submit} stores messages in; empty means submit is not
+   * available, only send.
+   */
+  public Optional<SpoolConfig> spool() {
+    return Optional.ofNullable(spool);
+  }
+
   @Override
   public String toString() {
     return "SteadfastConfig[apiKey=" + (apiKey == null ? "unset" : apiKey)
@@ -212,6 +222,7 @@ public final class SteadfastConfig {
     private DeliveryListener listener = DeliveryListener.NONE;
     private @Nullable IdempotencyLedger ledger;
     private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable SpoolConfig spool;
 
     Builder() {}
 
@@ -232,6 +243,16 @@ public final class SteadfastConfig {
       listener = config.listener;
       ledger = config.ledger;
       scheduler = config.scheduler;
+      spool = config.spool;
+    }
+
+    /**
+     * Sets the spool that {@link EmailClient#submit} stores messages in, and starts a dispatcher that
+     * delivers them. If not set, there is no spool and submit throws {@link IllegalStateException}.
+     */
+    public Builder spool(SpoolConfig spool) {
+      this.spool = Objects.requireNonNull(spool, "spool");
+      return this;
     }
 
     /** Sets how sends retry within a call. If not set, defaults to {@link RetryPolicy#DEFAULT}. */

@@ -1,5 +1,6 @@
 package io.steadfast.internal;
 
+import io.steadfast.DeliveryResult;
 import io.steadfast.EmailClient;
 import io.steadfast.IdempotencyConflictException;
 import io.steadfast.IdempotencyKey;
@@ -7,8 +8,13 @@ import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
+import io.steadfast.SpoolOperations;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.SteadfastException;
+import io.steadfast.SubmitReceipt;
+import io.steadfast.internal.dispatch.CircuitWatcher;
+import io.steadfast.internal.dispatch.Dispatcher;
+import io.steadfast.internal.dispatch.RetrySchedule;
 import io.steadfast.spi.IdempotencyLedger;
 import io.steadfast.spi.Outcome;
 import io.steadfast.spi.Transport;
@@ -54,6 +60,7 @@ public final class DefaultEmailClient implements EmailClient {
   private final IdempotencyLedger ledger;
   private final ConcurrentHashMap<IdempotencyKey, InFlight> inFlight = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final @Nullable Dispatcher dispatcher;
 
   /**
    * Creates a client for {@code config}.
@@ -67,7 +74,9 @@ public final class DefaultEmailClient implements EmailClient {
   /** Creates a client whose retry waits go through {@code timer} (tests pass a fake one). */
   DefaultEmailClient(SteadfastConfig config, @Nullable Timer timer) {
     this.config = Objects.requireNonNull(config, "config");
-    this.listener = new SafeListener(config.listener());
+    // The circuit watcher wakes the dispatcher when a circuit changes state (e.g. closes again).
+    CircuitWatcher watcher = new CircuitWatcher(config.listener());
+    this.listener = new SafeListener(watcher);
     List<Transport> transports;
     if (!config.transports().isEmpty()) {
       transports = config.transports();
@@ -98,7 +107,67 @@ public final class DefaultEmailClient implements EmailClient {
     this.backoff = new Backoff(config.retryPolicy(), () -> ThreadLocalRandom.current().nextDouble());
     this.ledger = config.ledger().orElseGet(() -> new InMemoryIdempotencyLedger(
         SteadfastConfig.DEFAULT_LEDGER_RETENTION, SteadfastConfig.DEFAULT_LEDGER_MAX_ENTRIES, config.clock()));
+    this.dispatcher = config.spool().map(spool -> new Dispatcher(spool, config.clock(), this::send,
+        config.listener(), new RetrySchedule(spool.minRetryDelay(), spool.maxRetryDelay(),
+            () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, config.maxMessageBytes()))
+        .orElse(null);
+    if (dispatcher != null) {
+      watcher.onChange(dispatcher::wake);
+      dispatcher.start();
+    }
     log.info("Steadfast client started with routes {}", transports.stream().map(Transport::route).toList());
+  }
+
+  /** Returns empty while some route's circuit lets messages through, else the time to the next probe. */
+  private Optional<Duration> allOpenProbeIn() {
+    Duration earliest = null;
+    for (RouteHandle route : routes) {
+      if (route.state() != io.steadfast.CircuitState.OPEN) {
+        return Optional.empty();
+      }
+      Duration probe = route.nextProbeIn();
+      // An open circuit never reports zero (Resilience4j probes strictly after the wait): 1 ms means due.
+      if (probe.compareTo(Duration.ofMillis(1)) <= 0) {
+        probe = Duration.ZERO;
+      }
+      if (earliest == null || probe.compareTo(earliest) < 0) {
+        earliest = probe;
+      }
+    }
+    return Optional.ofNullable(earliest);
+  }
+
+  private Dispatcher requireSpool() {
+    if (dispatcher == null) {
+      throw new IllegalStateException("No spool configured: submit() needs one. Add io.steadfast:steadfast-spool "
+          + "and pass SteadfastConfig.builder().spool(SpoolConfig.builder(SqliteSpool.open(dir)).build()), "
+          + "or Spool.inMemory() for tests; or use send() to deliver without a spool");
+    }
+    return dispatcher;
+  }
+
+  @Override
+  public SubmitReceipt submit(Message message) {
+    return requireSpool().submit(message);
+  }
+
+  @Override
+  public CompletableFuture<SubmitReceipt> submitAsync(Message message) {
+    try {
+      return requireSpool().submitAsync(message);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<DeliveryResult> result(SubmitReceipt receipt) {
+    return requireSpool().result(receipt);
+  }
+
+  @Override
+  public SpoolOperations spoolOperations() {
+    return requireSpool();
   }
 
   private static List<Transport> discover(SteadfastConfig config) {
@@ -348,6 +417,10 @@ public final class DefaultEmailClient implements EmailClient {
 
   @Override
   public void close() {
+    if (dispatcher != null && !closed.get()) {
+      // First, while sends still work: in-flight deliveries finish and their outcomes are recorded.
+      dispatcher.close();
+    }
     if (closed.compareAndSet(false, true)) {
       for (Transport transport : ownedTransports) {
         try {

@@ -1,0 +1,59 @@
+package io.steadfast;
+
+import java.util.Objects;
+
+/**
+ * How a submitted message ended: delivered to SparkPost, or moved to the dead letters.
+ */
+public sealed interface DeliveryResult permits DeliveryResult.Delivered, DeliveryResult.DeadLettered {
+
+  /** Returns the message's idempotency key. */
+  IdempotencyKey idempotencyKey();
+
+  /**
+   * SparkPost accepted the message.
+   *
+   * @param spoolId the spool's id for the entry
+   * @param receipt SparkPost's receipt
+   */
+  record Delivered(long spoolId, SendReceipt receipt) implements DeliveryResult {
+    /** Checks the receipt is present. */
+    public Delivered {
+      Objects.requireNonNull(receipt, "receipt");
+    }
+
+    @Override
+    public IdempotencyKey idempotencyKey() {
+      return receipt.idempotencyKey();
+    }
+  }
+
+  /**
+   * The message was given up on and kept in the dead letters, where it can be inspected and
+   * requeued.
+   *
+   * @param spoolId the spool's id for the entry
+   * @param idempotencyKey the message's key
+   * @param reason why: {@link Reason#REJECTED}, {@link Reason#EXPIRED} or {@link Reason#UNREADABLE}
+   * @param detail what happened last, for people
+   */
+  record DeadLettered(long spoolId, IdempotencyKey idempotencyKey, Reason reason, String detail)
+      implements DeliveryResult {
+    /** Checks the parts are present. */
+    public DeadLettered {
+      Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(detail, "detail");
+    }
+  }
+
+  /** Why a message was dead-lettered. */
+  enum Reason {
+    /** SparkPost refused the message permanently. */
+    REJECTED,
+    /** It was not delivered before its deliver-by deadline. */
+    EXPIRED,
+    /** The spool could not read the stored message back. */
+    UNREADABLE
+  }
+}

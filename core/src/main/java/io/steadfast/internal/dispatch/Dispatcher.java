@@ -1,0 +1,520 @@
+package io.steadfast.internal.dispatch;
+
+import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
+import io.steadfast.IdempotencyConflictException;
+import io.steadfast.IdempotencyKey;
+import io.steadfast.InvalidMessageException;
+import io.steadfast.Message;
+import io.steadfast.RejectedByProviderException;
+import io.steadfast.RetryableException;
+import io.steadfast.SendOptions;
+import io.steadfast.SendReceipt;
+import io.steadfast.SpoolConfig;
+import io.steadfast.SpoolFullException;
+import io.steadfast.SpoolOperations;
+import io.steadfast.SteadfastException;
+import io.steadfast.SubmitReceipt;
+import io.steadfast.spi.Spool;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts submitted messages into the spool and delivers them: one loop thread claims due entries and
+ * hands each to a bounded pool of workers, which send it through the client's route chain with the
+ * entry's key and record the outcome in the spool.
+ *
+ * <p>The loop sleeps until the earliest of: the next entry is due, a worker finishes, a message is
+ * submitted, a circuit changes state, or the poll interval passes. When every route's circuit is open
+ * it claims nothing until the next probe is due, and then a single entry as the probe.
+ */
+public final class Dispatcher implements SpoolOperations, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  private static final Duration PURGE_EVERY = Duration.ofHours(1);
+
+  /** Sends a message through the route chain; the client's {@code send}. */
+  @FunctionalInterface
+  public interface Sender {
+    /** Sends {@code message} with {@code options}, or throws the client's exceptions. */
+    SendReceipt send(Message message, SendOptions options);
+  }
+
+  private final SpoolConfig config;
+  private final Spool spool;
+  private final Spool.Limits limits;
+  private final Clock clock;
+  private final Sender sender;
+  private final DeliveryListener listener;
+  private final RetrySchedule schedule;
+  /** Returns empty while some route can take a message, else how long until the next probe. */
+  private final Supplier<Optional<Duration>> allOpenProbeIn;
+  private final long maxMessageBytes;
+  private final ExecutorService workers;
+  private final ExecutorService submitters;
+  private final Semaphore slots;
+  private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<Long, CompletableFuture<DeliveryResult>> results = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition signal = lock.newCondition();
+  private final Condition room = lock.newCondition();
+  /** Guarded by {@link #lock}. */
+  private boolean signalled;
+  private volatile boolean running;
+  private volatile boolean closed;
+  private @Nullable Thread loop;
+  private @Nullable Instant lastPurge;
+
+  /**
+   * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
+   *
+   * @param allOpenProbeIn empty while some route can take a message, else how long until a probe
+   */
+  public Dispatcher(SpoolConfig config, Clock clock, Sender sender, DeliveryListener listener,
+      RetrySchedule schedule, Supplier<Optional<Duration>> allOpenProbeIn, long maxMessageBytes) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.spool = config.spool();
+    this.limits = new Spool.Limits(config.maxEntries(), config.maxBytes());
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.sender = Objects.requireNonNull(sender, "sender");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.schedule = Objects.requireNonNull(schedule, "schedule");
+    this.allOpenProbeIn = Objects.requireNonNull(allOpenProbeIn, "allOpenProbeIn");
+    this.maxMessageBytes = maxMessageBytes;
+    this.slots = new Semaphore(config.workers());
+    AtomicInteger workerCount = new AtomicInteger();
+    this.workers = Executors.newFixedThreadPool(config.workers(), runnable -> {
+      Thread thread = new Thread(runnable, "steadfast-dispatch-" + workerCount.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    AtomicInteger submitterCount = new AtomicInteger();
+    this.submitters = Executors.newCachedThreadPool(runnable -> {
+      Thread thread = new Thread(runnable, "steadfast-submit-" + submitterCount.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /** Returns entries left in flight by a previous process to the queue and starts the loop thread. */
+  public synchronized void start() {
+    if (running || closed) {
+      return;
+    }
+    Instant now = clock.instant();
+    int recovered = spool.recoverInFlight(now);
+    if (recovered > 0) {
+      log.warn("Recovered {} spooled messages left in flight by a previous run; retrying them with the same "
+          + "idempotency keys (SparkPost may already have accepted some)", recovered);
+    }
+    purgeIfDue(now);
+    running = true;
+    Thread thread = new Thread(this::loop, "steadfast-dispatcher");
+    thread.setDaemon(true);
+    loop = thread;
+    thread.start();
+    log.info("Steadfast dispatcher started with {} workers; {}", config.workers(), spool.stats(now));
+  }
+
+  /**
+   * Stores {@code message} durably and returns once it is; waits up to the submit timeout for room.
+   *
+   * @throws SpoolFullException if there was no room within the submit timeout
+   * @throws IdempotencyConflictException if the key is already spooled for a different message
+   * @throws InvalidMessageException if the message is larger than the configured limit
+   */
+  public SubmitReceipt submit(Message message) {
+    Objects.requireNonNull(message, "message");
+    if (closed) {
+      throw new IllegalStateException("EmailClient is closed; create a new one to submit");
+    }
+    long size = message.estimatedSizeBytes();
+    if (size > maxMessageBytes) {
+      throw new InvalidMessageException(List.of(new InvalidMessageException.Violation("size",
+          "is about " + size + " bytes, over the configured maxMessageBytes of " + maxMessageBytes)));
+    }
+    IdempotencyKey key = message.idempotencyKey() != null ? message.idempotencyKey() : IdempotencyKey.generate();
+    String fingerprint = message.fingerprint();
+    Instant now = clock.instant();
+    Spool.NewEntry entry = new Spool.NewEntry(key, fingerprint, message, now, now.plus(config.deliverWithin()), size);
+    long deadline = System.nanoTime() + config.submitTimeout().toNanos();
+    SpoolEntry stored;
+    while (true) {
+      try {
+        stored = spool.append(List.of(entry), limits).get(0);
+        break;
+      } catch (SpoolFullException full) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw full;
+        }
+        awaitRoom(Math.min(left, config.pollInterval().toNanos()));
+      }
+    }
+    if (!stored.fingerprint().equals(fingerprint)) {
+      throw new IdempotencyConflictException(key);
+    }
+    wake();
+    return new SubmitReceipt(stored.id(), key, stored.createdAt());
+  }
+
+  /** Runs {@link #submit} on a submitter thread; the future fails with what submit would throw. */
+  public CompletableFuture<SubmitReceipt> submitAsync(Message message) {
+    try {
+      return CompletableFuture.supplyAsync(() -> submit(message), submitters);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException("EmailClient is closed; create a new one to submit"));
+    }
+  }
+
+  /** Returns a future completed when the entry of {@code receipt} is delivered or dead-lettered. */
+  public CompletableFuture<DeliveryResult> result(SubmitReceipt receipt) {
+    Objects.requireNonNull(receipt, "receipt");
+    long id = receipt.spoolId();
+    CompletableFuture<DeliveryResult> future = results.computeIfAbsent(id, ignored -> new CompletableFuture<>());
+    // The worker updates the spool before it looks for a future, so one of the two sees the end.
+    Optional<SpoolEntry> entry = spool.inspect(id);
+    if (entry.isEmpty()) {
+      results.remove(id, future);
+      future.completeExceptionally(new IllegalStateException("spool entry " + id + " is no longer in the spool "
+          + "(delivered entries are purged after the retention window)"));
+    } else {
+      finalResult(entry.get()).ifPresent(result -> {
+        results.remove(id, future);
+        future.complete(result);
+      });
+    }
+    return future;
+  }
+
+  /** Wakes the loop: something was submitted, a worker finished or a circuit changed state. */
+  public void wake() {
+    lock.lock();
+    try {
+      signalled = true;
+      signal.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        Duration wait = dispatchDue();
+        if (wait.isZero()) {
+          continue;
+        }
+        awaitSignal(wait);
+      } catch (RuntimeException e) {
+        log.error("Dispatcher could not read the spool; retrying in {}", config.pollInterval(), e);
+        awaitSignal(config.pollInterval());
+      }
+    }
+  }
+
+  /** Claims and starts what is due; returns how long the loop may sleep (zero: loop again now). */
+  Duration dispatchDue() {
+    Instant now = clock.instant();
+    purgeIfDue(now);
+    Optional<Duration> probeIn = allOpenProbeIn.get();
+    if (probeIn.isPresent() && !probeIn.get().isZero()) {
+      return min(probeIn.get(), config.pollInterval());
+    }
+    int free = slots.availablePermits();
+    if (free == 0) {
+      return config.pollInterval();
+    }
+    // Every circuit open but a probe is due: send one message as the probe, not a burst.
+    int max = probeIn.isPresent() ? 1 : free;
+    List<Spool.Claimed> claimed = spool.claim(max, now, config.lease());
+    for (Spool.Claimed claim : claimed) {
+      slots.acquireUninterruptibly();
+      inFlight.add(claim.entry().id());
+      try {
+        workers.execute(() -> deliver(claim));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        inFlight.remove(claim.entry().id());
+        slots.release();
+      }
+    }
+    if (!claimed.isEmpty() && claimed.size() == max && probeIn.isEmpty()) {
+      return Duration.ZERO;
+    }
+    if (!claimed.isEmpty()) {
+      return config.pollInterval();
+    }
+    Optional<Instant> next = spool.nextDueAt();
+    if (next.isEmpty()) {
+      return config.pollInterval();
+    }
+    Duration untilDue = Duration.between(now, next.get());
+    return untilDue.isNegative() || untilDue.isZero() ? Duration.ofMillis(1) : min(untilDue, config.pollInterval());
+  }
+
+  private void deliver(Spool.Claimed claim) {
+    SpoolEntry entry = claim.entry();
+    try {
+      Message message = claim.message();
+      if (message == null) {
+        deadLetter(entry, DeliveryResult.Reason.UNREADABLE, "the stored message could not be read: "
+            + claim.unreadableReason());
+        return;
+      }
+      Instant now = clock.instant();
+      if (now.isAfter(entry.deliverBy())) {
+        deadLetter(entry, DeliveryResult.Reason.EXPIRED, "not delivered by its deadline " + entry.deliverBy()
+            + "; last error: " + entry.lastError());
+        return;
+      }
+      log.debug("Delivering spooled message {} (attempt {})", entry.idempotencyKey(), entry.attempts());
+      SendReceipt receipt;
+      try {
+        receipt = sender.send(message, new SendOptions(entry.idempotencyKey(), config.attemptTimeout()));
+      } catch (RejectedByProviderException | InvalidMessageException | IdempotencyConflictException e) {
+        deadLetter(entry, DeliveryResult.Reason.REJECTED, e.getMessage());
+        return;
+      } catch (RetryableException e) {
+        retry(entry, e.getMessage(), e.retryAfter().orElse(null));
+        return;
+      } catch (SteadfastException e) {
+        // An authentication failure is about the account, not the message: keep it until fixed.
+        retry(entry, e.getMessage(), null);
+        return;
+      } catch (RuntimeException e) {
+        retry(entry, "unexpected failure: " + e, null);
+        return;
+      }
+      if (spool.markDelivered(entry.id(), receipt, clock.instant())) {
+        finish(entry.id(), new DeliveryResult.Delivered(entry.id(), receipt));
+      }
+    } catch (RuntimeException e) {
+      // The lease expires and the entry is claimed again with the same key: nothing is lost.
+      log.error("Could not record the outcome of spooled message {}; it will be retried after its lease",
+          entry.idempotencyKey(), e);
+    } finally {
+      inFlight.remove(entry.id());
+      slots.release();
+      wake();
+      signalRoom();
+    }
+  }
+
+  private void retry(SpoolEntry entry, String error, @Nullable Duration retryAfter) {
+    Instant now = clock.instant();
+    Duration delay = schedule.delay(entry.createdAt(), now, entry.attempts(), retryAfter);
+    Instant next = now.plus(delay);
+    if (next.isAfter(entry.deliverBy())) {
+      deadLetter(entry, DeliveryResult.Reason.EXPIRED, "not delivered by its deadline " + entry.deliverBy()
+          + "; last error: " + error);
+      return;
+    }
+    log.debug("Spooled message {} not delivered (attempt {}); next attempt in {}", entry.idempotencyKey(),
+        entry.attempts(), delay);
+    spool.reschedule(entry.id(), next, error);
+  }
+
+  private void deadLetter(SpoolEntry entry, DeliveryResult.Reason reason, @Nullable String detail) {
+    String text = detail == null ? "" : detail;
+    if (spool.deadLetter(entry.id(), reason.name() + ": " + text, clock.instant())) {
+      log.error("Spooled message {} moved to the dead letters ({}) after {} attempts", entry.idempotencyKey(), reason,
+          entry.attempts());
+      finish(entry.id(), new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, text));
+    }
+  }
+
+  private void finish(long id, DeliveryResult result) {
+    try {
+      if (result instanceof DeliveryResult.Delivered delivered) {
+        listener.delivered(delivered);
+      } else {
+        listener.deadLettered((DeliveryResult.DeadLettered) result);
+      }
+    } catch (RuntimeException e) {
+      log.warn("DeliveryListener threw; ignoring it", e);
+    }
+    CompletableFuture<DeliveryResult> future = results.remove(id);
+    if (future != null) {
+      future.complete(result);
+    }
+  }
+
+  private static Optional<DeliveryResult> finalResult(SpoolEntry entry) {
+    if (entry.state() == SpoolState.DELIVERED && entry.receipt() != null) {
+      return Optional.of(new DeliveryResult.Delivered(entry.id(), entry.receipt()));
+    }
+    if (entry.state() == SpoolState.DEAD) {
+      String error = entry.lastError() == null ? "" : entry.lastError();
+      DeliveryResult.Reason reason = DeliveryResult.Reason.REJECTED;
+      String detail = error;
+      int colon = error.indexOf(": ");
+      if (colon > 0) {
+        try {
+          reason = DeliveryResult.Reason.valueOf(error.substring(0, colon));
+          detail = error.substring(colon + 2);
+        } catch (IllegalArgumentException e) {
+          // Written by another tool; keep the whole text as the detail.
+        }
+      }
+      return Optional.of(new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, detail));
+    }
+    return Optional.empty();
+  }
+
+  private void purgeIfDue(Instant now) {
+    if (lastPurge == null || !now.isBefore(lastPurge.plus(PURGE_EVERY))) {
+      lastPurge = now;
+      int purged = spool.purgeDelivered(now.minus(config.retention()));
+      if (purged > 0) {
+        log.info("Purged {} delivered spool entries older than {}", purged, config.retention());
+      }
+    }
+  }
+
+  private void awaitSignal(Duration wait) {
+    lock.lock();
+    try {
+      long nanos = wait.toNanos();
+      while (!signalled && running && nanos > 0) {
+        nanos = signal.awaitNanos(nanos);
+      }
+      signalled = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void awaitRoom(long nanos) {
+    lock.lock();
+    try {
+      room.awaitNanos(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for room in the spool", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void signalRoom() {
+    lock.lock();
+    try {
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  @Override
+  public SpoolStats stats() {
+    return spool.stats(clock.instant());
+  }
+
+  @Override
+  public List<SpoolEntry> list(SpoolState state, int limit) {
+    Objects.requireNonNull(state, "state");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1 but was " + limit);
+    }
+    return spool.list(state, limit);
+  }
+
+  @Override
+  public Optional<SpoolEntry> inspect(long spoolId) {
+    return spool.inspect(spoolId);
+  }
+
+  @Override
+  public boolean requeue(long spoolId) {
+    Instant now = clock.instant();
+    boolean requeued = spool.requeue(spoolId, now, now.plus(config.deliverWithin()));
+    if (requeued) {
+      wake();
+    }
+    return requeued;
+  }
+
+  @Override
+  public int purgeDelivered(Duration age) {
+    Objects.requireNonNull(age, "age");
+    if (age.isNegative()) {
+      throw new IllegalArgumentException("age must not be negative but was " + age);
+    }
+    return spool.purgeDelivered(clock.instant().minus(age));
+  }
+
+  /**
+   * Stops claiming, waits up to the close timeout for in-flight deliveries, returns the leases of
+   * those still running to the queue, and closes the spool.
+   */
+  @Override
+  public void close() {
+    Thread thread;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      running = false;
+      thread = loop;
+    }
+    wake();
+    submitters.shutdown();
+    workers.shutdown();
+    try {
+      if (thread != null) {
+        thread.join(config.closeTimeout().toMillis() + 1);
+      }
+      if (!workers.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("{} spooled deliveries still running after {}; releasing their leases", inFlight.size(),
+            config.closeTimeout());
+        workers.shutdownNow();
+      }
+      submitters.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Instant now = clock.instant();
+    for (Long id : List.copyOf(inFlight)) {
+      try {
+        spool.reschedule(id, now, "lease released at close; outcome of the attempt unknown");
+      } catch (RuntimeException e) {
+        log.warn("Could not release the lease of spool entry {}; it is retried after a restart", id, e);
+      }
+    }
+    for (CompletableFuture<DeliveryResult> future : results.values()) {
+      future.completeExceptionally(new IllegalStateException("EmailClient closed before the message was delivered; "
+          + "it stays spooled and is delivered by the next client on this spool"));
+    }
+    results.clear();
+    spool.close();
+    log.info("Steadfast dispatcher stopped");
+  }
+}

@@ -1,0 +1,177 @@
+package io.steadfast.spi;
+
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.SendReceipt;
+import io.steadfast.SpoolFullException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Durable storage for messages that {@link io.steadfast.EmailClient#submit} accepted, for people who
+ * implement a spool. Applications configure one through {@link io.steadfast.SpoolConfig}.
+ *
+ * <p>The contract: {@link #append} returns only once the entries survive a crash of the process (and,
+ * for a file-backed spool, of the host); a failure to make them durable is thrown, never swallowed.
+ * Every state change of an entry is durable before the method returns. Keys are unique: an entry
+ * stays findable by key until it is purged, which makes the spool the durable idempotency ledger.
+ * Implementations are thread-safe. Entries are never evicted to make room.
+ */
+public interface Spool extends AutoCloseable {
+
+  /**
+   * A message to append.
+   *
+   * @param idempotencyKey the key it is sent with
+   * @param fingerprint its content fingerprint
+   * @param message the message
+   * @param createdAt when it was accepted; also when its first attempt is due
+   * @param deliverBy when it expires
+   * @param sizeBytes its estimated size, counted against the spool's byte limit
+   */
+  record NewEntry(IdempotencyKey idempotencyKey, String fingerprint, Message message, Instant createdAt,
+      Instant deliverBy, long sizeBytes) {
+    /** Checks the parts are present. */
+    public NewEntry {
+      Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+      Objects.requireNonNull(fingerprint, "fingerprint");
+      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(createdAt, "createdAt");
+      Objects.requireNonNull(deliverBy, "deliverBy");
+    }
+  }
+
+  /**
+   * How much undelivered mail (pending and in flight) a spool may hold.
+   *
+   * @param maxEntries the most undelivered entries
+   * @param maxBytes the most bytes of undelivered messages
+   */
+  record Limits(long maxEntries, long maxBytes) {
+    /** No limit. */
+    public static final Limits NONE = new Limits(Long.MAX_VALUE, Long.MAX_VALUE);
+
+    /** Checks both limits are positive. */
+    public Limits {
+      if (maxEntries < 1) {
+        throw new IllegalArgumentException("maxEntries must be >= 1 but was " + maxEntries);
+      }
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("maxBytes must be >= 1 but was " + maxBytes);
+      }
+    }
+  }
+
+  /**
+   * An entry claimed for delivery: its state and, if it could be read back, its message.
+   *
+   * @param entry the entry, now {@link SpoolState#IN_FLIGHT}
+   * @param message the message, or {@code null} if it could not be read back
+   * @param unreadableReason why the message could not be read back, or {@code null} if it could
+   */
+  record Claimed(SpoolEntry entry, @Nullable Message message, @Nullable String unreadableReason) {
+    /** Checks that exactly one of the message and the reason is present. */
+    public Claimed {
+      Objects.requireNonNull(entry, "entry");
+      if ((message == null) == (unreadableReason == null)) {
+        throw new IllegalArgumentException("exactly one of message and unreadableReason must be set");
+      }
+    }
+  }
+
+  /**
+   * Appends {@code entries} durably, in one commit, and returns one entry for each, in order.
+   *
+   * <p>An entry whose key is already in the spool is not stored again: the existing entry is
+   * returned instead, and the caller compares fingerprints.
+   *
+   * @throws SpoolFullException if storing the new entries would exceed {@code limits}; nothing is
+   *     stored then
+   * @throws IllegalStateException if the spool is closed
+   * @throws java.io.UncheckedIOException if the entries could not be made durable; nothing was
+   *     acknowledged
+   */
+  List<SpoolEntry> append(List<NewEntry> entries, Limits limits);
+
+  /** Returns the entry with {@code key}, in any state, if the spool still holds one. */
+  Optional<SpoolEntry> find(IdempotencyKey key);
+
+  /**
+   * Claims up to {@code max} entries due at {@code now}, oldest due first: pending entries whose next
+   * attempt is due and in-flight entries whose lease has expired. Each becomes in flight until
+   * {@code now + lease}, with its attempt count increased.
+   */
+  List<Claimed> claim(int max, Instant now, Duration lease);
+
+  /** Returns when the earliest pending entry is due, if there is one. */
+  Optional<Instant> nextDueAt();
+
+  /**
+   * Marks an in-flight entry delivered with SparkPost's receipt.
+   *
+   * @return whether the entry was in flight and is now delivered
+   */
+  boolean markDelivered(long id, SendReceipt receipt, Instant now);
+
+  /**
+   * Returns an in-flight entry to pending, due at {@code nextAttemptAt}, with {@code lastError}.
+   *
+   * @return whether the entry was in flight and is now pending
+   */
+  boolean reschedule(long id, Instant nextAttemptAt, String lastError);
+
+  /**
+   * Moves a pending or in-flight entry to the dead letters with {@code reason}.
+   *
+   * @return whether the entry was moved
+   */
+  boolean deadLetter(long id, String reason, Instant now);
+
+  /**
+   * Returns a dead letter to pending, due at {@code now}, with its deadline extended to
+   * {@code deliverBy}.
+   *
+   * @return whether the entry was dead and is now pending
+   */
+  boolean requeue(long id, Instant now, Instant deliverBy);
+
+  /**
+   * Returns every in-flight entry to pending, due at {@code now}; called at start-up, when no
+   * dispatcher of this spool can still be running. The entries are retried with the same key.
+   *
+   * @return how many entries were recovered
+   */
+  int recoverInFlight(Instant now);
+
+  /** Returns counts by state, stored bytes and the age of the oldest undelivered entry at {@code now}. */
+  SpoolStats stats(Instant now);
+
+  /** Returns up to {@code limit} entries in {@code state}, oldest first. */
+  List<SpoolEntry> list(SpoolState state, int limit);
+
+  /** Returns the entry with {@code id}, if there is one. */
+  Optional<SpoolEntry> inspect(long id);
+
+  /**
+   * Deletes delivered entries delivered before {@code deliveredBefore}; their keys are forgotten.
+   *
+   * @return how many entries were deleted
+   */
+  int purgeDelivered(Instant deliveredBefore);
+
+  /**
+   * Returns a spool held in memory: fast, but everything in it is lost when the process ends. For
+   * tests, and for applications that prefer losing spooled mail to keeping a file.
+   */
+  static Spool inMemory() {
+    return new io.steadfast.internal.spool.InMemorySpool();
+  }
+
+  /** Releases the spool's files and locks; later calls throw {@link IllegalStateException}. */
+  @Override
+  void close();
+}

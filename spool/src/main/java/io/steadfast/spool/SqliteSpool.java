@@ -1,0 +1,654 @@
+package io.steadfast.spool;
+
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.SendReceipt;
+import io.steadfast.SpoolFullException;
+import io.steadfast.spi.Spool;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import io.steadfast.spool.internal.GroupCommitWriter;
+import io.steadfast.spool.internal.MessageCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Spool} in one SQLite file, {@code spool.db}, in a directory only its owner can read.
+ *
+ * <pre>{@code
+ * Spool spool = SqliteSpool.open(Path.of("/var/spool/steadfast"));
+ * }</pre>
+ *
+ * <p>The database runs in WAL mode with {@code synchronous=FULL}: every commit is fsynced before a
+ * method returns. One writer thread runs all work and commits whatever has queued in one transaction
+ * (group commit), so concurrent submits share an fsync. Message bodies live in their own table, apart
+ * from the small state rows that claims and acknowledgements rewrite. Times are stored as epoch
+ * milliseconds. The file can be opened with the {@code sqlite3} shell for inspection.
+ *
+ * <p>A lock file ({@code spool.lock}) keeps a second process from opening the same directory. A
+ * database that SQLite reports as damaged is moved to {@code corrupt/} (never deleted) and opening
+ * fails with a message saying so; the next open starts an empty spool. A database written by a newer
+ * schema version is refused, unchanged.
+ */
+public final class SqliteSpool implements Spool {
+  private static final Logger log = LoggerFactory.getLogger(SqliteSpool.class);
+
+  /** The schema version this code writes; older versions are migrated on open. */
+  public static final int SCHEMA_VERSION = 1;
+  /** The database file's name inside the spool directory. */
+  public static final String DATABASE_FILE = "spool.db";
+  /** The lock file's name inside the spool directory. */
+  public static final String LOCK_FILE = "spool.lock";
+  /** The folder, inside the spool directory, damaged databases are moved to. */
+  public static final String CORRUPT_DIRECTORY = "corrupt";
+
+  private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+
+  private static final List<String> MIGRATION_1 = List.of(
+      "CREATE TABLE entries ("
+          + " id INTEGER PRIMARY KEY,"
+          + " idempotency_key TEXT NOT NULL UNIQUE,"
+          + " fingerprint TEXT NOT NULL,"
+          + " state TEXT NOT NULL CHECK (state IN ('PENDING', 'IN_FLIGHT', 'DELIVERED', 'DEAD')),"
+          + " attempts INTEGER NOT NULL DEFAULT 0,"
+          + " created_at INTEGER NOT NULL,"
+          + " next_attempt_at INTEGER NOT NULL,"
+          + " deliver_by INTEGER NOT NULL,"
+          + " lease_until INTEGER,"
+          + " last_error TEXT,"
+          + " size_bytes INTEGER NOT NULL,"
+          + " receipt TEXT)",
+      "CREATE INDEX entries_due ON entries (state, next_attempt_at)",
+      "CREATE TABLE bodies ("
+          + " entry_id INTEGER PRIMARY KEY REFERENCES entries (id) ON DELETE CASCADE,"
+          + " message BLOB NOT NULL)");
+
+  private static final String COLUMNS = "id, idempotency_key, fingerprint, state, attempts, created_at, "
+      + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt";
+
+  private final Path directory;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final Connection connection;
+  private final GroupCommitWriter writer;
+  private volatile boolean closed;
+
+  private SqliteSpool(Path directory, FileChannel lockChannel, FileLock lock, Connection connection) {
+    this.directory = directory;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.connection = connection;
+    this.writer = new GroupCommitWriter(connection, "steadfast-spool-writer");
+  }
+
+  /**
+   * Opens the spool in {@code directory}, creating the directory (owner-only) and the database if
+   * needed, and migrating an older schema.
+   *
+   * @throws IllegalStateException if another process holds the spool, the database was written by a
+   *     newer Steadfast, or the database is damaged (it is then moved to {@code corrupt/})
+   * @throws UncheckedIOException if the directory or files cannot be created
+   */
+  public static SqliteSpool open(Path directory) {
+    Objects.requireNonNull(directory, "directory");
+    Path dir = directory.toAbsolutePath();
+    boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+    FileChannel channel = null;
+    try {
+      if (!Files.isDirectory(dir)) {
+        if (posix) {
+          Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
+          Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
+        } else {
+          Files.createDirectories(dir);
+        }
+      } else if (posix && !Files.getPosixFilePermissions(dir).equals(OWNER_DIRECTORY)) {
+        log.warn("Spool directory {} is readable by others ({}); spooled messages contain email content. "
+            + "Run chmod 700 on it.", dir, PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+      }
+      channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock fileLock;
+      try {
+        fileLock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        fileLock = null;
+      }
+      if (fileLock == null) {
+        throw new IllegalStateException("Spool directory " + dir + " is in use by another process (or another "
+            + "spool in this one); each spool directory serves one process. Stop the other, or give this one "
+            + "its own directory.");
+      }
+      Path db = dir.resolve(DATABASE_FILE);
+      createOwnerOnly(db, posix);
+      Connection connection;
+      try {
+        connection = connect(db);
+      } catch (SQLException e) {
+        fileLock.release();
+        throw corrupt(dir, db, e);
+      }
+      try {
+        checkIntegrity(connection);
+        migrate(connection, dir);
+      } catch (SQLException e) {
+        closeQuietly(connection);
+        fileLock.release();
+        throw corrupt(dir, db, e);
+      } catch (RuntimeException e) {
+        closeQuietly(connection);
+        fileLock.release();
+        throw e;
+      }
+      log.info("Spool opened at {}", dir);
+      return new SqliteSpool(dir, channel, fileLock, connection);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new UncheckedIOException("could not open the spool directory " + dir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  private static void createOwnerOnly(Path file, boolean posix) throws IOException {
+    try {
+      if (posix) {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_FILE));
+      } else {
+        Files.createFile(file);
+      }
+    } catch (FileAlreadyExistsException e) {
+      // An existing spool: keep its contents.
+    }
+  }
+
+  private static Connection connect(Path db) throws SQLException {
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA busy_timeout = 10000");
+      try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode = WAL")) {
+        if (!mode.next() || !"wal".equalsIgnoreCase(mode.getString(1))) {
+          throw new SQLException("could not switch the spool to WAL mode");
+        }
+      }
+      // FULL: the WAL is fsynced at every commit, so a returned append survives power loss.
+      statement.execute("PRAGMA synchronous = FULL");
+      statement.execute("PRAGMA foreign_keys = ON");
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
+  }
+
+  private static void checkIntegrity(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet result = statement.executeQuery("PRAGMA quick_check")) {
+      String verdict = result.next() ? result.getString(1) : "no answer";
+      if (!"ok".equals(verdict)) {
+        throw new SQLException("integrity check failed: " + verdict);
+      }
+    }
+  }
+
+  private static void migrate(Connection connection, Path dir) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+          + "applied_at INTEGER NOT NULL)");
+      int current;
+      try (ResultSet result = statement.executeQuery("SELECT coalesce(max(version), 0) FROM schema_migrations")) {
+        current = result.next() ? result.getInt(1) : 0;
+      }
+      if (current > SCHEMA_VERSION) {
+        throw new IllegalStateException("The spool at " + dir + " was written by a newer Steadfast (schema version "
+            + current + "; this version understands up to " + SCHEMA_VERSION + "). Upgrade Steadfast, or use "
+            + "another spool directory; the spool was not changed.");
+      }
+      if (current < 1) {
+        statement.execute("BEGIN IMMEDIATE");
+        try {
+          for (String sql : MIGRATION_1) {
+            statement.execute(sql);
+          }
+          statement.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (1, "
+              + System.currentTimeMillis() + ")");
+          statement.execute("COMMIT");
+        } catch (SQLException e) {
+          statement.execute("ROLLBACK");
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static IllegalStateException corrupt(Path dir, Path db, SQLException cause) {
+    Path target = dir.resolve(CORRUPT_DIRECTORY).resolve(DATABASE_FILE + "." + System.currentTimeMillis());
+    try {
+      Files.createDirectories(target.getParent());
+      Files.move(db, target, StandardCopyOption.ATOMIC_MOVE);
+      for (String suffix : List.of("-wal", "-shm")) {
+        Path side = dir.resolve(DATABASE_FILE + suffix);
+        if (Files.exists(side)) {
+          Files.move(side, target.resolveSibling(target.getFileName() + suffix), StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+    } catch (IOException e) {
+      cause.addSuppressed(e);
+      return new IllegalStateException("The spool database " + db + " is damaged (" + cause.getMessage()
+          + ") and could not be moved aside; move it away by hand to start an empty spool. Nothing was deleted.",
+          cause);
+    }
+    log.error("Spool database {} is damaged; moved it to {}", db, target, cause);
+    return new IllegalStateException("The spool database " + db + " is damaged (" + cause.getMessage()
+        + "). It was moved to " + target + " for inspection or recovery (nothing was deleted); opening the spool "
+        + "again starts an empty one.", cause);
+  }
+
+  /** Returns the spool directory. */
+  public Path directory() {
+    return directory;
+  }
+
+  @Override
+  public List<SpoolEntry> append(List<NewEntry> entries, Limits limits) {
+    List<NewEntry> batch = List.copyOf(Objects.requireNonNull(entries, "entries"));
+    Objects.requireNonNull(limits, "limits");
+    // Encode outside the writer thread: it is the bottleneck, serialisation is not.
+    List<byte[]> bodies = new ArrayList<>(batch.size());
+    for (NewEntry entry : batch) {
+      bodies.add(MessageCodec.encode(entry.message()));
+    }
+    return execute(c -> {
+      List<SpoolEntry> result = new ArrayList<>();
+      Map<String, SpoolEntry> added = new HashMap<>();
+      long count = 0;
+      long bytes = 0;
+      boolean counted = false;
+      for (int i = 0; i < batch.size(); i++) {
+        NewEntry entry = batch.get(i);
+        Optional<SpoolEntry> existing = findIn(c, entry.idempotencyKey());
+        if (existing.isEmpty() && added.containsKey(entry.idempotencyKey().value())) {
+          existing = Optional.of(added.get(entry.idempotencyKey().value()));
+        }
+        if (existing.isPresent()) {
+          result.add(existing.get());
+          continue;
+        }
+        if (!counted) {
+          try (PreparedStatement q = c.prepareStatement("SELECT count(*), coalesce(sum(size_bytes), 0) FROM entries "
+              + "WHERE state IN ('PENDING', 'IN_FLIGHT')");
+              ResultSet r = q.executeQuery()) {
+            r.next();
+            count = r.getLong(1);
+            bytes = r.getLong(2);
+          }
+          counted = true;
+        }
+        if (count + 1 > limits.maxEntries() || bytes + entry.sizeBytes() > limits.maxBytes()) {
+          throw new SpoolFullException(count + " undelivered entries of " + bytes + " bytes, limits "
+              + limits.maxEntries() + " entries and " + limits.maxBytes() + " bytes");
+        }
+        long id;
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO entries (idempotency_key, fingerprint, state, "
+            + "attempts, created_at, next_attempt_at, deliver_by, size_bytes) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)",
+            Statement.RETURN_GENERATED_KEYS)) {
+          insert.setString(1, entry.idempotencyKey().value());
+          insert.setString(2, entry.fingerprint());
+          insert.setLong(3, entry.createdAt().toEpochMilli());
+          insert.setLong(4, entry.createdAt().toEpochMilli());
+          insert.setLong(5, entry.deliverBy().toEpochMilli());
+          insert.setLong(6, entry.sizeBytes());
+          insert.executeUpdate();
+          try (ResultSet keys = insert.getGeneratedKeys()) {
+            keys.next();
+            id = keys.getLong(1);
+          }
+        }
+        try (PreparedStatement body = c.prepareStatement("INSERT INTO bodies (entry_id, message) VALUES (?, ?)")) {
+          body.setLong(1, id);
+          body.setBytes(2, bodies.get(i));
+          body.executeUpdate();
+        }
+        count++;
+        bytes += entry.sizeBytes();
+        SpoolEntry stored = new SpoolEntry(id, entry.idempotencyKey(), entry.fingerprint(), SpoolState.PENDING, 0,
+            millis(entry.createdAt()), millis(entry.createdAt()), millis(entry.deliverBy()), null, null,
+            entry.sizeBytes(), null);
+        added.put(entry.idempotencyKey().value(), stored);
+        result.add(stored);
+      }
+      return List.copyOf(result);
+    });
+  }
+
+  @Override
+  public Optional<SpoolEntry> find(IdempotencyKey key) {
+    Objects.requireNonNull(key, "key");
+    return execute(c -> findIn(c, key));
+  }
+
+  private static Optional<SpoolEntry> findIn(Connection c, IdempotencyKey key) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM entries WHERE idempotency_key = ?")) {
+      q.setString(1, key.value());
+      try (ResultSet r = q.executeQuery()) {
+        return r.next() ? Optional.of(read(r)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public List<Claimed> claim(int max, Instant now, Duration lease) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(lease, "lease");
+    if (max < 1) {
+      return List.of();
+    }
+    long nowMillis = now.toEpochMilli();
+    long leaseUntil = now.plus(lease).toEpochMilli();
+    return execute(c -> {
+      List<SpoolEntry> due = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM entries WHERE "
+          + "(state = 'PENDING' AND next_attempt_at <= ?) OR (state = 'IN_FLIGHT' AND lease_until <= ?) "
+          + "ORDER BY next_attempt_at, id LIMIT ?")) {
+        q.setLong(1, nowMillis);
+        q.setLong(2, nowMillis);
+        q.setInt(3, max);
+        try (ResultSet r = q.executeQuery()) {
+          while (r.next()) {
+            due.add(read(r));
+          }
+        }
+      }
+      List<Claimed> claimed = new ArrayList<>();
+      for (SpoolEntry e : due) {
+        try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'IN_FLIGHT', attempts = attempts + 1, "
+            + "lease_until = ? WHERE id = ?")) {
+          u.setLong(1, leaseUntil);
+          u.setLong(2, e.id());
+          u.executeUpdate();
+        }
+        SpoolEntry updated = new SpoolEntry(e.id(), e.idempotencyKey(), e.fingerprint(), SpoolState.IN_FLIGHT,
+            e.attempts() + 1, e.createdAt(), e.nextAttemptAt(), e.deliverBy(), Instant.ofEpochMilli(leaseUntil),
+            e.lastError(), e.sizeBytes(), null);
+        claimed.add(readBody(c, updated));
+      }
+      return List.copyOf(claimed);
+    });
+  }
+
+  private static Claimed readBody(Connection c, SpoolEntry entry) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT message FROM bodies WHERE entry_id = ?")) {
+      q.setLong(1, entry.id());
+      try (ResultSet r = q.executeQuery()) {
+        if (!r.next()) {
+          return new Claimed(entry, null, "the message body is missing from the spool");
+        }
+        byte[] json = r.getBytes(1);
+        try {
+          return new Claimed(entry, MessageCodec.decode(json), null);
+        } catch (RuntimeException e) {
+          // Never let one unreadable message block the rest: the dispatcher dead-letters it.
+          return new Claimed(entry, null, e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
+        }
+      }
+    }
+  }
+
+  private static String firstLine(@Nullable String text) {
+    if (text == null) {
+      return "";
+    }
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  @Override
+  public Optional<Instant> nextDueAt() {
+    return execute(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT min(next_attempt_at) FROM entries WHERE state = 'PENDING'");
+          ResultSet r = q.executeQuery()) {
+        if (r.next()) {
+          long value = r.getLong(1);
+          return r.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(value));
+        }
+        return Optional.<Instant>empty();
+      }
+    });
+  }
+
+  @Override
+  public boolean markDelivered(long id, SendReceipt receipt, Instant now) {
+    String json = MessageCodec.encodeReceipt(Objects.requireNonNull(receipt, "receipt"));
+    return execute(c -> {
+      int updated;
+      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'DELIVERED', lease_until = NULL, "
+          + "next_attempt_at = ?, receipt = ? WHERE id = ? AND state = 'IN_FLIGHT'")) {
+        u.setLong(1, now.toEpochMilli());
+        u.setString(2, json);
+        u.setLong(3, id);
+        updated = u.executeUpdate();
+      }
+      if (updated == 1) {
+        // The body is no longer needed; the state row stays as the idempotency ledger entry.
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM bodies WHERE entry_id = ?")) {
+          d.setLong(1, id);
+          d.executeUpdate();
+        }
+      }
+      return updated == 1;
+    });
+  }
+
+  @Override
+  public boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
+    Objects.requireNonNull(lastError, "lastError");
+    return execute(c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'PENDING', lease_until = NULL, "
+          + "next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'IN_FLIGHT'")) {
+        u.setLong(1, nextAttemptAt.toEpochMilli());
+        u.setString(2, lastError);
+        u.setLong(3, id);
+        return u.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean deadLetter(long id, String reason, Instant now) {
+    Objects.requireNonNull(reason, "reason");
+    return execute(c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'DEAD', lease_until = NULL, "
+          + "next_attempt_at = ?, last_error = ? WHERE id = ? AND state IN ('PENDING', 'IN_FLIGHT')")) {
+        u.setLong(1, now.toEpochMilli());
+        u.setString(2, reason);
+        u.setLong(3, id);
+        return u.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean requeue(long id, Instant now, Instant deliverBy) {
+    return execute(c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'PENDING', next_attempt_at = ?, "
+          + "deliver_by = ? WHERE id = ? AND state = 'DEAD' AND EXISTS (SELECT 1 FROM bodies WHERE entry_id = ?)")) {
+        u.setLong(1, now.toEpochMilli());
+        u.setLong(2, deliverBy.toEpochMilli());
+        u.setLong(3, id);
+        u.setLong(4, id);
+        return u.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public int recoverInFlight(Instant now) {
+    return execute(c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'PENDING', lease_until = NULL, "
+          + "next_attempt_at = ?, last_error = 'recovered after a restart; outcome of the last attempt unknown' "
+          + "WHERE state = 'IN_FLIGHT'")) {
+        u.setLong(1, now.toEpochMilli());
+        return u.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public SpoolStats stats(Instant now) {
+    return execute(c -> {
+      Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
+      for (SpoolState state : SpoolState.values()) {
+        counts.put(state, 0L);
+      }
+      try (PreparedStatement q = c.prepareStatement("SELECT state, count(*) FROM entries GROUP BY state");
+          ResultSet r = q.executeQuery()) {
+        while (r.next()) {
+          counts.put(SpoolState.valueOf(r.getString(1)), r.getLong(2));
+        }
+      }
+      long bytes;
+      try (PreparedStatement q = c.prepareStatement("SELECT coalesce(sum(e.size_bytes), 0) FROM entries e "
+          + "JOIN bodies b ON b.entry_id = e.id");
+          ResultSet r = q.executeQuery()) {
+        bytes = r.next() ? r.getLong(1) : 0;
+      }
+      Duration age = Duration.ZERO;
+      try (PreparedStatement q = c.prepareStatement("SELECT min(created_at) FROM entries "
+          + "WHERE state IN ('PENDING', 'IN_FLIGHT')");
+          ResultSet r = q.executeQuery()) {
+        if (r.next()) {
+          long oldest = r.getLong(1);
+          if (!r.wasNull() && oldest < now.toEpochMilli()) {
+            age = Duration.ofMillis(now.toEpochMilli() - oldest);
+          }
+        }
+      }
+      return new SpoolStats(counts, bytes, age);
+    });
+  }
+
+  @Override
+  public List<SpoolEntry> list(SpoolState state, int limit) {
+    Objects.requireNonNull(state, "state");
+    return execute(c -> {
+      List<SpoolEntry> result = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM entries WHERE state = ? "
+          + "ORDER BY id LIMIT ?")) {
+        q.setString(1, state.name());
+        q.setInt(2, limit);
+        try (ResultSet r = q.executeQuery()) {
+          while (r.next()) {
+            result.add(read(r));
+          }
+        }
+      }
+      return List.copyOf(result);
+    });
+  }
+
+  @Override
+  public Optional<SpoolEntry> inspect(long id) {
+    return execute(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM entries WHERE id = ?")) {
+        q.setLong(1, id);
+        try (ResultSet r = q.executeQuery()) {
+          return r.next() ? Optional.of(read(r)) : Optional.<SpoolEntry>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public int purgeDelivered(Instant deliveredBefore) {
+    return execute(c -> {
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM entries WHERE state = 'DELIVERED' "
+          + "AND next_attempt_at < ?")) {
+        d.setLong(1, deliveredBefore.toEpochMilli());
+        return d.executeUpdate();
+      }
+    });
+  }
+
+  private <T> T execute(GroupCommitWriter.Task<T> task) {
+    if (closed) {
+      throw new IllegalStateException("spool is closed");
+    }
+    return writer.execute(task);
+  }
+
+  private static SpoolEntry read(ResultSet r) throws SQLException {
+    long leaseUntil = r.getLong("lease_until");
+    Instant lease = r.wasNull() ? null : Instant.ofEpochMilli(leaseUntil);
+    String receiptJson = r.getString("receipt");
+    SendReceipt receipt = receiptJson == null ? null : MessageCodec.decodeReceipt(receiptJson);
+    return new SpoolEntry(r.getLong("id"), IdempotencyKey.of(r.getString("idempotency_key")),
+        r.getString("fingerprint"), SpoolState.valueOf(r.getString("state")), r.getInt("attempts"),
+        Instant.ofEpochMilli(r.getLong("created_at")), Instant.ofEpochMilli(r.getLong("next_attempt_at")),
+        Instant.ofEpochMilli(r.getLong("deliver_by")), lease, r.getString("last_error"), r.getLong("size_bytes"),
+        receipt);
+  }
+
+  private static Instant millis(Instant instant) {
+    return Instant.ofEpochMilli(instant.toEpochMilli());
+  }
+
+  /** Commits what is queued, then closes the database and releases the directory lock. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    writer.close();
+    closeQuietly(connection);
+    try {
+      lock.release();
+    } catch (IOException e) {
+      log.debug("Could not release the spool lock", e);
+    }
+    closeQuietly(lockChannel);
+    log.info("Spool closed at {}", directory);
+  }
+
+  private static void closeQuietly(@Nullable AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.debug("Close failed", e);
+    }
+  }
+}

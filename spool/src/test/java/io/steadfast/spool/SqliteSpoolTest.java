@@ -1,0 +1,212 @@
+package io.steadfast.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.spi.Spool;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteSpoolTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  @TempDir
+  Path temp;
+
+  private static Spool.NewEntry entry(String key, Message message) {
+    return new Spool.NewEntry(IdempotencyKey.of(key), message.fingerprint(), message, T0, T0.plus(Duration.ofHours(72)),
+        message.estimatedSizeBytes());
+  }
+
+  private static Message simple(String subject) {
+    return Message.builder().from("sender@example.com").to("rcpt@example.com").subject(subject).text("hello").build();
+  }
+
+  @Test
+  void createsDirectoryAndDatabaseReadableByOwnerOnly() throws Exception {
+    Path dir = temp.resolve("spool");
+
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      spool.append(List.of(entry("k1", simple("a"))), Spool.Limits.NONE);
+
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("spool.db"))))
+          .isEqualTo("rw-------");
+    }
+  }
+
+  @Test
+  void secondOpenOfSameDirectoryIsRefusedWhileFirstIsOpen() {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool first = SqliteSpool.open(dir)) {
+      assertThat(first.directory()).isEqualTo(dir.toAbsolutePath());
+
+      assertThatThrownBy(() -> SqliteSpool.open(dir))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("in use by another process");
+    }
+  }
+
+  @Test
+  void entriesSurviveCloseAndReopen() {
+    Path dir = temp.resolve("spool");
+    Message message = Message.builder().from("sender@example.com", "Sender").to("rcpt@example.com").cc("cc@example.com")
+        .subject("Invoice").html("<p>hi</p>").text("hi").header("X-Order", "42")
+        .attachment("invoice.pdf", "application/pdf", new byte[] {0, 1, 2, (byte) 255})
+        .metadata(java.util.Map.of("order", 42, "tags", List.of("a", "b")))
+        .tag("billing").build();
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      spool.append(List.of(entry("k1", message)), Spool.Limits.NONE);
+    }
+
+    try (SqliteSpool reopened = SqliteSpool.open(dir)) {
+      List<Spool.Claimed> claimed = reopened.claim(10, T0, Duration.ofMinutes(5));
+
+      assertThat(claimed).hasSize(1);
+      assertThat(claimed.get(0).message()).isNotNull();
+      assertThat(claimed.get(0).message().fingerprint()).isEqualTo(message.fingerprint());
+      assertThat(claimed.get(0).message().attachments().get(0).content()).containsExactly(0, 1, 2, 255);
+    }
+  }
+
+  @Test
+  void concurrentAppendsAreAllDurable() throws Exception {
+    Path dir = temp.resolve("spool");
+    int producers = 16;
+    int each = 50;
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      ExecutorService pool = Executors.newFixedThreadPool(producers);
+      List<CompletableFuture<Void>> futures = new ArrayList<>();
+      for (int p = 0; p < producers; p++) {
+        int producer = p;
+        futures.add(CompletableFuture.runAsync(() -> {
+          for (int i = 0; i < each; i++) {
+            spool.append(List.of(entry("p" + producer + "-" + i, simple("m" + i))), Spool.Limits.NONE);
+          }
+        }, pool));
+      }
+      assertThat(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))).succeedsWithin(Duration.ofSeconds(60));
+      pool.shutdown();
+      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    try (SqliteSpool reopened = SqliteSpool.open(dir)) {
+      assertThat(reopened.stats(T0).count(SpoolState.PENDING)).isEqualTo((long) producers * each);
+    }
+  }
+
+  @Test
+  void databaseOfNewerSchemaIsRefusedUnchanged() throws Exception {
+    Path dir = temp.resolve("spool");
+    SqliteSpool.open(dir).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement()) {
+      s.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)");
+    }
+
+    assertThatThrownBy(() -> SqliteSpool.open(dir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("newer Steadfast")
+        .hasMessageContaining("schema version 99");
+    assertThat(dir.resolve("spool.db")).exists();
+  }
+
+  @Test
+  void damagedDatabaseIsMovedToCorruptFolderAndNextOpenStartsEmpty() throws Exception {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      spool.append(List.of(entry("k1", simple("a"))), Spool.Limits.NONE);
+    }
+    Files.write(dir.resolve("spool.db"), "this is not a database at all, just some text".repeat(100)
+        .getBytes(StandardCharsets.UTF_8));
+
+    assertThatThrownBy(() -> SqliteSpool.open(dir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("damaged")
+        .hasMessageContaining("corrupt");
+
+    try (Stream<Path> moved = Files.list(dir.resolve("corrupt"))) {
+      assertThat(moved.map(p -> p.getFileName().toString())).anyMatch(name -> name.startsWith("spool.db."));
+    }
+    try (SqliteSpool fresh = SqliteSpool.open(dir)) {
+      assertThat(fresh.stats(T0).undeliveredCount()).isZero();
+    }
+  }
+
+  @Test
+  void truncatedDatabaseIsMovedAsideNotDeleted() throws Exception {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      for (int i = 0; i < 200; i++) {
+        spool.append(List.of(entry("k" + i, simple("a" + i))), Spool.Limits.NONE);
+      }
+    }
+    Path db = dir.resolve("spool.db");
+    byte[] bytes = Files.readAllBytes(db);
+    Files.write(db, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+    assertThatThrownBy(() -> SqliteSpool.open(dir)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("damaged");
+    assertThat(Files.exists(dir.resolve("corrupt"))).isTrue();
+  }
+
+  @Test
+  void unreadableMessageIsClaimedWithReasonWithoutBlockingOthers() throws Exception {
+    Path dir = temp.resolve("spool");
+    long badId;
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      badId = spool.append(List.of(entry("bad", simple("a"))), Spool.Limits.NONE).get(0).id();
+      spool.append(List.of(entry("good", simple("b"))), Spool.Limits.NONE);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement()) {
+      s.execute("UPDATE bodies SET message = X'7B226E6F74223A' WHERE entry_id = " + badId);
+    }
+
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      List<Spool.Claimed> claimed = spool.claim(10, T0, Duration.ofMinutes(5));
+
+      assertThat(claimed).hasSize(2);
+      Spool.Claimed bad = claimed.stream().filter(c -> c.entry().id() == badId).findFirst().orElseThrow();
+      assertThat(bad.message()).isNull();
+      assertThat(bad.unreadableReason()).isNotBlank();
+      assertThat(claimed.stream().filter(c -> c.entry().id() != badId).findFirst().orElseThrow().message()).isNotNull();
+    }
+  }
+
+  @Test
+  void deliveredEntryKeepsItsKeyButDropsItsBody() {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      SpoolEntry entry = spool.append(List.of(entry("k1", simple("a"))), Spool.Limits.NONE).get(0);
+      spool.claim(1, T0, Duration.ofMinutes(5));
+
+      spool.markDelivered(entry.id(), new io.steadfast.SendReceipt("tx", 1, 0, IdempotencyKey.of("k1"), "rest-us", 1,
+          null), T0);
+
+      assertThat(spool.stats(T0).bytes()).isZero();
+      assertThat(spool.find(IdempotencyKey.of("k1")).orElseThrow().state()).isEqualTo(SpoolState.DELIVERED);
+      assertThat(spool.requeue(entry.id(), T0, T0)).isFalse();
+    }
+  }
+}
