@@ -1,0 +1,73 @@
+package io.steadfast.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs an operation in a closed loop from N threads for a fixed time and records every latency. The
+ * threads start together at a barrier; an operation still running at the deadline is counted.
+ */
+final class LoadRunner {
+
+  private LoadRunner() {}
+
+  static Sample run(Variant variant, int threads, double seconds) throws Exception {
+    Operation operation = variant.operation();
+    CyclicBarrier start = new CyclicBarrier(threads + 1);
+    long[][] latencies = new long[threads][];
+    int[] counts = new int[threads];
+    AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+    long durationNanos = (long) (seconds * 1e9);
+    long[] startedAt = new long[1];
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int index = t;
+      Thread worker = new Thread(() -> {
+        long[] own = new long[1 << 14];
+        int count = 0;
+        try {
+          start.await();
+          long end = startedAt[0] + durationNanos;
+          long now = System.nanoTime();
+          while (now < end && failure.get() == null) {
+            operation.run();
+            long after = System.nanoTime();
+            if (count == own.length) {
+              own = Arrays.copyOf(own, own.length * 2);
+            }
+            own[count++] = after - now;
+            now = after;
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+        latencies[index] = own;
+        counts[index] = count;
+      }, "bench-" + variant.name() + "-" + t);
+      workers.add(worker);
+    }
+    workers.forEach(Thread::start);
+    startedAt[0] = System.nanoTime();
+    start.await();
+    for (Thread worker : workers) {
+      worker.join();
+    }
+    double elapsed = (System.nanoTime() - startedAt[0]) / 1e9;
+    Throwable error = failure.get();
+    if (error != null) {
+      throw new IllegalStateException(variant.name() + " failed at " + threads + " threads: " + error, error);
+    }
+    int total = Arrays.stream(counts).sum();
+    long[] all = new long[total];
+    int offset = 0;
+    for (int t = 0; t < threads; t++) {
+      System.arraycopy(latencies[t], 0, all, offset, counts[t]);
+      offset += counts[t];
+    }
+    return Sample.of(variant.name(), threads, elapsed, all, total);
+  }
+}
