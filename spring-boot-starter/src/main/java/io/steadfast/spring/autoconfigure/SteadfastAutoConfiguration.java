@@ -1,0 +1,94 @@
+package io.steadfast.spring.autoconfigure;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.steadfast.CircuitState;
+import io.steadfast.DeliveryListener;
+import io.steadfast.EmailClient;
+import io.steadfast.SteadfastConfig;
+import io.steadfast.spi.Transport;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Creates a Steadfast {@link EmailClient} from {@code steadfast.*} properties, with a {@code steadfast}
+ * health contributor and Micrometer metrics when those libraries are present.
+ *
+ * <p>Active only when {@code steadfast.api-key} is set, and backs off entirely when the application
+ * defines its own {@code EmailClient}. Every {@link DeliveryListener} bean is told about the client's
+ * events, after the starter's own state tracking and metrics. The client is closed with the context.
+ */
+@AutoConfiguration(afterName = {
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+@ConditionalOnClass(EmailClient.class)
+@ConditionalOnProperty(prefix = "steadfast", name = "api-key")
+@ConditionalOnMissingBean(EmailClient.class)
+@EnableConfigurationProperties(SteadfastProperties.class)
+public final class SteadfastAutoConfiguration {
+
+  /** Creates the auto-configuration; Spring calls this. */
+  SteadfastAutoConfiguration() {}
+
+  @Bean
+  @ConditionalOnMissingBean
+  SteadfastState steadfastState() {
+    return new SteadfastState(Clock.systemUTC());
+  }
+
+  @Bean(destroyMethod = "close")
+  EmailClient steadfastEmailClient(SteadfastProperties properties, SteadfastState state,
+      ObjectProvider<DeliveryListener> listeners) {
+    List<DeliveryListener> all = new ArrayList<>();
+    all.add(state);
+    listeners.orderedStream().filter(listener -> listener != state).forEach(all::add);
+    SteadfastConfig config = SteadfastConfigFactory.create(properties, new CompositeDeliveryListener(all),
+        SteadfastAutoConfiguration.class.getClassLoader());
+    state.routesStarted(config.transports().stream().map(Transport::route).toList(),
+        properties.getCircuitBreaker().isEnabled() ? CircuitState.CLOSED : CircuitState.DISABLED);
+    all.stream().filter(SteadfastMetrics.class::isInstance).map(SteadfastMetrics.class::cast)
+        .forEach(SteadfastMetrics::bindRoutes);
+    return EmailClient.create(config);
+  }
+
+  /** Reports the client's state as the {@code steadfast} health contributor. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  static class HealthConfiguration {
+
+    // Nested once more: the enabled-indicator condition's own class lives in spring-boot-health, so it
+    // must only be read after the class condition above has passed.
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnEnabledHealthIndicator("steadfast")
+    static class EnabledHealthConfiguration {
+
+      @Bean
+      @ConditionalOnMissingBean(name = "steadfastHealthIndicator")
+      SteadfastHealthIndicator steadfastHealthIndicator(SteadfastState state, SteadfastProperties properties) {
+        return new SteadfastHealthIndicator(state, properties.getHealth());
+      }
+    }
+  }
+
+  /** Records the client's events as Micrometer meters. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+  @ConditionalOnBean(type = "io.micrometer.core.instrument.MeterRegistry")
+  static class MetricsConfiguration {
+
+    @Bean
+    SteadfastMetrics steadfastMetrics(MeterRegistry registry, SteadfastState state) {
+      return new SteadfastMetrics(registry, state);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.steadfast.spring.autoconfigure;
+
+import io.steadfast.CircuitBreakerPolicy;
+import io.steadfast.DeliveryListener;
+import io.steadfast.Endpoint;
+import io.steadfast.RetryPolicy;
+import io.steadfast.SteadfastConfig;
+import io.steadfast.spi.Transport;
+import io.steadfast.spi.TransportFactory;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.function.Supplier;
+
+/**
+ * Turns {@link SteadfastProperties} into a {@link SteadfastConfig}, reporting a rejected value as an
+ * {@link InvalidSteadfastPropertyException} that names the property.
+ */
+final class SteadfastConfigFactory {
+
+  private SteadfastConfigFactory() {}
+
+  /**
+   * Builds the configuration, with transports discovered through {@link TransportFactory} and filtered
+   * and ordered by {@code steadfast.routes}.
+   */
+  static SteadfastConfig create(SteadfastProperties properties, DeliveryListener listener, ClassLoader classLoader) {
+    SteadfastConfig base = base(properties, listener);
+    List<Transport> transports = transports(properties.getRoutes(), base, classLoader);
+    return base.toBuilder().transports(transports).build();
+  }
+
+  private static SteadfastConfig base(SteadfastProperties properties, DeliveryListener listener) {
+    String apiKey = properties.getApiKey();
+    if (apiKey == null || apiKey.isBlank()) {
+      throw new InvalidSteadfastPropertyException("steadfast.api-key", null, "the API key is blank",
+          "Set steadfast.api-key to a SparkPost API key with the 'Transmissions: Read/Write' permission.", null);
+    }
+    SteadfastConfig.Builder builder = SteadfastConfig.builder().apiKey(apiKey).listener(listener);
+    builder.endpoint(endpoint(properties));
+    Long subaccount = properties.getSubaccount();
+    if (subaccount != null) {
+      apply("steadfast.subaccount", subaccount, () -> builder.subaccountId(subaccount),
+          "Set steadfast.subaccount to the numeric id of a SparkPost subaccount, or remove it.");
+    }
+    apply("steadfast.connect-timeout", properties.getConnectTimeout(),
+        () -> builder.connectTimeout(properties.getConnectTimeout()), "Set a positive duration such as 10s.");
+    apply("steadfast.read-timeout", properties.getReadTimeout(),
+        () -> builder.readTimeout(properties.getReadTimeout()), "Set a positive duration such as 60s.");
+    apply("steadfast.write-timeout", properties.getWriteTimeout(),
+        () -> builder.writeTimeout(properties.getWriteTimeout()), "Set a positive duration such as 60s.");
+    apply("steadfast.call-timeout", properties.getCallTimeout(),
+        () -> builder.callTimeout(properties.getCallTimeout()), "Set a positive duration such as 300s.");
+    apply("steadfast.max-connections", properties.getMaxConnections(),
+        () -> builder.maxConnections(properties.getMaxConnections()), "Set a number of 1 or more.");
+    builder.retryPolicy(retryPolicy(properties.getRetry()));
+    builder.circuitBreakerPolicy(circuitBreakerPolicy(properties.getCircuitBreaker()));
+    return build("steadfast.call-timeout", properties.getCallTimeout(), builder::build,
+        "Set steadfast.call-timeout to at least steadfast.connect-timeout.");
+  }
+
+  private static Endpoint endpoint(SteadfastProperties properties) {
+    URI baseUrl = properties.getBaseUrl();
+    if (baseUrl == null) {
+      return properties.getRegion() == SteadfastProperties.Region.EU ? Endpoint.EU : Endpoint.US;
+    }
+    return build("steadfast.base-url", baseUrl, () -> Endpoint.custom(baseUrl),
+        "Set steadfast.base-url to an https URL such as https://api.sparkpost.com (plain http only for "
+            + "localhost), or remove it and set steadfast.region to us or eu.");
+  }
+
+  private static RetryPolicy retryPolicy(SteadfastProperties.Retry retry) {
+    RetryPolicy.Builder builder = RetryPolicy.builder();
+    apply("steadfast.retry.max-attempts", retry.getMaxAttempts(), () -> builder.maxAttempts(retry.getMaxAttempts()),
+        "Set a number of 1 or more (1 disables retries).");
+    apply("steadfast.retry.min-backoff", retry.getMinBackoff(), () -> builder.minBackoff(retry.getMinBackoff()),
+        "Set a positive duration such as 5s.");
+    apply("steadfast.retry.initial-backoff", retry.getInitialBackoff(),
+        () -> builder.initialBackoff(retry.getInitialBackoff()), "Set a positive duration such as 10s.");
+    apply("steadfast.retry.max-backoff", retry.getMaxBackoff(), () -> builder.maxBackoff(retry.getMaxBackoff()),
+        "Set a positive duration such as 30s.");
+    apply("steadfast.retry.deadline", retry.getDeadline(), () -> builder.deadline(retry.getDeadline()),
+        "Set a positive duration such as 60s.");
+    apply("steadfast.retry.budget", retry.getBudget(), () -> builder.budgetCapacity(retry.getBudget()),
+        "Set a number of tokens of 0 or more.");
+    return build("steadfast.retry", retry.getMinBackoff() + ".." + retry.getMaxBackoff(), builder::build,
+        "Make steadfast.retry.min-backoff <= steadfast.retry.initial-backoff <= steadfast.retry.max-backoff.");
+  }
+
+  private static CircuitBreakerPolicy circuitBreakerPolicy(SteadfastProperties.CircuitBreaker breaker) {
+    if (!breaker.isEnabled()) {
+      return CircuitBreakerPolicy.DISABLED;
+    }
+    CircuitBreakerPolicy.Builder builder = CircuitBreakerPolicy.builder();
+    apply("steadfast.circuit-breaker.failure-rate", breaker.getFailureRate(),
+        () -> builder.failureRateThreshold(breaker.getFailureRate()), "Set a percentage above 0 and at most 100.");
+    apply("steadfast.circuit-breaker.window", breaker.getWindow(),
+        () -> builder.slidingWindowSize(breaker.getWindow()), "Set a number of attempts of 1 or more.");
+    apply("steadfast.circuit-breaker.minimum-calls", breaker.getMinimumCalls(),
+        () -> builder.minimumNumberOfCalls(breaker.getMinimumCalls()), "Set a number of attempts of 1 or more.");
+    apply("steadfast.circuit-breaker.wait-in-open", breaker.getWaitInOpen(),
+        () -> builder.waitInOpenState(breaker.getWaitInOpen()), "Set a positive duration such as 30s.");
+    return build("steadfast.circuit-breaker", breaker.getWindow(), builder::build,
+        "Check steadfast.circuit-breaker.* against each other (minimum-calls, window).");
+  }
+
+  private static List<Transport> transports(SteadfastProperties.Routes routes, SteadfastConfig base,
+      ClassLoader classLoader) {
+    Map<String, TransportFactory> available = new LinkedHashMap<>();
+    for (TransportFactory factory : ServiceLoader.load(TransportFactory.class, classLoader)) {
+      available.putIfAbsent(factory.kind(), factory);
+    }
+    List<Transport> transports = new ArrayList<>();
+    for (String kind : routes.getOrder()) {
+      String normalised = kind.trim().toLowerCase(Locale.ROOT);
+      if (!normalised.equals("rest") && !normalised.equals("smtp")) {
+        throw new InvalidSteadfastPropertyException("steadfast.routes.order", routes.getOrder(),
+            "unknown route kind '" + kind + "'", "List route kinds from: rest, smtp (for example rest,smtp).", null);
+      }
+      SteadfastProperties.Route route = normalised.equals("rest") ? routes.getRest() : routes.getSmtp();
+      TransportFactory factory = available.get(normalised);
+      if (route.isEnabled() && factory != null
+          && transports.stream().noneMatch(t -> t.route().startsWith(normalised + "-"))) {
+        transports.add(factory.create(base));
+      }
+    }
+    if (transports.isEmpty()) {
+      throw new InvalidSteadfastPropertyException("steadfast.routes", routes.getOrder(),
+          "no enabled route has its transport on the classpath (found: " + available.keySet() + ")",
+          "Add the dependency io.steadfast:steadfast-http (REST) or io.steadfast:steadfast-smtp, and set "
+              + "steadfast.routes.rest.enabled or steadfast.routes.smtp.enabled to true.", null);
+    }
+    return transports;
+  }
+
+  private static void apply(String property, Object value, Runnable setter, String action) {
+    build(property, value, () -> {
+      setter.run();
+      return value;
+    }, action);
+  }
+
+  private static <T> T build(String property, Object value, Supplier<T> builder, String action) {
+    try {
+      return builder.get();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new InvalidSteadfastPropertyException(property, value, String.valueOf(e.getMessage()), action, e);
+    }
+  }
+}

@@ -1,0 +1,445 @@
+package io.steadfast.spring.autoconfigure;
+
+import io.steadfast.CircuitBreakerPolicy;
+import io.steadfast.RetryPolicy;
+import io.steadfast.SteadfastConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties for Steadfast, bound from {@code steadfast.*}.
+ *
+ * <p>Defaults match the core constants ({@link SteadfastConfig}, {@link RetryPolicy}, {@link
+ * CircuitBreakerPolicy}). The API key is never printed: {@link #toString()} omits it, and the
+ * actuator {@code configprops} endpoint masks it because its name ends in {@code key}.
+ */
+@ConfigurationProperties("steadfast")
+public class SteadfastProperties {
+
+  /** SparkPost API key; the auto-configuration is active only when this is set. */
+  private @Nullable String apiKey;
+
+  /** SparkPost region whose API to use; ignored when base-url is set. */
+  private Region region = Region.US;
+
+  /** Base URL of a SparkPost-compatible API (Enterprise host, proxy or test stub); https unless loopback. */
+  private @Nullable URI baseUrl;
+
+  /** SparkPost subaccount id to send on behalf of. */
+  private @Nullable Long subaccount;
+
+  /** Maximum time to establish a connection. */
+  private Duration connectTimeout = SteadfastConfig.DEFAULT_CONNECT_TIMEOUT;
+
+  /** Maximum time to wait for data from SparkPost. */
+  private Duration readTimeout = SteadfastConfig.DEFAULT_READ_TIMEOUT;
+
+  /** Maximum time to wait while sending data to SparkPost. */
+  private Duration writeTimeout = SteadfastConfig.DEFAULT_WRITE_TIMEOUT;
+
+  /** Maximum time for one complete attempt, from connect to the last byte of the response. */
+  private Duration callTimeout = SteadfastConfig.DEFAULT_CALL_TIMEOUT;
+
+  /** Maximum number of pooled connections per route. */
+  private int maxConnections = SteadfastConfig.DEFAULT_MAX_CONNECTIONS;
+
+  /** Which transports (routes) to use and in which order. */
+  private final Routes routes = new Routes();
+
+  /** How a send is retried within one call. */
+  private final Retry retry = new Retry();
+
+  /** When a route's circuit opens and how long it stays open. */
+  private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+
+  /** How the steadfast health contributor maps route states to a status. */
+  private final Health health = new Health();
+
+  /** The JavaMailSender adapter. */
+  private final JavaMailSender javaMailSender = new JavaMailSender();
+
+  /** Returns the SparkPost API key, or {@code null} if not set. */
+  public @Nullable String getApiKey() {
+    return apiKey;
+  }
+
+  /** Sets the SparkPost API key. */
+  public void setApiKey(@Nullable String apiKey) {
+    this.apiKey = apiKey;
+  }
+
+  /** Returns the region used when no base URL is set. */
+  public Region getRegion() {
+    return region;
+  }
+
+  /** Sets the region used when no base URL is set. */
+  public void setRegion(Region region) {
+    this.region = region;
+  }
+
+  /** Returns the custom base URL, or {@code null} to use the region. */
+  public @Nullable URI getBaseUrl() {
+    return baseUrl;
+  }
+
+  /** Sets a custom base URL that overrides the region. */
+  public void setBaseUrl(@Nullable URI baseUrl) {
+    this.baseUrl = baseUrl;
+  }
+
+  /** Returns the subaccount id, or {@code null} for the primary account. */
+  public @Nullable Long getSubaccount() {
+    return subaccount;
+  }
+
+  /** Sets the subaccount id. */
+  public void setSubaccount(@Nullable Long subaccount) {
+    this.subaccount = subaccount;
+  }
+
+  /** Returns the connect timeout. */
+  public Duration getConnectTimeout() {
+    return connectTimeout;
+  }
+
+  /** Sets the connect timeout. */
+  public void setConnectTimeout(Duration connectTimeout) {
+    this.connectTimeout = connectTimeout;
+  }
+
+  /** Returns the read timeout. */
+  public Duration getReadTimeout() {
+    return readTimeout;
+  }
+
+  /** Sets the read timeout. */
+  public void setReadTimeout(Duration readTimeout) {
+    this.readTimeout = readTimeout;
+  }
+
+  /** Returns the write timeout. */
+  public Duration getWriteTimeout() {
+    return writeTimeout;
+  }
+
+  /** Sets the write timeout. */
+  public void setWriteTimeout(Duration writeTimeout) {
+    this.writeTimeout = writeTimeout;
+  }
+
+  /** Returns the call timeout. */
+  public Duration getCallTimeout() {
+    return callTimeout;
+  }
+
+  /** Sets the call timeout. */
+  public void setCallTimeout(Duration callTimeout) {
+    this.callTimeout = callTimeout;
+  }
+
+  /** Returns the maximum number of pooled connections per route. */
+  public int getMaxConnections() {
+    return maxConnections;
+  }
+
+  /** Sets the maximum number of pooled connections per route. */
+  public void setMaxConnections(int maxConnections) {
+    this.maxConnections = maxConnections;
+  }
+
+  /** Returns the route settings. */
+  public Routes getRoutes() {
+    return routes;
+  }
+
+  /** Returns the retry settings. */
+  public Retry getRetry() {
+    return retry;
+  }
+
+  /** Returns the circuit-breaker settings. */
+  public CircuitBreaker getCircuitBreaker() {
+    return circuitBreaker;
+  }
+
+  /** Returns the health settings. */
+  public Health getHealth() {
+    return health;
+  }
+
+  /** Returns the JavaMailSender adapter settings. */
+  public JavaMailSender getJavaMailSender() {
+    return javaMailSender;
+  }
+
+  /** Describes these properties without the API key. */
+  @Override
+  public String toString() {
+    return "SteadfastProperties[apiKey=" + (apiKey == null ? "null" : "[redacted]")
+        + ", region=" + region + ", baseUrl=" + baseUrl + ", subaccount=" + subaccount
+        + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+        + ", writeTimeout=" + writeTimeout + ", callTimeout=" + callTimeout
+        + ", maxConnections=" + maxConnections + "]";
+  }
+
+  /** A SparkPost region. */
+  public enum Region {
+    /** The US region, {@code api.sparkpost.com}. */
+    US,
+    /** The EU region, {@code api.eu.sparkpost.com}. */
+    EU
+  }
+
+  /** Which transports Steadfast uses, and in which order it fails over between them. */
+  public static class Routes {
+
+    /** Route kinds in failover order; the first enabled, available kind is the primary route. */
+    private List<String> order = new ArrayList<>(List.of("rest", "smtp"));
+
+    /** The SparkPost REST (Transmissions API) route. */
+    private final Route rest = new Route();
+
+    /** The SparkPost SMTP relay route; used only when steadfast-smtp is on the classpath. */
+    private final Route smtp = new Route();
+
+    /** Returns the route kinds in failover order. */
+    public List<String> getOrder() {
+      return order;
+    }
+
+    /** Sets the route kinds in failover order. */
+    public void setOrder(List<String> order) {
+      this.order = order;
+    }
+
+    /** Returns the REST route settings. */
+    public Route getRest() {
+      return rest;
+    }
+
+    /** Returns the SMTP route settings. */
+    public Route getSmtp() {
+      return smtp;
+    }
+  }
+
+  /** One route. */
+  public static class Route {
+
+    /** Whether to use this route when its transport is on the classpath. */
+    private boolean enabled = true;
+
+    /** Returns whether this route is used. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether this route is used. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+
+  /** Retry policy within one send. */
+  public static class Retry {
+
+    /** Maximum attempts per send, including the first; 1 disables retries. */
+    private int maxAttempts = RetryPolicy.DEFAULT_MAX_ATTEMPTS;
+
+    /** Shortest wait before a retry, even when the provider asks for less. */
+    private Duration minBackoff = RetryPolicy.DEFAULT_MIN_BACKOFF;
+
+    /** Wait before the first retry; later waits grow exponentially with jitter. */
+    private Duration initialBackoff = RetryPolicy.DEFAULT_INITIAL_BACKOFF;
+
+    /** Longest wait between attempts. */
+    private Duration maxBackoff = RetryPolicy.DEFAULT_MAX_BACKOFF;
+
+    /** Time after which a send stops retrying and fails. */
+    private Duration deadline = RetryPolicy.DEFAULT_DEADLINE;
+
+    /** Capacity of the shared retry budget (tokens); retries stop when it is spent. */
+    private int budget = RetryPolicy.DEFAULT_BUDGET_CAPACITY;
+
+    /** Returns the maximum attempts per send. */
+    public int getMaxAttempts() {
+      return maxAttempts;
+    }
+
+    /** Sets the maximum attempts per send. */
+    public void setMaxAttempts(int maxAttempts) {
+      this.maxAttempts = maxAttempts;
+    }
+
+    /** Returns the minimum backoff. */
+    public Duration getMinBackoff() {
+      return minBackoff;
+    }
+
+    /** Sets the minimum backoff. */
+    public void setMinBackoff(Duration minBackoff) {
+      this.minBackoff = minBackoff;
+    }
+
+    /** Returns the initial backoff. */
+    public Duration getInitialBackoff() {
+      return initialBackoff;
+    }
+
+    /** Sets the initial backoff. */
+    public void setInitialBackoff(Duration initialBackoff) {
+      this.initialBackoff = initialBackoff;
+    }
+
+    /** Returns the maximum backoff. */
+    public Duration getMaxBackoff() {
+      return maxBackoff;
+    }
+
+    /** Sets the maximum backoff. */
+    public void setMaxBackoff(Duration maxBackoff) {
+      this.maxBackoff = maxBackoff;
+    }
+
+    /** Returns the retry deadline. */
+    public Duration getDeadline() {
+      return deadline;
+    }
+
+    /** Sets the retry deadline. */
+    public void setDeadline(Duration deadline) {
+      this.deadline = deadline;
+    }
+
+    /** Returns the retry budget capacity. */
+    public int getBudget() {
+      return budget;
+    }
+
+    /** Sets the retry budget capacity. */
+    public void setBudget(int budget) {
+      this.budget = budget;
+    }
+  }
+
+  /** Circuit breaker per route. */
+  public static class CircuitBreaker {
+
+    /** Whether routes have a circuit breaker. */
+    private boolean enabled = true;
+
+    /** Failure rate, in percent, at or above which a route's circuit opens. */
+    private float failureRate = CircuitBreakerPolicy.DEFAULT_FAILURE_RATE_THRESHOLD;
+
+    /** Number of recent attempts the failure rate is computed over. */
+    private int window = CircuitBreakerPolicy.DEFAULT_SLIDING_WINDOW_SIZE;
+
+    /** Attempts needed in the window before the failure rate is evaluated. */
+    private int minimumCalls = CircuitBreakerPolicy.DEFAULT_MINIMUM_NUMBER_OF_CALLS;
+
+    /** Time an open circuit waits before letting probe attempts through. */
+    private Duration waitInOpen = CircuitBreakerPolicy.DEFAULT_WAIT_IN_OPEN_STATE;
+
+    /** Returns whether circuit breakers are enabled. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether circuit breakers are enabled. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** Returns the failure-rate threshold in percent. */
+    public float getFailureRate() {
+      return failureRate;
+    }
+
+    /** Sets the failure-rate threshold in percent. */
+    public void setFailureRate(float failureRate) {
+      this.failureRate = failureRate;
+    }
+
+    /** Returns the sliding window size. */
+    public int getWindow() {
+      return window;
+    }
+
+    /** Sets the sliding window size. */
+    public void setWindow(int window) {
+      this.window = window;
+    }
+
+    /** Returns the minimum number of calls. */
+    public int getMinimumCalls() {
+      return minimumCalls;
+    }
+
+    /** Sets the minimum number of calls. */
+    public void setMinimumCalls(int minimumCalls) {
+      this.minimumCalls = minimumCalls;
+    }
+
+    /** Returns the wait in the open state. */
+    public Duration getWaitInOpen() {
+      return waitInOpen;
+    }
+
+    /** Sets the wait in the open state. */
+    public void setWaitInOpen(Duration waitInOpen) {
+      this.waitInOpen = waitInOpen;
+    }
+  }
+
+  /** How the {@code steadfast} health contributor reports route states. */
+  public static class Health {
+
+    /** Status reported when every route's circuit is open (without a spool, sends fail). */
+    private String allRoutesOpenStatus = "OUT_OF_SERVICE";
+
+    /** Status reported when some, but not all, routes' circuits are open (failover still works). */
+    private String someRoutesOpenStatus = "UP";
+
+    /** Returns the status for all routes open. */
+    public String getAllRoutesOpenStatus() {
+      return allRoutesOpenStatus;
+    }
+
+    /** Sets the status for all routes open. */
+    public void setAllRoutesOpenStatus(String allRoutesOpenStatus) {
+      this.allRoutesOpenStatus = allRoutesOpenStatus;
+    }
+
+    /** Returns the status for some routes open. */
+    public String getSomeRoutesOpenStatus() {
+      return someRoutesOpenStatus;
+    }
+
+    /** Sets the status for some routes open. */
+    public void setSomeRoutesOpenStatus(String someRoutesOpenStatus) {
+      this.someRoutesOpenStatus = someRoutesOpenStatus;
+    }
+  }
+
+  /** The JavaMailSender adapter. */
+  public static class JavaMailSender {
+
+    /** Whether to expose a JavaMailSender bean that sends through Steadfast. */
+    private boolean enabled;
+
+    /** Returns whether the adapter is enabled. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether the adapter is enabled. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+}
