@@ -33,21 +33,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class DefaultEmailClientTest {
 
-  /** Sync and async sends are twins: every behaviour is checked through both. */
-  enum Mode {
-    SYNC, ASYNC;
-
-    SendReceipt send(EmailClient client, Message message) throws Throwable {
-      if (this == SYNC) {
-        return client.send(message);
-      }
-      try {
-        return client.sendAsync(message).get();
-      } catch (ExecutionException e) {
-        throw e.getCause();
-      }
-    }
-  }
 
   private static final Message MESSAGE = Message.builder()
       .from("shop@example.com").to("alice@example.com").subject("Hi").text("Hello").build();
@@ -57,8 +42,8 @@ class DefaultEmailClientTest {
       .transports(java.util.List.of(transport)).retryPolicy(io.steadfast.RetryPolicy.NO_RETRIES).build());
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void returnsReceiptWithGeneratedKeyRouteAndRequestId(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void returnsReceiptWithGeneratedKeyRouteAndRequestId(SendMode mode) throws Throwable {
     transport.then(new Outcome.Accepted("tx-1", 1, 0, "req-1"));
 
     SendReceipt receipt = mode.send(client, MESSAGE);
@@ -72,8 +57,8 @@ class DefaultEmailClientTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void usesTheCallersIdempotencyKey(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void usesTheCallersIdempotencyKey(SendMode mode) throws Throwable {
     transport.then(new Outcome.Accepted("tx-1", 1, 0, null));
     IdempotencyKey key = IdempotencyKey.of("order-42");
 
@@ -104,7 +89,7 @@ class DefaultEmailClientTest {
   @MethodSource("failures")
   void mapsEveryOutcomeToItsExceptionInBothModes(Outcome outcome, Class<? extends SteadfastException> type,
       boolean retryable, boolean mayHaveBeenSent) {
-    for (Mode mode : Mode.values()) {
+    for (SendMode mode : SendMode.values()) {
       transport.then(outcome);
 
       assertThatThrownBy(() -> mode.send(client, MESSAGE))
@@ -152,8 +137,8 @@ class DefaultEmailClientTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void refusesMessagesOverTheConfiguredLimitWithoutSending(Mode mode) {
+  @EnumSource(SendMode.class)
+  void refusesMessagesOverTheConfiguredLimitWithoutSending(SendMode mode) {
     EmailClient small = EmailClient.create(SteadfastConfig.builder()
         .transports(java.util.List.of(transport)).retryPolicy(io.steadfast.RetryPolicy.NO_RETRIES)
         .maxMessageBytes(5).build());
@@ -176,8 +161,8 @@ class DefaultEmailClientTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void refusesToSendAfterClose(Mode mode) {
+  @EnumSource(SendMode.class)
+  void refusesToSendAfterClose(SendMode mode) {
     client.close();
 
     assertThatThrownBy(() -> mode.send(client, MESSAGE))

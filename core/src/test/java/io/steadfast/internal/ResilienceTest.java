@@ -26,27 +26,12 @@ import io.steadfast.spi.Outcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class ResilienceTest {
 
-  enum Mode {
-    SYNC, ASYNC;
-
-    SendReceipt send(EmailClient client, Message message) throws Throwable {
-      if (this == SYNC) {
-        return client.send(message);
-      }
-      try {
-        return client.sendAsync(message).get();
-      } catch (ExecutionException e) {
-        throw e.getCause();
-      }
-    }
-  }
 
   private static final Message MESSAGE = Message.builder()
       .from("shop@example.com").to("alice@example.com").subject("Hi").text("Hello").build();
@@ -71,8 +56,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void retriesServerErrorWithSameIdempotencyKey(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void retriesServerErrorWithSameIdempotencyKey(SendMode mode) throws Throwable {
     rest.then(UNAVAILABLE).then(UNAVAILABLE).then(ACCEPTED);
 
     SendReceipt receipt = mode.send(client(rest), MESSAGE);
@@ -85,8 +70,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void honoursRetryAfterOn429AsAMinimum(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void honoursRetryAfterOn429AsAMinimum(SendMode mode) throws Throwable {
     rest.then(new Outcome.NotSent(Outcome.NotSent.Reason.RATE_LIMITED, DOWN, Duration.ofSeconds(40))).then(ACCEPTED);
 
     mode.send(client(rest), MESSAGE);
@@ -95,8 +80,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void failsRatherThanShortenARetryAfterBeyondTheDeadline(Mode mode) {
+  @EnumSource(SendMode.class)
+  void failsRatherThanShortenARetryAfterBeyondTheDeadline(SendMode mode) {
     rest.then(new Outcome.NotSent(Outcome.NotSent.Reason.RATE_LIMITED, DOWN, Duration.ofMinutes(5)));
 
     assertThatThrownBy(() -> mode.send(client(rest), MESSAGE))
@@ -107,8 +92,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void doesNotRetryRejectedMessages(Mode mode) {
+  @EnumSource(SendMode.class)
+  void doesNotRetryRejectedMessages(SendMode mode) {
     rest.then(new Outcome.Rejected(Outcome.Rejected.Reason.MESSAGE, DOWN));
 
     assertThatThrownBy(() -> mode.send(client(rest, smtp), MESSAGE)).isInstanceOf(RejectedByProviderException.class);
@@ -117,8 +102,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void neverRetriesTheSendingQuotaWithinACall(Mode mode) {
+  @EnumSource(SendMode.class)
+  void neverRetriesTheSendingQuotaWithinACall(SendMode mode) {
     rest.then(new Outcome.NotSent(Outcome.NotSent.Reason.QUOTA_EXCEEDED, DOWN, null));
 
     assertThatThrownBy(() -> mode.send(client(rest, smtp), MESSAGE)).isInstanceOf(SendingLimitExceededException.class);
@@ -127,8 +112,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void failsOverToTheNextRouteWithTheSameKeyWhenNotSent(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void failsOverToTheNextRouteWithTheSameKeyWhenNotSent(SendMode mode) throws Throwable {
     rest.then(UNAVAILABLE);
     smtp.then(ACCEPTED);
 
@@ -142,8 +127,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void retriesUnknownOnTheSameRouteAndNeverFailsOver(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void retriesUnknownOnTheSameRouteAndNeverFailsOver(SendMode mode) throws Throwable {
     Outcome unknown = new Outcome.Unknown(Failure.of("read timed out", null));
     rest.then(unknown).then(UNAVAILABLE).then(ACCEPTED);
 
@@ -155,8 +140,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void reportsUnknownWhenRetriesRunOut(Mode mode) {
+  @EnumSource(SendMode.class)
+  void reportsUnknownWhenRetriesRunOut(SendMode mode) {
     Outcome unknown = new Outcome.Unknown(Failure.of("read timed out", null));
     rest.then(unknown).then(unknown).then(unknown);
 
@@ -188,8 +173,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void circuitOpensFailsFastWithNextProbeThenHalfOpensAndCloses(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void circuitOpensFailsFastWithNextProbeThenHalfOpensAndCloses(SendMode mode) throws Throwable {
     CircuitBreakerPolicy breaker = CircuitBreakerPolicy.builder()
         .slidingWindowSize(4).minimumNumberOfCalls(4).waitInOpenState(Duration.ofSeconds(30))
         .permittedCallsInHalfOpenState(1).build();
@@ -233,8 +218,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void secondSendOfAnAcceptedKeyReturnsTheFirstReceiptWithoutSending(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void secondSendOfAnAcceptedKeyReturnsTheFirstReceiptWithoutSending(SendMode mode) throws Throwable {
     EmailClient client = client(rest);
     rest.then(ACCEPTED);
     Message keyed = MESSAGE.withIdempotencyKey(IdempotencyKey.of("order-42"));
@@ -247,8 +232,8 @@ class ResilienceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void sameKeyWithDifferentContentIsAConflict(Mode mode) throws Throwable {
+  @EnumSource(SendMode.class)
+  void sameKeyWithDifferentContentIsAConflict(SendMode mode) throws Throwable {
     EmailClient client = client(rest);
     rest.then(ACCEPTED);
     IdempotencyKey key = IdempotencyKey.of("order-42");
