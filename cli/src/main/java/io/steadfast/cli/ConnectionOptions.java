@@ -23,7 +23,7 @@ final class ConnectionOptions {
   @Option(names = "--endpoint", description = "A custom REST base URL, e.g. an Enterprise host.")
   @Nullable String endpoint;
 
-  @Option(names = "--config", description = "A properties file with api-key, region, endpoint.")
+  @Option(names = "--config", description = "A properties file with api-key, region, endpoint, spool-dir.")
   @Nullable Path config;
 
   /** The environment; replaced in tests. */
@@ -64,6 +64,11 @@ final class ConnectionOptions {
       default:
         throw new UsageException("Unknown region '" + name + "': use us or eu, or --endpoint for a custom URL.");
     }
+  }
+
+  /** Returns a property from the --config file, or null if there is no file or no such property. */
+  @Nullable String property(String name) throws IOException {
+    return first(file().getProperty(name));
   }
 
   private Properties file() throws IOException {

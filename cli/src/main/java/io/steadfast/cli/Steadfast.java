@@ -13,13 +13,14 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
     description = "Send email through SparkPost without losing it when SparkPost fails.",
-    subcommands = {SendCommand.class, DoctorCommand.class, DemoCommand.class},
+    subcommands = {SendCommand.class, SubmitCommand.class, DrainCommand.class, SpoolCommand.class,
+        DoctorCommand.class, DemoCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
-        "1:permanent failure: fix the message, key or account first",
+        "1:permanent failure: fix the message, key or account first (drain: a message went dead)",
         "2:bad usage or invalid input",
-        "3:retryable failure: try again later with the same idempotency key",
+        "3:retryable failure: try again later with the same idempotency key (drain: some still pending)",
         "4:outcome unknown: SparkPost may have accepted the message"})
 public final class Steadfast {
   /** Success. */

@@ -1,0 +1,120 @@
+package io.steadfast.cli;
+
+import io.steadfast.EmailClient;
+import io.steadfast.SpoolOperations;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code steadfast drain}: delivers what the spool holds, then exits with what is left. */
+@Command(name = "drain", mixinStandardHelpOptions = true,
+    description = {"Deliver the spooled messages that are due until none is pending or --timeout passes.",
+        "Exit 0 if everything was delivered, 3 if some remain pending (drain again later), 1 if any went dead."})
+final class DrainCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  @Spec CommandSpec spec;
+  @Mixin ConnectionOptions connection = new ConnectionOptions();
+  @Mixin SpoolOptions spoolOptions = new SpoolOptions();
+  @Option(names = "--timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "Stop waiting after this long, e.g. 30s, 5m, 1h or PT5M (default: 5m).")
+  Duration timeout = Duration.ofMinutes(5);
+  @Option(names = "--json", description = "Print the final summary as JSON.") boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try (EmailClient client = spoolOptions.client(connection, Duration.ofSeconds(3))) {
+      SpoolOperations spool = client.spoolOperations();
+      SpoolStats start = spool.stats();
+      Instant deadline = Instant.now().plus(timeout);
+      SpoolStats stats = start;
+      String last = "";
+      while (true) {
+        String progress = progress(start, stats);
+        if (!json && !progress.equals(last)) {
+          out.println(progress);
+          out.flush();
+          last = progress;
+        }
+        if (stats.undeliveredCount() == 0 || !Instant.now().isBefore(deadline)) {
+          break;
+        }
+        Thread.sleep(POLL.toMillis());
+        stats = spool.stats();
+      }
+      long delivered = stats.count(SpoolState.DELIVERED) - start.count(SpoolState.DELIVERED);
+      long pending = stats.undeliveredCount();
+      long dead = stats.deadCount() - start.deadCount();
+      int code = dead > 0 ? Steadfast.PERMANENT : pending > 0 ? Steadfast.RETRYABLE : Steadfast.OK;
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("status", code == Steadfast.OK ? "drained" : code == Steadfast.RETRYABLE ? "pending" : "dead");
+        result.put("delivered", delivered);
+        result.put("pending", pending);
+        result.put("dead", dead);
+        out.println(JSON.writeValueAsString(result));
+      } else {
+        out.printf("Drained: %d delivered, %d still pending, %d dead.%s%n", delivered, pending, dead,
+            dead > 0 ? " See 'steadfast spool list --state DEAD'." : pending > 0 ? " Run drain again later." : "");
+      }
+      return code;
+    } catch (UsageException e) {
+      err.println(e.getMessage());
+      return Steadfast.USAGE;
+    }
+  }
+
+  private static String progress(SpoolStats start, SpoolStats now) {
+    return "delivered " + (now.count(SpoolState.DELIVERED) - start.count(SpoolState.DELIVERED))
+        + " / pending " + now.undeliveredCount() + " / dead " + (now.deadCount() - start.deadCount());
+  }
+
+  /** Parses 30s, 5m, 1h, 250ms or an ISO-8601 duration such as PT5M. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String text = value.strip().toLowerCase(Locale.ROOT);
+      try {
+        Duration duration;
+        if (text.startsWith("pt") || text.startsWith("p")) {
+          duration = Duration.parse(text.toUpperCase(Locale.ROOT));
+        } else if (text.endsWith("ms")) {
+          duration = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+        } else if (text.endsWith("s")) {
+          duration = Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+        } else if (text.endsWith("m")) {
+          duration = Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
+        } else if (text.endsWith("h")) {
+          duration = Duration.ofHours(Long.parseLong(text.substring(0, text.length() - 1)));
+        } else {
+          throw new IllegalArgumentException();
+        }
+        if (duration.isNegative()) {
+          throw new IllegalArgumentException();
+        }
+        return duration;
+      } catch (IllegalArgumentException | DateTimeParseException e) {
+        throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration; use e.g. 30s, 5m, 1h or PT5M");
+      }
+    }
+  }
+}

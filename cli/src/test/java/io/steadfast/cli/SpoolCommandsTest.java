@@ -1,0 +1,212 @@
+package io.steadfast.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.steadfast.DeliveryResult;
+import io.steadfast.EmailClient;
+import io.steadfast.Endpoint;
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.SpoolConfig;
+import io.steadfast.SteadfastConfig;
+import io.steadfast.SubmitReceipt;
+import io.steadfast.spool.SqliteSpool;
+import io.steadfast.testing.FakeResponse;
+import io.steadfast.testing.FakeSparkPost;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs submit, drain and the spool commands in-process against an embedded FakeSparkPost and a temp spool. */
+class SpoolCommandsTest {
+  private static final String CANARY = "sk-canary-spool-9c1e";
+
+  @TempDir Path dir;
+  private final FakeSparkPost sparkPost = FakeSparkPost.start(CANARY);
+  private StringWriter out = new StringWriter();
+  private StringWriter err = new StringWriter();
+
+  @AfterEach
+  void stop() {
+    sparkPost.close();
+  }
+
+  private int run(String... args) {
+    out = new StringWriter();
+    err = new StringWriter();
+    return Steadfast.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  private Path spool() {
+    return dir.resolve("spool");
+  }
+
+  private String config() throws IOException {
+    Path file = dir.resolve("steadfast.properties");
+    Files.writeString(file, "api-key=" + CANARY + "\nendpoint=" + sparkPost.baseUrl() + "\nspool-dir=" + spool() + "\n");
+    return file.toString();
+  }
+
+  /** Spools one message through the library and waits for its outcome; returns its spool id. */
+  private long seed(String key) throws Exception {
+    try (EmailClient client = EmailClient.create(SteadfastConfig.builder().apiKey(CANARY)
+        .endpoint(Endpoint.custom(sparkPost.baseUrl()))
+        .spool(SpoolConfig.builder(SqliteSpool.open(spool())).pollInterval(Duration.ofMillis(50)).build())
+        .build())) {
+      SubmitReceipt receipt = client.submit(Message.builder().from("shop@example.com").to("alice@example.com")
+          .subject("Secret subject").text("Secret body").idempotencyKey(IdempotencyKey.of(key)).build());
+      DeliveryResult result = client.result(receipt).get(30, TimeUnit.SECONDS);
+      assertThat(result.idempotencyKey().value()).isEqualTo(key);
+      return receipt.spoolId();
+    }
+  }
+
+  private long seedDead(String key) throws Exception {
+    sparkPost.enqueue(FakeResponse.status(400,
+        "{\"errors\":[{\"message\":\"invalid data format/type\",\"code\":\"1300\"}]}", "application/json"));
+    return seed(key);
+  }
+
+  @Test
+  void submitThenDrainDeliversOnceByKey() throws IOException {
+    int submitted = run("submit", "--config", config(), "--from", "shop@example.com", "--to", "alice@example.com",
+        "--subject", "Hi", "--text", "Hello", "--idempotency-key", "spool-cli-1", "--json");
+
+    assertThat(submitted).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("\"status\":\"spooled\"").contains("\"spool_id\":")
+        .contains("\"idempotency_key\":\"spool-cli-1\"");
+
+    int drained = run("drain", "--config", config(), "--timeout", "30s");
+
+    assertThat(drained).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("/ pending 0 / dead 0").contains("Drained:");
+    assertThat(sparkPost.transmissionCountFor("spool-cli-1")).isEqualTo(1);
+    assertThat(run("spool", "status", "--config", config(), "--json")).isZero();
+    assertThat(out.toString()).contains("\"delivered\":1").contains("\"pending\":0");
+  }
+
+  @Test
+  void submitPrintsTheIdAndKeyAsText() throws IOException {
+    int code = run("submit", "--config", config(), "--spool", spool().toString(), "--from", "shop@example.com",
+        "--to", "a@example.com", "--subject", "Hi", "--text", "Hello", "--idempotency-key", "spool-cli-2");
+
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString()).startsWith("Spooled: id ").contains("key spool-cli-2");
+  }
+
+  @Test
+  void drainExitsThreeWhenMessagesRemainPending() throws IOException {
+    sparkPost.alwaysRespond(FakeResponse.serverError(503));
+    assertThat(run("submit", "--config", config(), "--from", "shop@example.com", "--to", "a@example.com",
+        "--subject", "Hi", "--text", "Hello", "--idempotency-key", "spool-cli-3")).as(err.toString()).isZero();
+
+    int code = run("drain", "--config", config(), "--timeout", "1s", "--json");
+
+    assertThat(code).isEqualTo(Steadfast.RETRYABLE);
+    assertThat(out.toString()).contains("\"status\":\"pending\"").contains("\"pending\":1");
+  }
+
+  @Test
+  void drainExitsOneWhenAMessageGoesDead() throws Exception {
+    long dead = seedDead("spool-dead-3");
+    assertThat(run("spool", "requeue", String.valueOf(dead), "--config", config())).as(err.toString()).isZero();
+    sparkPost.enqueue(FakeResponse.status(400,
+        "{\"errors\":[{\"message\":\"invalid data format/type\",\"code\":\"1300\"}]}", "application/json"));
+
+    int code = run("drain", "--config", config(), "--timeout", "30s");
+
+    assertThat(code).as(err.toString()).isEqualTo(Steadfast.PERMANENT);
+    assertThat(out.toString()).contains("delivered 0 / pending 0 / dead 1").contains("1 dead");
+  }
+
+  @Test
+  void statusListAndShowDescribeEntriesWithoutTheirContent() throws Exception {
+    long dead = seedDead("spool-dead-1");
+    long delivered = seed("spool-ok-1");
+
+    assertThat(run("spool", "status", "--spool", spool().toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).containsPattern("delivered\\s+1").containsPattern("dead\\s+1")
+        .contains("dead letters 1").contains("bytes");
+
+    assertThat(run("spool", "list", "--config", config(), "--state", "DEAD")).as(err.toString()).isZero();
+    assertThat(out.toString()).contains(dead + "  spool-dead-1  DEAD").doesNotContain("spool-ok-1");
+
+    assertThat(run("spool", "list", "--config", config(), "--limit", "1", "--json")).isZero();
+    assertThat(out.toString()).containsOnlyOnce("\"id\":");
+
+    assertThat(run("spool", "show", String.valueOf(delivered), "--config", config(), "--json")).isZero();
+    assertThat(out.toString()).contains("\"idempotency_key\":\"spool-ok-1\"").contains("\"state\":\"DELIVERED\"")
+        .contains("\"size_bytes\":").doesNotContain(CANARY).doesNotContain("Secret");
+
+    assertThat(run("spool", "show", String.valueOf(dead), "--config", config())).isZero();
+    assertThat(out.toString()).contains("DEAD").contains("last_error").doesNotContain(CANARY);
+  }
+
+  @Test
+  void requeueMovesADeadLetterBackToPendingAndRefusesOthers() throws Exception {
+    long dead = seedDead("spool-dead-2");
+    long delivered = seed("spool-ok-2");
+
+    assertThat(run("spool", "requeue", String.valueOf(dead), "--config", config())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("Requeued entry " + dead);
+    assertThat(run("spool", "show", String.valueOf(dead), "--config", config(), "--json")).isZero();
+    assertThat(out.toString()).contains("\"state\":\"PENDING\"");
+
+    assertThat(run("spool", "requeue", String.valueOf(delivered), "--config", config())).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("only dead letters can be requeued");
+  }
+
+  @Test
+  void purgeRemovesDeliveredEntries() throws Exception {
+    seed("spool-ok-3");
+
+    assertThat(run("spool", "purge", "--config", config())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("Purged 1 delivered entry");
+    assertThat(run("spool", "status", "--config", config(), "--json")).isZero();
+    assertThat(out.toString()).contains("\"delivered\":0");
+  }
+
+  @Test
+  void unknownIdMissingSpoolAndLockedSpoolAreUsageErrors() throws IOException {
+    assertThat(run("spool", "status", "--spool", dir.resolve("typo").toString())).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("No spool at").contains("does not exist");
+    assertThat(dir.resolve("typo")).doesNotExist();
+    Files.createDirectories(spool());
+
+    assertThat(run("spool", "show", "42", "--spool", spool().toString())).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("No spool entry with id 42");
+
+    assertThat(run("spool", "status")).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("No spool directory: pass --spool DIR");
+
+    assertThat(run("spool", "list", "--spool", spool().toString(), "--state", "LOST")).isEqualTo(Steadfast.USAGE);
+
+    try (SqliteSpool held = SqliteSpool.open(spool())) {
+      assertThat(held.directory()).exists();
+      assertThat(run("spool", "status", "--spool", spool().toString())).isEqualTo(Steadfast.USAGE);
+      assertThat(err.toString()).contains("is in use by another process");
+      assertThat(run("drain", "--config", config())).isEqualTo(Steadfast.USAGE);
+      assertThat(err.toString()).contains("is in use by another process");
+    }
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String[] command : new String[][] {{"submit"}, {"drain"}, {"spool"}, {"spool", "status"},
+        {"spool", "list"}, {"spool", "show"}, {"spool", "requeue"}, {"spool", "purge"}}) {
+      String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+      args[command.length] = "--help";
+      assertThat(run(args)).as(String.join(" ", args)).isZero();
+      assertThat(out.toString()).as(String.join(" ", args)).contains("Usage: steadfast " + String.join(" ", command));
+    }
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("submit").contains("drain").contains("spool");
+  }
+}
