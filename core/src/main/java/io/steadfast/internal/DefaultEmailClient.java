@@ -108,7 +108,7 @@ public final class DefaultEmailClient implements EmailClient {
     this.ledger = config.ledger().orElseGet(() -> new InMemoryIdempotencyLedger(
         SteadfastConfig.DEFAULT_LEDGER_RETENTION, SteadfastConfig.DEFAULT_LEDGER_MAX_ENTRIES, config.clock()));
     this.dispatcher = config.spool().map(spool -> new Dispatcher(spool, config.clock(), this::send,
-        config.listener(), new RetrySchedule(spool.minRetryDelay(), spool.maxRetryDelay(),
+        listener, new RetrySchedule(spool.minRetryDelay(), spool.maxRetryDelay(),
             () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, config.maxMessageBytes()))
         .orElse(null);
     if (dispatcher != null) {

@@ -2,6 +2,7 @@ package io.steadfast.internal;
 
 import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
@@ -66,5 +67,15 @@ final class SafeListener extends DeliveryListener {
   @Override
   public void sendFailed(IdempotencyKey key, SteadfastException failure) {
     guard("sendFailed", () -> delegate.sendFailed(key, failure));
+  }
+
+  @Override
+  public void delivered(DeliveryResult.Delivered result) {
+    guard("delivered", () -> delegate.delivered(result));
+  }
+
+  @Override
+  public void deadLettered(DeliveryResult.DeadLettered result) {
+    guard("deadLettered", () -> delegate.deadLettered(result));
   }
 }

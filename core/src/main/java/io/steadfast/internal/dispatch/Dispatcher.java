@@ -344,14 +344,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   }
 
   private void finish(long id, DeliveryResult result) {
-    try {
-      if (result instanceof DeliveryResult.Delivered delivered) {
-        listener.delivered(delivered);
-      } else {
-        listener.deadLettered((DeliveryResult.DeadLettered) result);
-      }
-    } catch (RuntimeException e) {
-      log.warn("DeliveryListener threw; ignoring it", e);
+    // The client hands us its SafeListener, so a listener that throws cannot stop this.
+    if (result instanceof DeliveryResult.Delivered delivered) {
+      listener.delivered(delivered);
+    } else {
+      listener.deadLettered((DeliveryResult.DeadLettered) result);
     }
     CompletableFuture<DeliveryResult> future = results.remove(id);
     if (future != null) {
