@@ -64,7 +64,7 @@ public final class SqliteSpool implements Spool {
   private static final Logger log = LoggerFactory.getLogger(SqliteSpool.class);
 
   /** The schema version this code writes; older versions are migrated on open. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = 2;
   /** The database file's name inside the spool directory. */
   public static final String DATABASE_FILE = "spool.db";
   /** The lock file's name inside the spool directory. */
@@ -93,6 +93,32 @@ public final class SqliteSpool implements Spool {
       "CREATE TABLE bodies ("
           + " entry_id INTEGER PRIMARY KEY REFERENCES entries (id) ON DELETE CASCADE,"
           + " message BLOB NOT NULL)");
+
+  /**
+   * Version 2: running totals of undelivered mail, kept by triggers in the same transaction as the
+   * change, so the limit check on every append reads one row instead of counting the whole spool.
+   * (Counting made submits O(spool size): 4.6x slower with 35k entries queued.) Triggers, not Java
+   * counters, because a rolled-back savepoint or a failed commit must roll the totals back too.
+   */
+  private static final List<String> MIGRATION_2 = List.of(
+      "CREATE TABLE undelivered (id INTEGER PRIMARY KEY CHECK (id = 1), entries INTEGER NOT NULL, "
+          + "bytes INTEGER NOT NULL)",
+      "INSERT INTO undelivered (id, entries, bytes) SELECT 1, count(*), coalesce(sum(size_bytes), 0) "
+          + "FROM entries WHERE state IN ('PENDING', 'IN_FLIGHT')",
+      "CREATE TRIGGER undelivered_insert AFTER INSERT ON entries WHEN NEW.state IN ('PENDING', 'IN_FLIGHT') "
+          + "BEGIN UPDATE undelivered SET entries = entries + 1, bytes = bytes + NEW.size_bytes; END",
+      "CREATE TRIGGER undelivered_delete AFTER DELETE ON entries WHEN OLD.state IN ('PENDING', 'IN_FLIGHT') "
+          + "BEGIN UPDATE undelivered SET entries = entries - 1, bytes = bytes - OLD.size_bytes; END",
+      // Claims (PENDING -> IN_FLIGHT) change nothing here, so the WHEN clause skips them.
+      "CREATE TRIGGER undelivered_update AFTER UPDATE OF state, size_bytes ON entries "
+          + "WHEN (OLD.state IN ('PENDING', 'IN_FLIGHT')) <> (NEW.state IN ('PENDING', 'IN_FLIGHT')) "
+          + "OR OLD.size_bytes <> NEW.size_bytes "
+          + "BEGIN UPDATE undelivered SET "
+          + "entries = entries + (NEW.state IN ('PENDING', 'IN_FLIGHT')) - (OLD.state IN ('PENDING', 'IN_FLIGHT')), "
+          + "bytes = bytes + (CASE WHEN NEW.state IN ('PENDING', 'IN_FLIGHT') THEN NEW.size_bytes ELSE 0 END) "
+          + "- (CASE WHEN OLD.state IN ('PENDING', 'IN_FLIGHT') THEN OLD.size_bytes ELSE 0 END); END");
+
+  private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2);
 
   private static final String COLUMNS = "id, idempotency_key, fingerprint, state, attempts, created_at, "
       + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt";
@@ -235,18 +261,21 @@ public final class SqliteSpool implements Spool {
             + current + "; this version understands up to " + SCHEMA_VERSION + "). Upgrade Steadfast, or use "
             + "another spool directory; the spool was not changed.");
       }
-      if (current < 1) {
+      for (int version = current + 1; version <= SCHEMA_VERSION; version++) {
         statement.execute("BEGIN IMMEDIATE");
         try {
-          for (String sql : MIGRATION_1) {
+          for (String sql : MIGRATIONS.get(version - 1)) {
             statement.execute(sql);
           }
-          statement.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (1, "
+          statement.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (" + version + ", "
               + System.currentTimeMillis() + ")");
           statement.execute("COMMIT");
         } catch (SQLException e) {
           statement.execute("ROLLBACK");
           throw e;
+        }
+        if (current > 0) {
+          log.info("Spool at {} migrated to schema version {}", dir, version);
         }
       }
     }
@@ -292,9 +321,6 @@ public final class SqliteSpool implements Spool {
     return execute(c -> {
       List<SpoolEntry> result = new ArrayList<>();
       Map<String, SpoolEntry> added = new HashMap<>();
-      long count = 0;
-      long bytes = 0;
-      boolean counted = false;
       for (int i = 0; i < batch.size(); i++) {
         NewEntry entry = batch.get(i);
         Optional<SpoolEntry> existing = findIn(c, entry.idempotencyKey());
@@ -305,15 +331,13 @@ public final class SqliteSpool implements Spool {
           result.add(existing.get());
           continue;
         }
-        if (!counted) {
-          try (PreparedStatement q = c.prepareStatement("SELECT count(*), coalesce(sum(size_bytes), 0) FROM entries "
-              + "WHERE state IN ('PENDING', 'IN_FLIGHT')");
-              ResultSet r = q.executeQuery()) {
-            r.next();
-            count = r.getLong(1);
-            bytes = r.getLong(2);
-          }
-          counted = true;
+        long count;
+        long bytes;
+        try (PreparedStatement q = c.prepareStatement("SELECT entries, bytes FROM undelivered");
+            ResultSet r = q.executeQuery()) {
+          r.next();
+          count = r.getLong(1);
+          bytes = r.getLong(2);
         }
         if (count + 1 > limits.maxEntries() || bytes + entry.sizeBytes() > limits.maxBytes()) {
           throw new SpoolFullException(count + " undelivered entries of " + bytes + " bytes, limits "
@@ -340,8 +364,6 @@ public final class SqliteSpool implements Spool {
           body.setBytes(2, bodies.get(i));
           body.executeUpdate();
         }
-        count++;
-        bytes += entry.sizeBytes();
         SpoolEntry stored = new SpoolEntry(id, entry.idempotencyKey(), entry.fingerprint(), SpoolState.PENDING, 0,
             millis(entry.createdAt()), millis(entry.createdAt()), millis(entry.deliverBy()), null, null,
             entry.sizeBytes(), null);

@@ -115,6 +115,83 @@ class SqliteSpoolTest {
     }
   }
 
+  /** Reads the trigger-kept totals and what counting the rows says, for comparison. */
+  private static long[] totalsAndCount(Path dir) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement();
+        java.sql.ResultSet kept = s.executeQuery("SELECT entries, bytes FROM undelivered")) {
+      kept.next();
+      long keptEntries = kept.getLong(1);
+      long keptBytes = kept.getLong(2);
+      try (Statement s2 = c.createStatement();
+          java.sql.ResultSet counted = s2.executeQuery("SELECT count(*), coalesce(sum(size_bytes), 0) FROM entries "
+              + "WHERE state IN ('PENDING', 'IN_FLIGHT')")) {
+        counted.next();
+        return new long[] {keptEntries, keptBytes, counted.getLong(1), counted.getLong(2)};
+      }
+    }
+  }
+
+  @Test
+  void undeliveredTotalsFollowEveryStateChangeAndRollBackWithAFailedAppend() throws Exception {
+    Path dir = temp.resolve("spool");
+    Message small = simple("a");
+    long size = small.estimatedSizeBytes();
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      for (int i = 0; i < 6; i++) {
+        spool.append(List.of(entry("k" + i, small)), Spool.Limits.NONE);
+      }
+      List<Spool.Claimed> claimed = spool.claim(4, T0, Duration.ofMinutes(5));
+      assertThat(spool.markDelivered(claimed.get(0).entry().id(), new io.steadfast.SendReceipt("tx-1", 1, 0,
+          claimed.get(0).entry().idempotencyKey(), "rest", 1, null), T0)).isTrue();
+      assertThat(spool.deadLetter(claimed.get(1).entry().id(), "rejected", T0)).isTrue();
+      assertThat(spool.reschedule(claimed.get(2).entry().id(), T0, "503")).isTrue();
+      // Two new entries against room for one more: the first fits, the second does not, and the whole
+      // append (including the first) is rolled back, totals with it.
+      Spool.Limits roomForOne = new Spool.Limits(5, Long.MAX_VALUE);
+      assertThatThrownBy(() -> spool.append(List.of(entry("n1", small), entry("n2", small)), roomForOne))
+          .isInstanceOf(io.steadfast.SpoolFullException.class)
+          .hasMessageContaining("5 undelivered entries");
+      assertThat(spool.find(IdempotencyKey.of("n1"))).isEmpty();
+      assertThat(spool.requeue(claimed.get(1).entry().id(), T0, T0.plus(Duration.ofHours(1)))).isTrue();
+      assertThatThrownBy(() -> spool.append(List.of(entry("n3", small)), roomForOne))
+          .isInstanceOf(io.steadfast.SpoolFullException.class);
+      assertThat(spool.purgeDelivered(T0.plusSeconds(1))).isEqualTo(1);
+    }
+
+    long[] totals = totalsAndCount(dir);
+    assertThat(totals[0]).isEqualTo(totals[2]).isEqualTo(5);
+    assertThat(totals[1]).isEqualTo(totals[3]).isEqualTo(5 * size);
+  }
+
+  @Test
+  void migratingASchemaOneSpoolCountsWhatItAlreadyHolds() throws Exception {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      for (int i = 0; i < 3; i++) {
+        spool.append(List.of(entry("k" + i, simple("a"))), Spool.Limits.NONE);
+      }
+    }
+    // Turn it back into a version 1 spool: no totals table, no triggers.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement()) {
+      for (String trigger : List.of("undelivered_insert", "undelivered_delete", "undelivered_update")) {
+        s.execute("DROP TRIGGER " + trigger);
+      }
+      s.execute("DROP TABLE undelivered");
+      s.execute("DELETE FROM schema_migrations WHERE version = 2");
+    }
+
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      assertThatThrownBy(() -> spool.append(List.of(entry("k3", simple("a"))), new Spool.Limits(3, Long.MAX_VALUE)))
+          .isInstanceOf(io.steadfast.SpoolFullException.class)
+          .hasMessageContaining("3 undelivered entries");
+    }
+    long[] totals = totalsAndCount(dir);
+    assertThat(totals[0]).isEqualTo(3);
+    assertThat(totals[1]).isEqualTo(totals[3]);
+  }
+
   @Test
   void databaseOfNewerSchemaIsRefusedUnchanged() throws Exception {
     Path dir = temp.resolve("spool");
