@@ -2,6 +2,7 @@ package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
@@ -76,5 +77,13 @@ final class CompositeDeliveryListener extends DeliveryListener {
     each("sendFailed", l -> l.sendFailed(key, failure));
   }
 
-  // Follow-up (spool): forward delivered(...) and deadLettered(...) once the spool API is merged.
+  @Override
+  public void delivered(DeliveryResult.Delivered result) {
+    each("delivered", l -> l.delivered(result));
+  }
+
+  @Override
+  public void deadLettered(DeliveryResult.DeadLettered result) {
+    each("deadLettered", l -> l.deadLettered(result));
+  }
 }

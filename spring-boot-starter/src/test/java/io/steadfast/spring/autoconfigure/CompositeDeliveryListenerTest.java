@@ -3,6 +3,7 @@ package io.steadfast.spring.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.SendReceipt;
 import java.util.List;
@@ -10,19 +11,56 @@ import org.junit.jupiter.api.Test;
 
 class CompositeDeliveryListenerTest {
 
+  private static final DeliveryListener THROWING = new DeliveryListener() {
+    @Override
+    public void sendSucceeded(SendReceipt receipt) {
+      throw new IllegalStateException("listener bug");
+    }
+
+    @Override
+    public void delivered(DeliveryResult.Delivered result) {
+      throw new IllegalStateException("listener bug");
+    }
+
+    @Override
+    public void deadLettered(DeliveryResult.DeadLettered result) {
+      throw new IllegalStateException("listener bug");
+    }
+  };
+
+  private final RecordingListener first = new RecordingListener();
+  private final RecordingListener last = new RecordingListener();
+  private final CompositeDeliveryListener composite = new CompositeDeliveryListener(List.of(first, THROWING, last));
+
   @Test
   void keepsNotifyingAfterListenerThrows() {
-    DeliveryListener throwing = new DeliveryListener() {
-      @Override
-      public void sendSucceeded(SendReceipt receipt) {
-        throw new IllegalStateException("listener bug");
-      }
-    };
-    RecordingListener recording = new RecordingListener();
     SendReceipt receipt = new SendReceipt("1", 1, 0, IdempotencyKey.generate(), "rest-us", 1, null);
 
-    new CompositeDeliveryListener(List.of(throwing, recording)).sendSucceeded(receipt);
+    composite.sendSucceeded(receipt);
 
-    assertThat(recording.succeeded).containsExactly(receipt);
+    assertThat(first.succeeded).containsExactly(receipt);
+    assertThat(last.succeeded).containsExactly(receipt);
+  }
+
+  @Test
+  void forwardsDeliveredToEveryListener() {
+    SendReceipt receipt = new SendReceipt("7", 1, 0, IdempotencyKey.generate(), "rest-us", 2, "req-1");
+    DeliveryResult.Delivered delivered = new DeliveryResult.Delivered(42, receipt);
+
+    composite.delivered(delivered);
+
+    assertThat(first.delivered).containsExactly(delivered);
+    assertThat(last.delivered).containsExactly(delivered);
+  }
+
+  @Test
+  void forwardsDeadLetteredToEveryListener() {
+    DeliveryResult.DeadLettered dead = new DeliveryResult.DeadLettered(43, IdempotencyKey.generate(),
+        DeliveryResult.Reason.REJECTED, "SparkPost rejected the recipient list");
+
+    composite.deadLettered(dead);
+
+    assertThat(first.deadLettered).containsExactly(dead);
+    assertThat(last.deadLettered).containsExactly(dead);
   }
 }
