@@ -10,6 +10,7 @@ import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import io.steadfast.spool.internal.GroupCommitWriter;
 import io.steadfast.spool.internal.MessageCodec;
+import io.steadfast.spool.internal.StatementCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -128,6 +129,8 @@ public final class SqliteSpool implements Spool {
   private final FileLock lock;
   private final Connection connection;
   private final GroupCommitWriter writer;
+  /** Used only on the writer thread, inside tasks. */
+  private final StatementCache statements = new StatementCache();
   private volatile boolean closed;
 
   private SqliteSpool(Path directory, FileChannel lockChannel, FileLock lock, Connection connection) {
@@ -333,8 +336,7 @@ public final class SqliteSpool implements Spool {
         }
         long count;
         long bytes;
-        try (PreparedStatement q = c.prepareStatement("SELECT entries, bytes FROM undelivered");
-            ResultSet r = q.executeQuery()) {
+        try (ResultSet r = statements.get(c, "SELECT entries, bytes FROM undelivered").executeQuery()) {
           r.next();
           count = r.getLong(1);
           bytes = r.getLong(2);
@@ -344,26 +346,24 @@ public final class SqliteSpool implements Spool {
               + limits.maxEntries() + " entries and " + limits.maxBytes() + " bytes");
         }
         long id;
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO entries (idempotency_key, fingerprint, state, "
-            + "attempts, created_at, next_attempt_at, deliver_by, size_bytes) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)",
-            Statement.RETURN_GENERATED_KEYS)) {
-          insert.setString(1, entry.idempotencyKey().value());
-          insert.setString(2, entry.fingerprint());
-          insert.setLong(3, entry.createdAt().toEpochMilli());
-          insert.setLong(4, entry.createdAt().toEpochMilli());
-          insert.setLong(5, entry.deliverBy().toEpochMilli());
-          insert.setLong(6, entry.sizeBytes());
-          insert.executeUpdate();
-          try (ResultSet keys = insert.getGeneratedKeys()) {
-            keys.next();
-            id = keys.getLong(1);
-          }
+        // RETURNING rather than getGeneratedKeys(), which makes sqlite-jdbc parse the SQL again.
+        PreparedStatement insert = statements.get(c, "INSERT INTO entries (idempotency_key, fingerprint, state, "
+            + "attempts, created_at, next_attempt_at, deliver_by, size_bytes) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?) "
+            + "RETURNING id");
+        insert.setString(1, entry.idempotencyKey().value());
+        insert.setString(2, entry.fingerprint());
+        insert.setLong(3, entry.createdAt().toEpochMilli());
+        insert.setLong(4, entry.createdAt().toEpochMilli());
+        insert.setLong(5, entry.deliverBy().toEpochMilli());
+        insert.setLong(6, entry.sizeBytes());
+        try (ResultSet keys = insert.executeQuery()) {
+          keys.next();
+          id = keys.getLong(1);
         }
-        try (PreparedStatement body = c.prepareStatement("INSERT INTO bodies (entry_id, message) VALUES (?, ?)")) {
-          body.setLong(1, id);
-          body.setBytes(2, bodies.get(i));
-          body.executeUpdate();
-        }
+        PreparedStatement body = statements.get(c, "INSERT INTO bodies (entry_id, message) VALUES (?, ?)");
+        body.setLong(1, id);
+        body.setBytes(2, bodies.get(i));
+        body.executeUpdate();
         SpoolEntry stored = new SpoolEntry(id, entry.idempotencyKey(), entry.fingerprint(), SpoolState.PENDING, 0,
             millis(entry.createdAt()), millis(entry.createdAt()), millis(entry.deliverBy()), null, null,
             entry.sizeBytes(), null);
@@ -380,12 +380,11 @@ public final class SqliteSpool implements Spool {
     return execute(c -> findIn(c, key));
   }
 
-  private static Optional<SpoolEntry> findIn(Connection c, IdempotencyKey key) throws SQLException {
-    try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM entries WHERE idempotency_key = ?")) {
-      q.setString(1, key.value());
-      try (ResultSet r = q.executeQuery()) {
-        return r.next() ? Optional.of(read(r)) : Optional.empty();
-      }
+  private Optional<SpoolEntry> findIn(Connection c, IdempotencyKey key) throws SQLException {
+    PreparedStatement q = statements.get(c, "SELECT " + COLUMNS + " FROM entries WHERE idempotency_key = ?");
+    q.setString(1, key.value());
+    try (ResultSet r = q.executeQuery()) {
+      return r.next() ? Optional.of(read(r)) : Optional.empty();
     }
   }
 
@@ -653,6 +652,7 @@ public final class SqliteSpool implements Spool {
     }
     closed = true;
     writer.close();
+    statements.close();
     closeQuietly(connection);
     try {
       lock.release();
