@@ -87,7 +87,7 @@ final class DrainCommand implements Callable<Integer> {
         + " / pending " + now.undeliveredCount() + " / dead " + (now.deadCount() - start.deadCount());
   }
 
-  /** Parses 30s, 5m, 1h, 250ms or an ISO-8601 duration such as PT5M. */
+  /** Parses 30s, 5m, 1h, 7d, 250ms or an ISO-8601 duration such as PT5M. */
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
@@ -104,6 +104,8 @@ final class DrainCommand implements Callable<Integer> {
           duration = Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
         } else if (text.endsWith("h")) {
           duration = Duration.ofHours(Long.parseLong(text.substring(0, text.length() - 1)));
+        } else if (text.endsWith("d")) {
+          duration = Duration.ofDays(Long.parseLong(text.substring(0, text.length() - 1)));
         } else {
           throw new IllegalArgumentException();
         }
@@ -113,7 +115,7 @@ final class DrainCommand implements Callable<Integer> {
         return duration;
       } catch (IllegalArgumentException | DateTimeParseException e) {
         throw new picocli.CommandLine.TypeConversionException(
-            "'" + value + "' is not a duration; use e.g. 30s, 5m, 1h or PT5M");
+            "'" + value + "' is not a duration; use e.g. 30s, 5m, 1h, 7d or PT5M");
       }
     }
   }

@@ -8,150 +8,555 @@ import io.steadfast.Endpoint;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.RetryPolicy;
-import io.steadfast.RetryableException;
-import io.steadfast.SendOptions;
+import io.steadfast.SpoolConfig;
+import io.steadfast.SpoolFullException;
 import io.steadfast.SteadfastConfig;
-import io.steadfast.SteadfastException;
-import io.steadfast.testing.FakeResponse;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import io.steadfast.spool.SqliteSpool;
 import io.steadfast.testing.FakeSparkPost;
-import java.io.PrintStream;
+import io.steadfast.testing.OutageScenario;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Replays SparkPost's outage of 23 May 2019 against an embedded FakeSparkPost on a compressed clock:
- * healthy, then intermittent 5xx and 429s, then a full outage, then recovery. Messages are sent from
- * several threads; each keeps its idempotency key and is sent again after a retryable failure, the
- * way an application (or Steadfast's spool) would. Exits 0 only if every message was accepted exactly
- * once.
+ * Replays SparkPost's outage of 23 May 2019 against an embedded FakeSparkPost on a compressed clock,
+ * through a real SQLite spool: producer threads {@code submit()} messages while the outage plays, the
+ * spool's dispatcher delivers them, and half-way through the dispatcher is stopped and a new one is
+ * started on the same spool directory. At the end every acknowledged submit is looked up by key in
+ * what the fake accepted.
+ *
+ * <p>The story, in outage time: 21:00 healthy; 21:14 intermittent 5xx and 429s; 21:22 full outage
+ * (503s and connection resets); 23:14 recovery; the story ends at 24:00. Messages are submitted
+ * evenly from 21:00 to 23:45. Every wait the client and the dispatcher make (backoffs, retry
+ * delays, the circuit's open state) is divided by the same speed-up as the outage, so the run behaves
+ * as the real three hours would; network timeouts are not, so a slow machine does not turn answers
+ * into unknown outcomes.
  */
 final class OutageDemo {
-  private static final String KEY = "demo-key";
+  private static final String KEY = "sk-demo-outage";
+  private static final int PRODUCERS = 4;
+  /** Where the story starts on the outage clock. */
+  static final Instant STORY_START = Instant.parse("2019-05-23T21:00:00Z");
+  private static final Duration HEALTHY = Duration.ofMinutes(14);
+  private static final Duration INTERMITTENT = Duration.ofMinutes(8);
+  private static final Duration OUTAGE = Duration.ofMinutes(112);
+  /** The whole story: 21:00 to 24:00. {@code --duration} is how long it takes in real time. */
+  static final Duration STORY = Duration.ofHours(3);
+  /** Messages are submitted evenly over this much of the story (to 23:45). */
+  private static final Duration SUBMITTING = Duration.ofMinutes(165);
+  private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
 
   private OutageDemo() {}
 
-  /** What the demo observed; {@link #ok()} when nothing was lost or doubled. */
-  record Summary(int messages, int delivered, int duplicates, int lost, int requests, int retryableFailures,
-      List<String> circuitChanges) {
-    boolean ok() {
-      return delivered == messages && duplicates == 0 && lost == 0;
+  /** What to run: how many messages, how long the three-hour story takes, the seed of the faults. */
+  record Settings(int messages, Duration duration, long seed) {
+    /** How many times faster than real time the story plays. */
+    double speed() {
+      return (double) STORY.toNanos() / duration.toNanos();
     }
   }
 
-  static Summary run(int messages, PrintStream out) throws Exception {
-    List<String> circuitChanges = new ArrayList<>();
-    AtomicInteger attempts = new AtomicInteger();
-    FakeSparkPost[] fake = new FakeSparkPost[1];
-    DeliveryListener listener = new DeliveryListener() {
+  /** What the demo observed; {@link #ok()} when every message was accepted exactly once. */
+  record Summary(int messages, int submitted, int delivered, int duplicates, int lost, long dead, int requests,
+      int retries, long redeliveries, int circuitOpenings, int restarts, long carriedOver, Duration wallTime,
+      boolean timedOut) {
+    boolean ok() {
+      return submitted == messages && delivered == submitted && duplicates == 0 && lost == 0;
+    }
+
+    Map<String, Object> toJson(Settings settings) {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("status", ok() ? "ok" : "failed");
+      json.put("messages", messages);
+      json.put("submitted", submitted);
+      json.put("delivered", delivered);
+      json.put("duplicates", duplicates);
+      json.put("lost", lost);
+      json.put("dead", dead);
+      json.put("requests", requests);
+      json.put("retries", retries);
+      json.put("redeliveries", redeliveries);
+      json.put("circuit_openings", circuitOpenings);
+      json.put("restarts", restarts);
+      json.put("carried_over", carriedOver);
+      json.put("timed_out", timedOut);
+      json.put("wall_seconds", wallTime.toMillis() / 1000.0);
+      json.put("speed", Math.round(settings.speed()));
+      json.put("seed", settings.seed());
+      return json;
+    }
+  }
+
+  /**
+   * Runs the demo and returns what it observed; progress goes to {@code out}, redrawn in place when
+   * {@code terminal}, as periodic lines otherwise, and not at all when {@code quiet}.
+   */
+  static Summary run(Settings settings, PrintWriter out, boolean terminal, boolean quiet) throws Exception {
+    Path directory = Files.createTempDirectory("steadfast-demo-");
+    try {
+      return new Run(settings, new Progress(out, terminal, quiet), directory).play();
+    } finally {
+      deleteRecursively(directory);
+    }
+  }
+
+  /** Prints the final table. */
+  static void printTable(Summary s, PrintWriter out) {
+    out.println();
+    row(out, "submitted (acknowledged by the spool)", s.submitted() + " of " + s.messages());
+    row(out, "delivered (accepted by SparkPost, by key)", s.delivered());
+    row(out, "duplicates (a key accepted twice)", s.duplicates());
+    row(out, "lost (acknowledged, never accepted)", s.lost());
+    row(out, "dead letters", s.dead());
+    row(out, "requests SparkPost saw", s.requests());
+    row(out, "retries within a delivery", s.retries());
+    row(out, "redeliveries from the spool", s.redeliveries());
+    row(out, "circuit openings", s.circuitOpenings());
+    row(out, "dispatcher restarts", s.restarts() + " (" + s.carriedOver() + " messages carried over)");
+    row(out, "wall time", String.format(java.util.Locale.ROOT, "%.1f s", s.wallTime().toMillis() / 1000.0));
+    if (s.timedOut()) {
+      out.println("The spool was not empty when the demo gave up waiting; the machine may be overloaded.");
+    }
+    out.println(s.ok() ? "RESULT: nothing lost, nothing sent twice"
+        : "RESULT: FAILED: " + s.lost() + " lost, " + s.duplicates() + " duplicates, "
+            + (s.messages() - s.submitted()) + " not submitted");
+    out.flush();
+  }
+
+  private static void row(PrintWriter out, String name, Object value) {
+    out.printf("  %-42s %s%n", name, value);
+  }
+
+  /** One run: the fake, the spool directory, the client (replaced once) and the counters. */
+  private static final class Run {
+    private final Settings settings;
+    private final Progress progress;
+    private final Path directory;
+    private final double speed;
+    private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final AtomicInteger retries = new AtomicInteger();
+    private final AtomicInteger circuitOpenings = new AtomicInteger();
+    private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
+    private final AtomicReference<@Nullable String> firstError = new AtomicReference<>();
+    /** Producers submit under the read lock; the restart takes the write lock, so none submits to a closed client. */
+    private final ReentrantReadWriteLock restartLock = new ReentrantReadWriteLock();
+    private volatile @Nullable EmailClient client;
+
+    Run(Settings settings, Progress progress, Path directory) {
+      this.settings = settings;
+      this.progress = progress;
+      this.directory = directory;
+      this.speed = settings.speed();
+    }
+
+    Summary play() throws Exception {
+      long wallStart = System.nanoTime();
+      try (FakeSparkPost sparkPost = FakeSparkPost.start(KEY)) {
+        progress.line(String.format(java.util.Locale.ROOT,
+            "Steadfast outage demo: SparkPost's outage of 23 May 2019, 3 hours played in %s (x%d).",
+            format(settings.duration()), Math.round(speed)));
+        progress.line("  " + settings.messages() + " messages from " + PRODUCERS + " threads through a SQLite spool in "
+            + directory + ", to a fake SparkPost at " + sparkPost.baseUrl() + " (seed " + settings.seed() + ").");
+        // Open the spool and the client first (loading SQLite's native library takes a moment), so the
+        // story starts when the first message can be submitted.
+        client = open(sparkPost);
+        long startNanos = System.nanoTime();
+        CompressedClock clock = new CompressedClock(STORY_START, speed, startNanos);
+        sparkPost.play(OutageScenario.outage2019(settings.seed(), clock, HEALTHY, INTERMITTENT, OUTAGE));
+        List<Thread> producers = startProducers(startNanos);
+        boolean restarted = false;
+        long carriedOver = 0;
+        String phase = "";
+        long deadline = startNanos + settings.duration().toNanos() + Math.max(TimeUnit.SECONDS.toNanos(30),
+            settings.duration().toNanos());
+        boolean timedOut;
+        while (true) {
+          String now = sparkPost.currentPhase().orElse("");
+          if (!now.equals(phase)) {
+            phase = now;
+            progress.event(HH_MM.format(clock.instant()) + " " + describe(phase));
+          }
+          if (!restarted && acknowledged.size() >= (settings.messages() + 1) / 2) {
+            carriedOver = restart(sparkPost, clock);
+            restarted = true;
+          }
+          EmailClient current = current();
+          SpoolStats stats = current.spoolOperations().stats();
+          boolean producing = producers.stream().anyMatch(Thread::isAlive);
+          progress.status(status(clock, stats, sparkPost));
+          if (!producing && stats.undeliveredCount() == 0) {
+            timedOut = false;
+            break;
+          }
+          if (System.nanoTime() > deadline) {
+            timedOut = true;
+            break;
+          }
+          Thread.sleep(progress.tickMillis());
+        }
+        for (Thread producer : producers) {
+          producer.join();
+        }
+        EmailClient last = current();
+        SpoolStats end = last.spoolOperations().stats();
+        long redeliveries = 0;
+        for (SpoolState state : SpoolState.values()) {
+          for (SpoolEntry entry : last.spoolOperations().list(state, Math.max(1, settings.messages()))) {
+            redeliveries += Math.max(0, entry.attempts() - 1);
+          }
+        }
+        last.close();
+        progress.event(HH_MM.format(clock.instant()) + " done; the spool is closed and its directory deleted.");
+        progress.finish();
+        int delivered = 0;
+        int lost = 0;
+        for (String key : acknowledged) {
+          if (sparkPost.transmissionCountFor(key) > 0) {
+            delivered++;
+          } else {
+            lost++;
+          }
+        }
+        String error = firstError.get();
+        if (error != null) {
+          progress.line(refused.get() + " submits were refused; the first: " + error);
+        }
+        return new Summary(settings.messages(), acknowledged.size(), delivered, sparkPost.duplicateCount(), lost,
+            end.deadCount(), sparkPost.requests().size(), retries.get(), redeliveries, circuitOpenings.get(),
+            restarted ? 1 : 0, carriedOver, Duration.ofNanos(System.nanoTime() - wallStart), timedOut);
+      } finally {
+        EmailClient open = client;
+        if (open != null) {
+          open.close();
+        }
+      }
+    }
+
+    private EmailClient current() {
+      restartLock.readLock().lock();
+      try {
+        return java.util.Objects.requireNonNull(client, "client");
+      } finally {
+        restartLock.readLock().unlock();
+      }
+    }
+
+    /** Opens a client with a dispatcher on the demo's spool directory, every wait scaled to the story. */
+    private EmailClient open(FakeSparkPost sparkPost) {
+      Duration attemptTimeout = atLeast(scaled(SpoolConfig.DEFAULT_ATTEMPT_TIMEOUT), Duration.ofSeconds(2));
+      SqliteSpool spool = SqliteSpool.open(directory);
+      try {
+        SpoolConfig spoolConfig = SpoolConfig.builder(spool)
+            .minRetryDelay(scaled(SpoolConfig.DEFAULT_MIN_RETRY_DELAY))
+            .maxRetryDelay(scaled(SpoolConfig.DEFAULT_MAX_RETRY_DELAY))
+            .deliverWithin(scaled(SpoolConfig.DEFAULT_DELIVER_WITHIN))
+            .pollInterval(atLeast(scaled(SpoolConfig.DEFAULT_POLL_INTERVAL), Duration.ofMillis(20)))
+            .attemptTimeout(attemptTimeout)
+            // Longer than an attempt plus its network timeouts, so a live delivery is never claimed twice.
+            .lease(attemptTimeout.plusSeconds(15))
+            // Closing waits for every delivery in flight: a graceful stop never leaves an outcome unknown.
+            .closeTimeout(attemptTimeout.plusSeconds(12))
+            .build();
+        return EmailClient.create(SteadfastConfig.builder()
+            .apiKey(KEY)
+            .endpoint(Endpoint.custom(sparkPost.baseUrl()))
+            .connectTimeout(Duration.ofSeconds(2))
+            .readTimeout(Duration.ofSeconds(5))
+            .retryPolicy(RetryPolicy.builder()
+                .minBackoff(scaled(RetryPolicy.DEFAULT_MIN_BACKOFF))
+                .initialBackoff(scaled(RetryPolicy.DEFAULT_INITIAL_BACKOFF))
+                .maxBackoff(scaled(RetryPolicy.DEFAULT_MAX_BACKOFF))
+                .deadline(attemptTimeout)
+                .build())
+            .circuitBreakerPolicy(CircuitBreakerPolicy.builder()
+                .waitInOpenState(atLeast(scaled(CircuitBreakerPolicy.DEFAULT_WAIT_IN_OPEN_STATE), Duration.ofMillis(10)))
+                .build())
+            .listener(new Counters())
+            .spool(spoolConfig)
+            .build());
+      } catch (RuntimeException e) {
+        spool.close();
+        throw e;
+      }
+    }
+
+    /**
+     * Stops the dispatcher and starts a new one on the same spool, as a deploy would: the producers
+     * wait, {@code close()} lets deliveries in flight finish and returns the rest to the queue, the
+     * spool file is closed and opened again, and the new dispatcher carries on with the same keys.
+     *
+     * @return how many undelivered messages the new dispatcher took over
+     */
+    private long restart(FakeSparkPost sparkPost, CompressedClock clock) {
+      restartLock.writeLock().lock();
+      try {
+        EmailClient old = java.util.Objects.requireNonNull(client, "client");
+        SpoolStats before = old.spoolOperations().stats();
+        progress.event(HH_MM.format(clock.instant()) + " RESTART: stopping the dispatcher with "
+            + before.count(SpoolState.PENDING) + " pending and " + before.count(SpoolState.IN_FLIGHT)
+            + " in flight (deliveries in flight finish; the rest stay in the spool file)");
+        client = null;
+        old.close();
+        circuits.replaceAll((route, state) -> CircuitState.CLOSED);
+        EmailClient fresh = open(sparkPost);
+        client = fresh;
+        SpoolStats after = fresh.spoolOperations().stats();
+        progress.event(HH_MM.format(clock.instant()) + " RESTART: a new dispatcher opened the same spool file and "
+            + "took over " + after.undeliveredCount() + " messages, each with its original idempotency key");
+        return after.undeliveredCount();
+      } finally {
+        restartLock.writeLock().unlock();
+      }
+    }
+
+    private List<Thread> startProducers(long startNanos) {
+      List<Thread> producers = new ArrayList<>();
+      CountDownLatch started = new CountDownLatch(PRODUCERS);
+      for (int p = 0; p < PRODUCERS; p++) {
+        int first = p;
+        Thread thread = new Thread(() -> {
+          started.countDown();
+          for (int i = first; i < settings.messages(); i += PRODUCERS) {
+            // Message i is due at an even share of the submitting window, on the real clock.
+            long due = startNanos + (long) ((double) scaled(SUBMITTING).toNanos() * i / settings.messages());
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+              try {
+                TimeUnit.NANOSECONDS.sleep(wait);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+              }
+            }
+            submit(i);
+          }
+        }, "demo-producer-" + p);
+        thread.setDaemon(true);
+        thread.start();
+        producers.add(thread);
+      }
+      try {
+        started.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return producers;
+    }
+
+    private void submit(int i) {
+      String key = "outage-" + settings.seed() + "-" + i;
+      Message message = Message.builder().from("orders@shop.example").to("customer" + i + "@example.com")
+          .subject("Order " + i).text("Thanks for your order " + i + ".").idempotencyKey(IdempotencyKey.of(key))
+          .build();
+      for (int tries = 0; tries < 3; tries++) {
+        restartLock.readLock().lock();
+        try {
+          java.util.Objects.requireNonNull(client, "client").submit(message);
+          // Acknowledged: from here on, losing the message would be Steadfast's fault.
+          acknowledged.add(key);
+          return;
+        } catch (SpoolFullException e) {
+          firstError.compareAndSet(null, e.getMessage());
+        } catch (RuntimeException e) {
+          firstError.compareAndSet(null, e.toString());
+          refused.incrementAndGet();
+          return;
+        } finally {
+          restartLock.readLock().unlock();
+        }
+      }
+      refused.incrementAndGet();
+    }
+
+    private String status(CompressedClock clock, SpoolStats stats, FakeSparkPost sparkPost) {
+      StringBuilder line = new StringBuilder();
+      line.append(HH_MM.format(clock.instant())).append(' ')
+          .append(String.format(java.util.Locale.ROOT, "%-12s", sparkPost.currentPhase().orElse("")))
+          .append(" submitted ").append(acknowledged.size()).append('/').append(settings.messages())
+          .append("  spooled ").append(stats.undeliveredCount())
+          .append("  delivered ").append(sparkPost.acceptedKeys().size())
+          .append("  retries ").append(retries.get())
+          .append("  circuit");
+      if (circuits.isEmpty()) {
+        line.append(" -");
+      }
+      circuits.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.naturalOrder()))
+          .forEach(e -> line.append(' ').append(e.getKey()).append('=').append(e.getValue()));
+      return line.toString();
+    }
+
+    private Duration scaled(Duration storyTime) {
+      return atLeast(Duration.ofNanos((long) (storyTime.toNanos() / speed)), Duration.ofMillis(1));
+    }
+
+    /** Counts retries and circuit changes for the progress line and the summary. */
+    private final class Counters extends DeliveryListener {
       @Override
       public void attemptStarted(IdempotencyKey key, String route, int attempt) {
-        // Phases follow the requests made, not the wall clock, so every run tells the same story.
-        phase(fake[0], attempts.incrementAndGet(), messages, out);
+        circuits.putIfAbsent(route, CircuitState.CLOSED);
+      }
+
+      @Override
+      public void retryScheduled(IdempotencyKey key, String route, int attempt, Duration delay) {
+        retries.incrementAndGet();
       }
 
       @Override
       public void circuitStateChanged(String route, CircuitState from, CircuitState to) {
-        synchronized (circuitChanges) {
-          circuitChanges.add(route + " " + from + " -> " + to);
+        circuits.put(route, to);
+        if (to == CircuitState.OPEN) {
+          circuitOpenings.incrementAndGet();
         }
-        out.println("  circuit " + route + ": " + from + " -> " + to);
       }
-    };
-    try (FakeSparkPost sparkPost = FakeSparkPost.start(KEY)) {
-      fake[0] = sparkPost;
-      SteadfastConfig config = SteadfastConfig.builder()
-          .apiKey(KEY)
-          .endpoint(Endpoint.custom(sparkPost.baseUrl()))
-          // The outage runs on a compressed clock: seconds become milliseconds.
-          .retryPolicy(RetryPolicy.builder().minBackoff(Duration.ofMillis(5)).initialBackoff(Duration.ofMillis(10))
-              .maxBackoff(Duration.ofMillis(40)).deadline(Duration.ofSeconds(2)).build())
-          .circuitBreakerPolicy(CircuitBreakerPolicy.builder().slidingWindowSize(20).minimumNumberOfCalls(10)
-              .waitInOpenState(Duration.ofMillis(200)).build())
-          .listener(listener)
-          .build();
-      AtomicInteger sent = new AtomicInteger();
-      AtomicInteger retryable = new AtomicInteger();
-      Map<String, Boolean> done = new ConcurrentHashMap<>();
-      out.printf("Steadfast outage demo: %d messages, 4 threads, FakeSparkPost at %s%n", messages, sparkPost.baseUrl());
-      try (EmailClient client = EmailClient.create(config)) {
-        ExecutorService senders = Executors.newFixedThreadPool(4);
-        List<Future<?>> work = new ArrayList<>();
-        for (int i = 0; i < messages; i++) {
-          String key = "demo-" + i;
-          work.add(senders.submit(() -> {
-            sent.incrementAndGet();
-            Message message = Message.builder().from("orders@shop.example").to("customer" + key + "@example.com")
-                .subject("Order " + key).text("Thanks!").build();
-            for (int round = 0; round < 200 && !done.containsKey(key); round++) {
-              try {
-                client.send(message, SendOptions.idempotencyKey(IdempotencyKey.of(key)));
-                done.put(key, true);
-              } catch (RetryableException e) {
-                retryable.incrementAndGet();
-                pause(e);
-              } catch (SteadfastException e) {
-                out.println("  permanent failure for " + key + ": " + e.getMessage());
-                return;
-              }
-            }
-          }));
-        }
-        for (Future<?> future : work) {
-          future.get();
-        }
-        senders.shutdown();
-      }
-      int delivered = 0;
-      int duplicates = 0;
-      for (int i = 0; i < messages; i++) {
-        int count = sparkPost.transmissionCountFor("demo-" + i);
-        delivered += count > 0 ? 1 : 0;
-        duplicates += Math.max(0, count - 1);
-      }
-      Summary summary = new Summary(messages, delivered, duplicates, messages - delivered,
-          sparkPost.requests().size(), retryable.get(), List.copyOf(circuitChanges));
-      out.println();
-      out.printf("  %-28s %6d%n", "messages", summary.messages());
-      out.printf("  %-28s %6d%n", "delivered (once, by key)", summary.delivered());
-      out.printf("  %-28s %6d%n", "duplicates", summary.duplicates());
-      out.printf("  %-28s %6d%n", "lost", summary.lost());
-      out.printf("  %-28s %6d%n", "requests SparkPost saw", summary.requests());
-      out.printf("  %-28s %6d%n", "retryable failures surfaced", summary.retryableFailures());
-      out.println(summary.ok() ? "RESULT: nothing lost, nothing sent twice" : "RESULT: FAILED");
-      return summary;
     }
   }
 
-  /** Moves the fake through the outage's phases as the demo progresses. */
-  private static void phase(FakeSparkPost sparkPost, int attempt, int total, PrintStream out) {
-    int outageStart = total * 2 / 5;
-    int outageEnd = outageStart + Math.max(30, total / 4);
-    if (attempt == total / 5) {
-      out.println("21:14 intermittent errors: 5xx and 429 on some requests");
-      sparkPost.enqueue(FakeResponse.serverError(503), FakeResponse.serverError(500),
-          FakeResponse.rateLimited(Duration.ofMillis(20)), FakeResponse.serverError(502), FakeResponse.serverError(504));
-    } else if (attempt == outageStart) {
-      out.println("21:22 full outage: every request answers 503");
-      sparkPost.alwaysRespond(FakeResponse.serverError(503));
-    } else if (attempt == outageEnd) {
-      out.println("23:14 recovery: SparkPost answers again");
-      sparkPost.resume();
+  private static String describe(String phase) {
+    switch (phase) {
+      case "healthy":
+        return "healthy: SparkPost accepts every message";
+      case "intermittent":
+        return "intermittent: " + OutageScenario.INTERMITTENT_FAILURE_PERCENT + "% of requests fail with 5xx or 429";
+      case "outage":
+        return "full outage: every request fails (503 or connection reset)";
+      case "recovery":
+        return "recovery: SparkPost answers again";
+      default:
+        return phase;
     }
   }
 
-  private static void pause(RetryableException e) {
-    Duration wait = e.retryAfter().orElse(Duration.ofMillis(20));
-    try {
-      Thread.sleep(Math.min(200, Math.max(5, wait.toMillis())));
-    } catch (InterruptedException interrupted) {
-      Thread.currentThread().interrupt();
+  private static Duration atLeast(Duration value, Duration floor) {
+    return value.compareTo(floor) < 0 ? floor : value;
+  }
+
+  private static String format(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? (millis / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+  }
+
+  private static void deleteRecursively(Path directory) {
+    try (Stream<Path> paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not delete the demo's spool directory " + directory, e);
+    }
+  }
+
+  /** Story time: starts at {@code origin} and runs {@code speed} times faster than the system clock. */
+  static final class CompressedClock extends Clock {
+    private final Instant origin;
+    private final double speed;
+    private final long startNanos;
+
+    CompressedClock(Instant origin, double speed, long startNanos) {
+      this.origin = origin;
+      this.speed = speed;
+      this.startNanos = startNanos;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return origin.plusNanos((long) ((System.nanoTime() - startNanos) * speed));
+    }
+  }
+
+  /** Writes the live progress: one redrawn line on a terminal, periodic lines otherwise. */
+  private static final class Progress {
+    private final PrintWriter out;
+    private final boolean terminal;
+    private final boolean quiet;
+    private int width;
+    private long lastLineNanos;
+
+    Progress(PrintWriter out, boolean terminal, boolean quiet) {
+      this.out = out;
+      this.terminal = terminal;
+      this.quiet = quiet;
+    }
+
+    long tickMillis() {
+      return terminal ? 100 : 50;
+    }
+
+    /** A line of text, printed once. */
+    void line(String text) {
+      if (!quiet) {
+        clear();
+        out.println(text);
+        out.flush();
+      }
+    }
+
+    /** Something that happened (a phase change, the restart): its own line, then the status again. */
+    void event(String text) {
+      line(text);
+      lastLineNanos = 0;
+    }
+
+    /** The current status: redrawn in place on a terminal, else printed every few seconds. */
+    void status(String text) {
+      if (quiet) {
+        return;
+      }
+      if (terminal) {
+        out.print('\r' + text + " ".repeat(Math.max(0, width - text.length())));
+        width = text.length();
+        out.flush();
+      } else if (System.nanoTime() - lastLineNanos > TimeUnit.SECONDS.toNanos(2) || lastLineNanos == 0) {
+        out.println("  " + text);
+        out.flush();
+        lastLineNanos = System.nanoTime();
+      }
+    }
+
+    void finish() {
+      clear();
+    }
+
+    private void clear() {
+      if (terminal && width > 0) {
+        out.print('\r' + " ".repeat(width) + '\r');
+        width = 0;
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -176,15 +177,26 @@ final class SpoolCommand {
   }
 
   @Command(name = "purge", mixinStandardHelpOptions = true,
-      description = "Remove delivered entries (their keys no longer protect against duplicate submits).")
+      description = {"Remove delivered entries, all of them or those delivered longer ago than --older-than.",
+          "A purged key no longer protects against a duplicate submit: submitting it again sends the message"
+              + " again. Pending, in-flight and dead entries are never purged."})
   static final class Purge extends Base {
+    @Option(names = "--older-than", paramLabel = "DURATION", converter = DrainCommand.DurationConverter.class,
+        description = "Only entries delivered at least this long ago, e.g. 7d, 12h or PT30M (default: all delivered).")
+    Duration olderThan = Duration.ZERO;
+
     @Override
     int run(Spool spool, PrintWriter out, PrintWriter err) {
-      int purged = spool.purgeDelivered(Instant.now());
+      Instant before = Instant.now().minus(olderThan);
+      int purged = spool.purgeDelivered(before);
       if (json) {
-        printJson(out, Map.of("purged", purged));
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("purged", purged);
+        result.put("delivered_before", before.toString());
+        printJson(out, result);
       } else {
-        out.printf("Purged %d delivered entr%s%n", purged, purged == 1 ? "y" : "ies");
+        out.printf("Purged %d delivered entr%s%s%n", purged, purged == 1 ? "y" : "ies",
+            olderThan.isZero() ? "" : " delivered before " + before);
       }
       return Steadfast.OK;
     }

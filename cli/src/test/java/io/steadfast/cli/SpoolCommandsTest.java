@@ -7,9 +7,11 @@ import io.steadfast.EmailClient;
 import io.steadfast.Endpoint;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
+import io.steadfast.SendReceipt;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.SubmitReceipt;
+import io.steadfast.spi.Spool;
 import io.steadfast.spool.SqliteSpool;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
@@ -19,6 +21,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -171,6 +175,51 @@ class SpoolCommandsTest {
     assertThat(out.toString()).contains("Purged 1 delivered entry");
     assertThat(run("spool", "status", "--config", config(), "--json")).isZero();
     assertThat(out.toString()).contains("\"delivered\":0");
+  }
+
+  @Test
+  void purgeOlderThanKeepsRecentDeliveriesAndEverythingUndelivered() throws Exception {
+    Instant now = Instant.now();
+    try (SqliteSpool spool = SqliteSpool.open(spool())) {
+      deliverAt(spool, "purge-old", now.minus(Duration.ofDays(8)));
+      deliverAt(spool, "purge-recent", now.minus(Duration.ofHours(1)));
+      spool.append(List.of(entry("purge-pending", now.minus(Duration.ofDays(9)))), Spool.Limits.NONE);
+    }
+
+    assertThat(run("spool", "purge", "--spool", spool().toString(), "--older-than", "7d")).as(err.toString()).isZero();
+    assertThat(out.toString()).startsWith("Purged 1 delivered entry delivered before ");
+    try (SqliteSpool spool = SqliteSpool.open(spool())) {
+      assertThat(spool.find(IdempotencyKey.of("purge-old"))).isEmpty();
+      assertThat(spool.find(IdempotencyKey.of("purge-recent"))).isPresent();
+      assertThat(spool.find(IdempotencyKey.of("purge-pending"))).isPresent();
+    }
+
+    assertThat(run("spool", "purge", "--spool", spool().toString(), "--older-than", "PT30M", "--json")).isZero();
+    assertThat(out.toString()).contains("\"purged\":1").contains("\"delivered_before\":");
+    try (SqliteSpool spool = SqliteSpool.open(spool())) {
+      assertThat(spool.find(IdempotencyKey.of("purge-recent"))).isEmpty();
+      assertThat(spool.find(IdempotencyKey.of("purge-pending"))).isPresent();
+    }
+
+    assertThat(run("spool", "purge", "--spool", spool().toString(), "--older-than", "a week")).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("'a week' is not a duration").contains("steadfast spool purge --help");
+    assertThat(run("spool", "purge", "--spool", spool().toString(), "--older-than", "-1h")).isEqualTo(Steadfast.USAGE);
+  }
+
+  private static Spool.NewEntry entry(String key, Instant createdAt) {
+    Message message = Message.builder().from("shop@example.com").to("a@example.com").subject("Hi").text("Hello")
+        .idempotencyKey(IdempotencyKey.of(key)).build();
+    return new Spool.NewEntry(IdempotencyKey.of(key), message.fingerprint(), message, createdAt,
+        createdAt.plus(Duration.ofDays(30)), message.estimatedSizeBytes());
+  }
+
+  /** Appends, claims and marks delivered one entry, as the dispatcher would have at {@code at}. */
+  private static void deliverAt(SqliteSpool spool, String key, Instant at) {
+    long id = spool.append(List.of(entry(key, at)), Spool.Limits.NONE).get(0).id();
+    List<Spool.Claimed> claimed = spool.claim(10, at, Duration.ofMinutes(5));
+    assertThat(claimed).extracting(c -> c.entry().id()).contains(id);
+    assertThat(spool.markDelivered(id, new SendReceipt("1166878748495" + id, 1, 0, IdempotencyKey.of(key), "rest-us",
+        1, null), at)).isTrue();
   }
 
   @Test

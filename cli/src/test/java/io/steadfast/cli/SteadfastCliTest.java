@@ -125,14 +125,6 @@ class SteadfastCliTest {
   }
 
   @Test
-  void demoOutageLosesNothingAndSendsNothingTwice() {
-    int code = run("demo", "outage", "--messages", "60");
-
-    assertThat(code).as(out.toString()).isZero();
-    assertThat(out.toString()).contains("RESULT: nothing lost, nothing sent twice").contains("CLOSED -> OPEN");
-  }
-
-  @Test
   void everyCommandHasHelpAndUnknownOptionsAreUsageErrors() {
     assertThat(run("send", "--help")).isZero();
     assertThat(run("doctor", "--help")).isZero();
