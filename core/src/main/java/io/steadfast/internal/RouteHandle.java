@@ -17,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One route: a transport with its own circuit breaker and retry budget. Resilience4j stays behind this
+ * One route: a transport with its own pace (after SparkPost rate-limits it), circuit breaker and retry
+ * budget. Resilience4j stays behind this
  * class; nothing outside {@code internal} sees its types.
  */
 final class RouteHandle {
@@ -37,6 +38,7 @@ final class RouteHandle {
   private final Transport transport;
   private final @Nullable CircuitBreaker breaker;
   private final RetryBudget budget;
+  private final AdaptiveRateLimiter pace;
   private final Clock clock;
   private final Duration waitInOpenState;
   /** When the circuit last opened; read to say when the next probe is due. */
@@ -46,6 +48,7 @@ final class RouteHandle {
       DeliveryListener listener) {
     this.transport = transport;
     this.budget = new RetryBudget(retryPolicy.budgetCapacity());
+    this.pace = new AdaptiveRateLimiter(transport.route());
     this.clock = clock;
     this.waitInOpenState = policy.waitInOpenState();
     if (!policy.enabled()) {
@@ -94,6 +97,19 @@ final class RouteHandle {
     return breaker == null ? CircuitState.DISABLED : map(breaker.getState());
   }
 
+  /**
+   * Reserves this route's next send slot; returns how long to wait for it, zero unless SparkPost has
+   * rate-limited the route recently.
+   */
+  Duration reserveSlot() {
+    return pace.reserve(clock.instant());
+  }
+
+  /** Returns the route's pace in messages per second, or zero when it is not paced. */
+  double pace() {
+    return pace.rate();
+  }
+
   /** Asks the circuit for permission to make an attempt; must be followed by {@link #record}. */
   boolean tryAcquire() {
     return breaker == null || breaker.tryAcquirePermission();
@@ -114,6 +130,11 @@ final class RouteHandle {
    * count as successes, because they show SparkPost is up and answering.
    */
   void record(Outcome outcome, Duration elapsed) {
+    if (outcome instanceof Outcome.Accepted) {
+      pace.onAccepted(clock.instant());
+    } else if (outcome instanceof Outcome.NotSent notSent && notSent.reason() == Outcome.NotSent.Reason.RATE_LIMITED) {
+      pace.onRateLimited(clock.instant());
+    }
     if (breaker == null) {
       return;
     }

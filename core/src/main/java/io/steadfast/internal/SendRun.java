@@ -4,6 +4,7 @@ import io.steadfast.DeliveryListener;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.ProviderUnavailableException;
+import io.steadfast.RateLimitedException;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
@@ -35,8 +36,15 @@ final class SendRun {
   /** What the driver does next. */
   sealed interface Step permits Attempt, Ready, Done, Failed {}
 
-  /** Wait {@code delay}, then call {@link #begin} for {@code route}. */
-  record Attempt(RouteHandle route, Duration delay) implements Step {}
+  /**
+   * Wait {@code delay}, then call {@link #begin} for {@code route}; {@code slotReserved} says the wait
+   * was for the route's pace, whose slot is now this send's.
+   */
+  record Attempt(RouteHandle route, Duration delay, boolean slotReserved) implements Step {
+    Attempt(RouteHandle route, Duration delay) {
+      this(route, delay, false);
+    }
+  }
 
   /** Permission granted: deliver {@code delivery} on {@code route}, then call {@link #onOutcome}. */
   record Ready(RouteHandle route, Delivery delivery) implements Step {}
@@ -88,6 +96,19 @@ final class SendRun {
   /** Asks the route's circuit for permission; returns {@link Ready} or what to do instead. */
   Step begin(Attempt attempt) {
     RouteHandle route = attempt.route();
+    if (!attempt.slotReserved()) {
+      Duration wait = route.reserveSlot();
+      if (!wait.isZero()) {
+        if (clock.instant().plus(wait).isAfter(deadline)) {
+          // The pace would hold the send past its deadline: the spool (or the caller) retries later.
+          lastError = new RateLimitedException(Failure.of("Route '" + route.route() + "' is paced at "
+              + Math.round(route.pace()) + " messages/s after SparkPost rate-limited it", null), route.route(),
+              attempts, key, wait);
+          return new Failed(lastError);
+        }
+        return new Attempt(route, wait, true);
+      }
+    }
     if (route.tryAcquire()) {
       openSkips = 0;
       int number = attempts + 1;

@@ -3,6 +3,7 @@ package io.steadfast.internal;
 import io.steadfast.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.steadfast.CircuitBreakerPolicy;
 import io.steadfast.CircuitState;
@@ -77,6 +78,34 @@ class ResilienceTest {
     mode.send(client(rest), MESSAGE);
 
     assertThat(timer.waits()).containsExactly(Duration.ofSeconds(40));
+  }
+
+  @ParameterizedTest
+  @EnumSource(SendMode.class)
+  void afterA429TheRouteIsPacedSoLaterSendsAreSpacedOut(SendMode mode) throws Throwable {
+    EmailClient client = client(rest);
+    for (int i = 0; i < 20; i++) {
+      rest.then(ACCEPTED);
+      mode.send(client, MESSAGE);
+      clock.advance(Duration.ofMillis(50));
+    }
+    rest.then(new Outcome.NotSent(Outcome.NotSent.Reason.RATE_LIMITED, DOWN, Duration.ofSeconds(1)))
+        .then(ACCEPTED).then(ACCEPTED).then(ACCEPTED);
+
+    for (int i = 0; i < 3; i++) {
+      mode.send(client, MESSAGE);
+    }
+
+    // The refused send waits its backoff (at least the Retry-After); the two after it are paced: 19 were
+    // accepted in the second before the refusal (the first send is exactly a second old), so the pace
+    // settles 5% below that and grows 2% a second meanwhile.
+    assertThat(timer.waits()).hasSize(3);
+    Duration retryWait = timer.waits().get(0);
+    assertThat(retryWait).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    double pace = 19 * AdaptiveRateLimiter.SETTLE_FACTOR
+        * Math.pow(AdaptiveRateLimiter.GROWTH_PER_SECOND, retryWait.toNanos() / 1e9);
+    assertThat(timer.waits().subList(1, 3)).allSatisfy(wait ->
+        assertThat((double) wait.toNanos()).isCloseTo(1e9 / pace, within(2e6)));
   }
 
   @ParameterizedTest
