@@ -5,10 +5,10 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
 import io.steadfast.EmailClient;
 import io.steadfast.SteadfastConfig;
-import io.steadfast.spi.Transport;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -26,7 +26,13 @@ import org.springframework.context.annotation.Configuration;
  *
  * <p>Active only when {@code steadfast.api-key} is set, and backs off entirely when the application
  * defines its own {@code EmailClient}. Every {@link DeliveryListener} bean is told about the client's
- * events, after the starter's own state tracking and metrics. The client is closed with the context.
+ * events, after the starter's own state tracking and metrics.
+ *
+ * <p>With {@code steadfast.spool.enabled}, {@code submit()} stores messages in the spool that
+ * {@code steadfast.spool.store} names (SQLite by default, which needs steadfast-spool) and a
+ * dispatcher delivers them. The client, and so the dispatcher, starts with the context and is closed
+ * when the context stops, after the web server's graceful shutdown: in-flight deliveries finish (up
+ * to {@code steadfast.spool.close-timeout}) and the rest stays spooled for the next start.
  */
 @AutoConfiguration(afterName = {
     "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
@@ -46,19 +52,32 @@ public final class SteadfastAutoConfiguration {
     return new SteadfastState(Clock.systemUTC());
   }
 
-  @Bean(destroyMethod = "close")
-  EmailClient steadfastEmailClient(SteadfastProperties properties, SteadfastState state,
-      ObjectProvider<DeliveryListener> listeners) {
+  @Bean
+  ManagedEmailClient steadfastEmailClient(SteadfastProperties properties, SteadfastState state,
+      ObjectProvider<DeliveryListener> listeners, ObjectProvider<SpoolOpener> spoolOpener) {
     List<DeliveryListener> all = new ArrayList<>();
     all.add(state);
     listeners.orderedStream().filter(listener -> listener != state).forEach(all::add);
-    SteadfastConfig config = SteadfastConfigFactory.create(properties, new CompositeDeliveryListener(all),
-        SteadfastAutoConfiguration.class.getClassLoader());
-    state.routesStarted(config.transports().stream().map(Transport::route).toList(),
-        properties.getCircuitBreaker().isEnabled() ? CircuitState.CLOSED : CircuitState.DISABLED);
-    all.stream().filter(SteadfastMetrics.class::isInstance).map(SteadfastMetrics.class::cast)
-        .forEach(SteadfastMetrics::bindRoutes);
-    return EmailClient.create(config);
+    DeliveryListener composite = new CompositeDeliveryListener(all);
+    SpoolOpener opener = spoolOpener.getIfAvailable();
+    Supplier<SteadfastConfig> configs = () -> SteadfastConfigFactory.create(properties, composite,
+        SteadfastAutoConfiguration.class.getClassLoader(), opener);
+    CircuitState initial = properties.getCircuitBreaker().isEnabled() ? CircuitState.CLOSED : CircuitState.DISABLED;
+    Runnable bindMetrics = () -> all.stream().filter(SteadfastMetrics.class::isInstance)
+        .map(SteadfastMetrics.class::cast).forEach(SteadfastMetrics::bindRoutes);
+    return new ManagedEmailClient(configs, state, initial, bindMetrics);
+  }
+
+  /** Opens the SQLite spool when steadfast-spool is on the class path. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.steadfast.spool.SqliteSpool")
+  static class SpoolConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    SpoolOpener steadfastSpoolOpener() {
+      return new SqliteSpoolOpener();
+    }
   }
 
   /** Reports the client's state as the {@code steadfast} health contributor. */

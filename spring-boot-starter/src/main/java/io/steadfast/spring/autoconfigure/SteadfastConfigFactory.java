@@ -4,7 +4,9 @@ import io.steadfast.CircuitBreakerPolicy;
 import io.steadfast.DeliveryListener;
 import io.steadfast.Endpoint;
 import io.steadfast.RetryPolicy;
+import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
+import io.steadfast.spi.Spool;
 import io.steadfast.spi.Transport;
 import io.steadfast.spi.TransportFactory;
 import java.net.URI;
@@ -15,6 +17,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns {@link SteadfastProperties} into a {@link SteadfastConfig}, reporting a rejected value as an
@@ -22,16 +27,121 @@ import java.util.function.Supplier;
  */
 final class SteadfastConfigFactory {
 
+  private static final Logger log = LoggerFactory.getLogger(SteadfastConfigFactory.class);
+
   private SteadfastConfigFactory() {}
 
   /**
-   * Builds the configuration, with transports discovered through {@link TransportFactory} and filtered
-   * and ordered by {@code steadfast.routes}.
+   * Builds the configuration without a spool, with transports discovered through {@link
+   * TransportFactory} and filtered and ordered by {@code steadfast.routes}.
    */
   static SteadfastConfig create(SteadfastProperties properties, DeliveryListener listener, ClassLoader classLoader) {
+    return create(properties, listener, classLoader, null);
+  }
+
+  /**
+   * Builds the configuration; when {@code steadfast.spool.enabled} is set, opens the spool the
+   * properties name ({@code opener} is present only when steadfast-spool is on the class path).
+   *
+   * <p>The caller owns the transports and the spool of the result: the client closes the spool, but
+   * not transports it was given. If building fails, whatever was opened is closed again.
+   */
+  static SteadfastConfig create(SteadfastProperties properties, DeliveryListener listener, ClassLoader classLoader,
+      @Nullable SpoolOpener opener) {
     SteadfastConfig base = base(properties, listener);
+    SteadfastProperties.Spool spool = properties.getSpool();
+    if (spool.isEnabled()) {
+      // Checked against a stand-in first, so a bad limit fails before a directory is created or locked.
+      try (Spool standIn = Spool.inMemory()) {
+        spoolConfig(spool, standIn);
+      }
+    }
     List<Transport> transports = transports(properties.getRoutes(), base, classLoader);
-    return base.toBuilder().transports(transports).build();
+    try {
+      SteadfastConfig.Builder builder = base.toBuilder().transports(transports);
+      if (spool.isEnabled()) {
+        builder.spool(spoolConfig(spool, open(spool, opener)));
+      }
+      return builder.build();
+    } catch (RuntimeException e) {
+      closeAll(transports, e);
+      throw e;
+    }
+  }
+
+  /** Closes the transports of {@code config}, which a client does not close when it was given them. */
+  static void closeTransports(SteadfastConfig config) {
+    closeAll(config.transports(), null);
+  }
+
+  private static void closeAll(List<Transport> transports, @Nullable RuntimeException failure) {
+    for (Transport transport : transports) {
+      try {
+        transport.close();
+      } catch (RuntimeException e) {
+        if (failure != null) {
+          failure.addSuppressed(e);
+        } else {
+          log.warn("Route '{}' failed to close cleanly", transport.route(), e);
+        }
+      }
+    }
+  }
+
+  private static Spool open(SteadfastProperties.Spool spool, @Nullable SpoolOpener opener) {
+    if (spool.getStore() == SteadfastProperties.Store.MEMORY) {
+      log.warn("Steadfast spool is in memory (steadfast.spool.store=memory): submitted messages not yet delivered "
+          + "are lost when the application stops. Use sqlite or postgresql outside tests.");
+      return Spool.inMemory();
+    }
+    if (opener == null) {
+      throw new InvalidSteadfastPropertyException("steadfast.spool.enabled", true,
+          "the " + spool.getStore().name().toLowerCase(Locale.ROOT) + " spool needs io.steadfast:steadfast-spool, "
+              + "which is not on the class path",
+          "Add the dependency io.steadfast:steadfast-spool (same version as the starter), or set "
+              + "steadfast.spool.enabled=false to send without a spool.", null);
+    }
+    return opener.open(spool);
+  }
+
+  private static SpoolConfig spoolConfig(SteadfastProperties.Spool spool, Spool store) {
+    SpoolConfig.Builder builder = SpoolConfig.builder(store);
+    try {
+      apply("steadfast.spool.workers", spool.getWorkers(), () -> builder.workers(spool.getWorkers()),
+          "Set a number of concurrent deliveries of 1 or more.");
+      apply("steadfast.spool.max-entries", spool.getMaxEntries(), () -> builder.maxEntries(spool.getMaxEntries()),
+          "Set a number of messages of 1 or more.");
+      apply("steadfast.spool.max-size", spool.getMaxSize(), () -> builder.maxBytes(spool.getMaxSize().toBytes()),
+          "Set a positive size such as 512MB or 1GB.");
+      apply("steadfast.spool.submit-timeout", spool.getSubmitTimeout(),
+          () -> builder.submitTimeout(spool.getSubmitTimeout()), "Set a duration of 0s or more, such as 10s.");
+      apply("steadfast.spool.deliver-within", spool.getDeliverWithin(),
+          () -> builder.deliverWithin(spool.getDeliverWithin()), "Set a positive duration such as 72h.");
+      apply("steadfast.spool.retention", spool.getRetention(), () -> builder.retention(spool.getRetention()),
+          "Set a positive duration such as 7d.");
+      apply("steadfast.spool.min-retry-delay", spool.getMinRetryDelay(),
+          () -> builder.minRetryDelay(spool.getMinRetryDelay()), "Set a positive duration such as 5s.");
+      apply("steadfast.spool.max-retry-delay", spool.getMaxRetryDelay(),
+          () -> builder.maxRetryDelay(spool.getMaxRetryDelay()), "Set a positive duration such as 1h.");
+      apply("steadfast.spool.lease", spool.getLease(), () -> builder.lease(spool.getLease()),
+          "Set a positive duration such as 5m.");
+      apply("steadfast.spool.attempt-timeout", spool.getAttemptTimeout(),
+          () -> builder.attemptTimeout(spool.getAttemptTimeout()), "Set a positive duration such as 60s.");
+      apply("steadfast.spool.poll-interval", spool.getPollInterval(),
+          () -> builder.pollInterval(spool.getPollInterval()), "Set a positive duration such as 1s.");
+      apply("steadfast.spool.close-timeout", spool.getCloseTimeout(),
+          () -> builder.closeTimeout(spool.getCloseTimeout()), "Set a duration of 0s or more, such as 30s.");
+      return build("steadfast.spool", spool.getLease() + " / " + spool.getAttemptTimeout(), builder::build,
+          "Make steadfast.spool.lease longer than steadfast.spool.attempt-timeout, and "
+              + "steadfast.spool.min-retry-delay no longer than steadfast.spool.max-retry-delay.");
+    } catch (RuntimeException e) {
+      try {
+        store.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
   }
 
   private static SteadfastConfig base(SteadfastProperties properties, DeliveryListener listener) {

@@ -1,23 +1,37 @@
 package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.CircuitState;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * Reports the {@code steadfast} health from what the client has seen, never by calling SparkPost:
- * an outage must not be made worse by health probes, and a probe would spend the sending quota.
+ * Reports the {@code steadfast} health from what the client has seen and what its spool holds, never
+ * by calling SparkPost: an outage must not be made worse by health probes, and a probe would spend
+ * the sending quota.
  *
- * <p>While at least one route's circuit is closed or half-open, the status is {@code UP} (or the
- * configured status when some routes are open): messages still leave. When every route's circuit
- * is open, sends fail fast and, without a spool, mail is not sent: the status is the configured
+ * <p>Without a spool: while at least one route's circuit is closed or half-open, the status is
+ * {@code UP} (or {@code steadfast.health.some-routes-open-status} when some routes are open): messages
+ * still leave. When every route's circuit is open, sends fail fast and mail is not sent: the status is
  * {@code steadfast.health.all-routes-open-status}, {@code OUT_OF_SERVICE} by default.
+ *
+ * <p>With a spool, submitted mail is safe on disk during a provider outage, so every circuit open is
+ * reported as {@code steadfast.health.spool.all-routes-open-status}, {@code UP} by default, with the
+ * details. What makes a spool unhealthy is its own state: filling up (submits will soon fail), the
+ * oldest message waiting too long, or dead letters piling up, each against a configurable threshold
+ * that reports {@code steadfast.health.spool.exceeded-status}. A spool that cannot be read is
+ * {@code DOWN}: submits would fail too. The worst of the route and spool statuses wins.
  */
 final class SteadfastHealthIndicator implements HealthIndicator {
 
@@ -33,9 +47,12 @@ final class SteadfastHealthIndicator implements HealthIndicator {
   public Health health() {
     Map<String, CircuitState> circuits = state.circuitStates();
     long open = circuits.values().stream().filter(s -> s == CircuitState.OPEN).count();
+    boolean allOpen = !circuits.isEmpty() && open == circuits.size();
+    Optional<SteadfastState.SpoolView> spool = state.spool();
     Status status;
-    if (!circuits.isEmpty() && open == circuits.size()) {
-      status = status(properties.getAllRoutesOpenStatus());
+    if (allOpen) {
+      status = status(spool.isPresent() ? properties.getSpool().getAllRoutesOpenStatus()
+          : properties.getAllRoutesOpenStatus());
     } else if (open > 0) {
       status = status(properties.getSomeRoutesOpenStatus());
     } else {
@@ -50,12 +67,83 @@ final class SteadfastHealthIndicator implements HealthIndicator {
       builder.withDetail("lastSuccess", lastSuccess.toString())
           .withDetail("lastSuccessRoute", String.valueOf(state.lastSuccessRoute()));
     }
-    // Follow-up (spool): spool depth, oldest pending age and dead letters; with a healthy spool an
-    // all-routes-open outage is UP, because accepted mail is safe on disk.
-    return builder.build();
+    if (!state.running()) {
+      return builder.status(worst(status, Status.OUT_OF_SERVICE)).withDetail("client", "stopped").build();
+    }
+    if (spool.isPresent()) {
+      status = worst(status, spool(spool.get(), builder));
+    }
+    return builder.status(status).build();
+  }
+
+  /** Adds the spool's details and returns the status its thresholds give. */
+  private Status spool(SteadfastState.SpoolView view, Health.Builder builder) {
+    SpoolStats stats;
+    try {
+      stats = state.spoolStats().orElseThrow();
+    } catch (RuntimeException e) {
+      // No message text: it could name a database host; the exception type says enough here.
+      builder.withDetail("spool", Map.of("store", view.store(), "error", e.getClass().getName()));
+      return Status.DOWN;
+    }
+    SteadfastProperties.SpoolHealth limits = properties.getSpool();
+    // Stored bytes include dead letters' bodies (delivered bodies are deleted), so the byte ratio errs
+    // on the full side, which is the safe side for a warning.
+    double fill = Math.max(ratio(stats.undeliveredCount(), view.maxEntries()), ratio(stats.bytes(), view.maxBytes()));
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("store", view.store());
+    details.put("pending", stats.count(SpoolState.PENDING));
+    details.put("inFlight", stats.count(SpoolState.IN_FLIGHT));
+    details.put("delivered", stats.count(SpoolState.DELIVERED));
+    details.put("deadLetters", stats.deadCount());
+    details.put("oldestPendingAge", stats.oldestPendingAge().toString());
+    details.put("fillRatio", Math.round(fill * 1000) / 1000.0);
+    List<String> exceeded = new ArrayList<>();
+    if (fill > limits.getMaxFillRatio()) {
+      exceeded.add("fillRatio above " + limits.getMaxFillRatio());
+    }
+    Duration maxAge = limits.getMaxOldestPendingAge();
+    if (maxAge != null && stats.oldestPendingAge().compareTo(maxAge) > 0) {
+      exceeded.add("oldestPendingAge above " + maxAge);
+    }
+    Long maxDead = limits.getMaxDeadLetters();
+    if (maxDead != null && stats.deadCount() > maxDead) {
+      exceeded.add("deadLetters above " + maxDead);
+    }
+    if (!exceeded.isEmpty()) {
+      details.put("exceeded", exceeded);
+    }
+    builder.withDetail("spool", details);
+    return exceeded.isEmpty() ? Status.UP : status(limits.getExceededStatus());
+  }
+
+  private static double ratio(long used, long limit) {
+    return limit <= 0 ? 0 : Math.min(1.0, (double) used / limit);
   }
 
   private static Status status(String code) {
     return new Status(code.trim().toUpperCase(Locale.ROOT));
+  }
+
+  /** Returns the more severe status, in Boot's default order; an unknown custom code ranks between. */
+  private static Status worst(Status a, Status b) {
+    return rank(a) <= rank(b) ? a : b;
+  }
+
+  private static int rank(Status status) {
+    String code = status.getCode();
+    if (code.equals(Status.DOWN.getCode())) {
+      return 0;
+    }
+    if (code.equals(Status.OUT_OF_SERVICE.getCode())) {
+      return 1;
+    }
+    if (code.equals(Status.UP.getCode())) {
+      return 3;
+    }
+    if (code.equals(Status.UNKNOWN.getCode())) {
+      return 4;
+    }
+    return 2;
   }
 }

@@ -3,17 +3,28 @@ package io.steadfast.spring.autoconfigure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
 import io.steadfast.spi.Outcome;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Records Steadfast's events as Micrometer meters.
@@ -28,6 +39,22 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code steadfast.circuit.state} (gauge, 1 for the route's current state and 0 for the others;
  *       {@code route}, {@code state})
  * </ul>
+ *
+ * <p>With a spool:
+ *
+ * <ul>
+ *   <li>{@code steadfast.spool.entries} (gauge; {@code state} = pending|in_flight|delivered|dead)
+ *   <li>{@code steadfast.spool.oldest.pending.age} (time gauge, seconds: how long the oldest undelivered
+ *       message has waited)
+ *   <li>{@code steadfast.spool.stored} (gauge, bytes of stored message bodies: undelivered and dead)
+ *   <li>{@code steadfast.spool.delivered} (counter; {@code route})
+ *   <li>{@code steadfast.spool.dead.letters} (counter; {@code reason} = rejected|expired|unreadable)
+ *   <li>{@code steadfast.spool.delivery.latency} (timer from submit to SparkPost's acceptance, across
+ *       retries and restarts; {@code route})
+ * </ul>
+ *
+ * <p>The spool gauges read one snapshot of the spool's statistics, at most a second old, so a scrape
+ * costs one query; they are {@code NaN} while the client is stopped.
  */
 final class SteadfastMetrics extends DeliveryListener {
 
@@ -37,6 +64,7 @@ final class SteadfastMetrics extends DeliveryListener {
   private final MeterRegistry registry;
   private final SteadfastState state;
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean spoolGauged = new AtomicBoolean();
   // First-attempt start per send, removed when the send ends, so that latency spans retries and failovers.
   private final Map<IdempotencyKey, Long> started = new ConcurrentHashMap<>();
 
@@ -45,9 +73,34 @@ final class SteadfastMetrics extends DeliveryListener {
     this.state = state;
   }
 
-  /** Registers the circuit gauges of the routes the state already knows. */
+  /** Registers the circuit gauges of the routes the state already knows, and the spool gauges. */
   void bindRoutes() {
     state.circuitStates().keySet().forEach(this::gauge);
+    if (state.spool().isPresent() && spoolGauged.compareAndSet(false, true)) {
+      for (SpoolState candidate : SpoolState.values()) {
+        Gauge.builder("steadfast.spool.entries", state, s -> spoolValue(stats -> stats.count(candidate)))
+            .description("Spooled messages in this state")
+            .tag("state", candidate.name().toLowerCase(Locale.ROOT))
+            .register(registry);
+      }
+      TimeGauge.builder("steadfast.spool.oldest.pending.age", state, TimeUnit.MILLISECONDS,
+              s -> spoolValue(stats -> stats.oldestPendingAge().toMillis()))
+          .description("How long the oldest undelivered spooled message has waited")
+          .register(registry);
+      Gauge.builder("steadfast.spool.stored", state, s -> spoolValue(SpoolStats::bytes))
+          .description("Bytes of spooled message bodies kept (undelivered and dead letters)")
+          .baseUnit(BaseUnits.BYTES)
+          .register(registry);
+    }
+  }
+
+  private double spoolValue(ToDoubleFunction<SpoolStats> value) {
+    try {
+      return state.spoolStats().map(value::applyAsDouble).orElse(Double.NaN);
+    } catch (RuntimeException e) {
+      // A gauge must not throw into the registry; health reports the broken spool.
+      return Double.NaN;
+    }
   }
 
   private void gauge(String route) {
@@ -58,7 +111,7 @@ final class SteadfastMetrics extends DeliveryListener {
       Gauge.builder("steadfast.circuit.state", state, s -> s.circuitStates().get(route) == candidate ? 1 : 0)
           .description("Whether the route's circuit breaker is in this state (1) or not (0)")
           .tag("route", route)
-          .tag("state", candidate.name().toLowerCase(java.util.Locale.ROOT))
+          .tag("state", candidate.name().toLowerCase(Locale.ROOT))
           .register(registry);
     }
   }
@@ -126,5 +179,33 @@ final class SteadfastMetrics extends DeliveryListener {
           .tag("outcome", outcome).tag("route", route).register(registry)
           .record(Duration.ofNanos(System.nanoTime() - start));
     }
+  }
+
+  @Override
+  public void delivered(DeliveryResult.Delivered result) {
+    String route = result.receipt().route();
+    Counter.builder("steadfast.spool.delivered").description("Spooled messages SparkPost accepted")
+        .tag("route", route).register(registry).increment();
+    Optional<Instant> submitted;
+    try {
+      submitted = state.submittedAt(result.spoolId());
+    } catch (RuntimeException e) {
+      // The spool could not be read (closing, or its database is away): skip this one sample.
+      return;
+    }
+    submitted.ifPresent(at -> {
+      // Another node of a fleet may have a clock slightly behind: never record a negative time.
+      Duration latency = Duration.between(at, state.now());
+      Timer.builder("steadfast.spool.delivery.latency")
+          .description("Time from submit to SparkPost's acceptance, across retries and restarts")
+          .tag("route", route).register(registry)
+          .record(latency.isNegative() ? Duration.ZERO : latency);
+    });
+  }
+
+  @Override
+  public void deadLettered(DeliveryResult.DeadLettered result) {
+    Counter.builder("steadfast.spool.dead.letters").description("Spooled messages moved to the dead letters")
+        .tag("reason", result.reason().name().toLowerCase(Locale.ROOT)).register(registry).increment();
   }
 }

@@ -2,13 +2,16 @@ package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.CircuitBreakerPolicy;
 import io.steadfast.RetryPolicy;
+import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration properties for Steadfast, bound from {@code steadfast.*}.
@@ -56,7 +59,10 @@ public class SteadfastProperties {
   /** When a route's circuit opens and how long it stays open. */
   private final CircuitBreaker circuitBreaker = new CircuitBreaker();
 
-  /** How the steadfast health contributor maps route states to a status. */
+  /** The durable spool that submit() stores messages in, and the dispatcher that delivers them. */
+  private final Spool spool = new Spool();
+
+  /** How the steadfast health contributor maps route and spool states to a status. */
   private final Health health = new Health();
 
   /** The JavaMailSender adapter. */
@@ -165,6 +171,11 @@ public class SteadfastProperties {
   /** Returns the circuit-breaker settings. */
   public CircuitBreaker getCircuitBreaker() {
     return circuitBreaker;
+  }
+
+  /** Returns the spool and dispatcher settings. */
+  public Spool getSpool() {
+    return spool;
   }
 
   /** Returns the health settings. */
@@ -405,6 +416,14 @@ public class SteadfastProperties {
     /** Status reported when some, but not all, routes' circuits are open (failover still works). */
     private String someRoutesOpenStatus = "UP";
 
+    /** Spool thresholds, used when steadfast.spool.enabled is true. */
+    private final SpoolHealth spool = new SpoolHealth();
+
+    /** Returns the spool thresholds. */
+    public SpoolHealth getSpool() {
+      return spool;
+    }
+
     /** Returns the status for all routes open. */
     public String getAllRoutesOpenStatus() {
       return allRoutesOpenStatus;
@@ -423,6 +442,284 @@ public class SteadfastProperties {
     /** Sets the status for some routes open. */
     public void setSomeRoutesOpenStatus(String someRoutesOpenStatus) {
       this.someRoutesOpenStatus = someRoutesOpenStatus;
+    }
+  }
+
+  /** Where spooled messages are kept. */
+  public enum Store {
+    /** One SQLite file in {@code steadfast.spool.directory}; needs io.steadfast:steadfast-spool. */
+    SQLITE,
+    /** The application's PostgreSQL {@code DataSource}, shared by every instance of a fleet. */
+    POSTGRESQL,
+    /** Process memory: everything spooled is lost when the application stops. For tests only. */
+    MEMORY
+  }
+
+  /** The spool that {@code submit()} stores messages in, and the dispatcher that delivers them. */
+  public static class Spool {
+
+    /** Whether to spool: submit() stores messages durably and a dispatcher delivers them in the background. */
+    private boolean enabled;
+
+    /** Where spooled messages are kept: sqlite (a file in directory), postgresql (the application's DataSource) or memory (tests only; lost on exit). */
+    private Store store = Store.SQLITE;
+
+    /** Directory of the SQLite spool, created owner-only if missing; one running application per directory. */
+    private @Nullable Path directory;
+
+    /** How many spooled messages the dispatcher delivers at once. */
+    private int workers = SpoolConfig.DEFAULT_WORKERS;
+
+    /** Most undelivered messages the spool holds; a submit beyond it waits up to submit-timeout, then fails. */
+    private long maxEntries = SpoolConfig.DEFAULT_MAX_ENTRIES;
+
+    /** Most bytes of undelivered messages the spool holds; a submit beyond it waits up to submit-timeout, then fails. */
+    private DataSize maxSize = DataSize.ofBytes(SpoolConfig.DEFAULT_MAX_BYTES);
+
+    /** How long a submit waits for room in a full spool before it fails with SpoolFullException. */
+    private Duration submitTimeout = SpoolConfig.DEFAULT_SUBMIT_TIMEOUT;
+
+    /** Deliver-by deadline: how long after submission an undelivered message is dead-lettered as expired. */
+    private Duration deliverWithin = SpoolConfig.DEFAULT_DELIVER_WITHIN;
+
+    /** How long delivered messages are kept, so that a resubmit of the same key returns the first receipt. */
+    private Duration retention = SpoolConfig.DEFAULT_RETENTION;
+
+    /** Shortest wait before a spooled message is tried again. */
+    private Duration minRetryDelay = SpoolConfig.DEFAULT_MIN_RETRY_DELAY;
+
+    /** Longest wait before a spooled message is tried again. */
+    private Duration maxRetryDelay = SpoolConfig.DEFAULT_MAX_RETRY_DELAY;
+
+    /** How long a claimed message stays reserved for this dispatcher; must be longer than attempt-timeout. */
+    private Duration lease = SpoolConfig.DEFAULT_LEASE;
+
+    /** Limit on one delivery run of a spooled message, in-call retries included. */
+    private Duration attemptTimeout = SpoolConfig.DEFAULT_ATTEMPT_TIMEOUT;
+
+    /** How often the dispatcher looks for due messages when nothing wakes it. */
+    private Duration pollInterval = SpoolConfig.DEFAULT_POLL_INTERVAL;
+
+    /** How long shutdown waits for in-flight deliveries before returning them to the queue. */
+    private Duration closeTimeout = SpoolConfig.DEFAULT_CLOSE_TIMEOUT;
+
+    /** Returns whether the spool is enabled. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether the spool is enabled. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** Returns the store. */
+    public Store getStore() {
+      return store;
+    }
+
+    /** Sets the store. */
+    public void setStore(Store store) {
+      this.store = store;
+    }
+
+    /** Returns the SQLite spool directory, or {@code null} if not set. */
+    public @Nullable Path getDirectory() {
+      return directory;
+    }
+
+    /** Sets the SQLite spool directory. */
+    public void setDirectory(@Nullable Path directory) {
+      this.directory = directory;
+    }
+
+    /** Returns the number of concurrent deliveries. */
+    public int getWorkers() {
+      return workers;
+    }
+
+    /** Sets the number of concurrent deliveries. */
+    public void setWorkers(int workers) {
+      this.workers = workers;
+    }
+
+    /** Returns the most undelivered messages held. */
+    public long getMaxEntries() {
+      return maxEntries;
+    }
+
+    /** Sets the most undelivered messages held. */
+    public void setMaxEntries(long maxEntries) {
+      this.maxEntries = maxEntries;
+    }
+
+    /** Returns the most bytes of undelivered messages held. */
+    public DataSize getMaxSize() {
+      return maxSize;
+    }
+
+    /** Sets the most bytes of undelivered messages held. */
+    public void setMaxSize(DataSize maxSize) {
+      this.maxSize = maxSize;
+    }
+
+    /** Returns the submit timeout. */
+    public Duration getSubmitTimeout() {
+      return submitTimeout;
+    }
+
+    /** Sets the submit timeout. */
+    public void setSubmitTimeout(Duration submitTimeout) {
+      this.submitTimeout = submitTimeout;
+    }
+
+    /** Returns the deliver-by deadline measured from submission. */
+    public Duration getDeliverWithin() {
+      return deliverWithin;
+    }
+
+    /** Sets the deliver-by deadline measured from submission. */
+    public void setDeliverWithin(Duration deliverWithin) {
+      this.deliverWithin = deliverWithin;
+    }
+
+    /** Returns how long delivered messages are kept. */
+    public Duration getRetention() {
+      return retention;
+    }
+
+    /** Sets how long delivered messages are kept. */
+    public void setRetention(Duration retention) {
+      this.retention = retention;
+    }
+
+    /** Returns the shortest retry delay. */
+    public Duration getMinRetryDelay() {
+      return minRetryDelay;
+    }
+
+    /** Sets the shortest retry delay. */
+    public void setMinRetryDelay(Duration minRetryDelay) {
+      this.minRetryDelay = minRetryDelay;
+    }
+
+    /** Returns the longest retry delay. */
+    public Duration getMaxRetryDelay() {
+      return maxRetryDelay;
+    }
+
+    /** Sets the longest retry delay. */
+    public void setMaxRetryDelay(Duration maxRetryDelay) {
+      this.maxRetryDelay = maxRetryDelay;
+    }
+
+    /** Returns the lease. */
+    public Duration getLease() {
+      return lease;
+    }
+
+    /** Sets the lease. */
+    public void setLease(Duration lease) {
+      this.lease = lease;
+    }
+
+    /** Returns the attempt timeout. */
+    public Duration getAttemptTimeout() {
+      return attemptTimeout;
+    }
+
+    /** Sets the attempt timeout. */
+    public void setAttemptTimeout(Duration attemptTimeout) {
+      this.attemptTimeout = attemptTimeout;
+    }
+
+    /** Returns the poll interval. */
+    public Duration getPollInterval() {
+      return pollInterval;
+    }
+
+    /** Sets the poll interval. */
+    public void setPollInterval(Duration pollInterval) {
+      this.pollInterval = pollInterval;
+    }
+
+    /** Returns how long shutdown waits for in-flight deliveries. */
+    public Duration getCloseTimeout() {
+      return closeTimeout;
+    }
+
+    /** Sets how long shutdown waits for in-flight deliveries. */
+    public void setCloseTimeout(Duration closeTimeout) {
+      this.closeTimeout = closeTimeout;
+    }
+  }
+
+  /** How spool state turns into a health status. */
+  public static class SpoolHealth {
+
+    /** Status reported when every route's circuit is open but the spool is within its thresholds: accepted mail is safe. */
+    private String allRoutesOpenStatus = "UP";
+
+    /** Fill ratio (undelivered entries or bytes over the spool's limit, 0 to 1) above which exceeded-status is reported. */
+    private double maxFillRatio = 0.9;
+
+    /** Age of the oldest undelivered message above which exceeded-status is reported; no limit if not set. */
+    private @Nullable Duration maxOldestPendingAge;
+
+    /** Number of dead letters in the spool above which exceeded-status is reported; no limit if not set. */
+    private @Nullable Long maxDeadLetters;
+
+    /** Status reported when a spool threshold is exceeded. */
+    private String exceededStatus = "OUT_OF_SERVICE";
+
+    /** Returns the status for every route open while the spool is within its thresholds. */
+    public String getAllRoutesOpenStatus() {
+      return allRoutesOpenStatus;
+    }
+
+    /** Sets the status for every route open while the spool is within its thresholds. */
+    public void setAllRoutesOpenStatus(String allRoutesOpenStatus) {
+      this.allRoutesOpenStatus = allRoutesOpenStatus;
+    }
+
+    /** Returns the highest healthy fill ratio. */
+    public double getMaxFillRatio() {
+      return maxFillRatio;
+    }
+
+    /** Sets the highest healthy fill ratio. */
+    public void setMaxFillRatio(double maxFillRatio) {
+      this.maxFillRatio = maxFillRatio;
+    }
+
+    /** Returns the highest healthy age of the oldest undelivered message, or {@code null} for no limit. */
+    public @Nullable Duration getMaxOldestPendingAge() {
+      return maxOldestPendingAge;
+    }
+
+    /** Sets the highest healthy age of the oldest undelivered message. */
+    public void setMaxOldestPendingAge(@Nullable Duration maxOldestPendingAge) {
+      this.maxOldestPendingAge = maxOldestPendingAge;
+    }
+
+    /** Returns the highest healthy number of dead letters, or {@code null} for no limit. */
+    public @Nullable Long getMaxDeadLetters() {
+      return maxDeadLetters;
+    }
+
+    /** Sets the highest healthy number of dead letters. */
+    public void setMaxDeadLetters(@Nullable Long maxDeadLetters) {
+      this.maxDeadLetters = maxDeadLetters;
+    }
+
+    /** Returns the status reported when a threshold is exceeded. */
+    public String getExceededStatus() {
+      return exceededStatus;
+    }
+
+    /** Sets the status reported when a threshold is exceeded. */
+    public void setExceededStatus(String exceededStatus) {
+      this.exceededStatus = exceededStatus;
     }
   }
 

@@ -2,13 +2,19 @@ package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.SendReceipt;
+import io.steadfast.SpoolOperations;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolStats;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,21 +22,46 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Remembers what the client reported, so that health and metrics read state instead of calling
- * SparkPost: each route's circuit state, the last success, and how often the retry budget ran out.
+ * SparkPost: each route's circuit state, the last success, how often the retry budget ran out, and
+ * (with a spool) a short-lived snapshot of the spool's statistics.
  *
  * <p>Thread-safe: the client calls it from its sending threads while actuator reads it.
  */
 final class SteadfastState extends DeliveryListener {
 
+  /** How long a spool snapshot is reused: one scrape reads several gauges, which should cost one query. */
+  static final Duration DEFAULT_STATS_TTL = Duration.ofSeconds(1);
+
+  /**
+   * The spool of the running client.
+   *
+   * @param operations the client's spool operations
+   * @param store what holds the spool ({@code sqlite}, {@code postgresql} or {@code memory})
+   * @param maxEntries the spool's entry limit
+   * @param maxBytes the spool's byte limit
+   */
+  record SpoolView(SpoolOperations operations, String store, long maxEntries, long maxBytes) {}
+
+  private record Snapshot(SpoolStats stats, long takenAtNanos) {}
+
   private final Clock clock;
+  private final Duration statsTtl;
   private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
   private final Map<String, Integer> order = new ConcurrentHashMap<>();
   private final AtomicReference<@Nullable Instant> lastSuccess = new AtomicReference<>();
   private final AtomicReference<@Nullable String> lastSuccessRoute = new AtomicReference<>();
   private final AtomicLong budgetExhaustions = new AtomicLong();
+  private final AtomicReference<@Nullable Snapshot> snapshot = new AtomicReference<>();
+  private volatile @Nullable SpoolView spool;
+  private volatile boolean running;
 
   SteadfastState(Clock clock) {
+    this(clock, DEFAULT_STATS_TTL);
+  }
+
+  SteadfastState(Clock clock, Duration statsTtl) {
     this.clock = clock;
+    this.statsTtl = statsTtl;
   }
 
   /** Records the client's routes in failover order, each starting in {@code initial}. */
@@ -39,6 +70,70 @@ final class SteadfastState extends DeliveryListener {
       order.putIfAbsent(route, order.size());
       circuits.put(route, initial);
     }
+  }
+
+  /** Records that a client started, with its spool or {@code null} if it has none. */
+  void clientStarted(@Nullable SpoolView spool) {
+    snapshot.set(null);
+    this.spool = spool;
+    running = true;
+  }
+
+  /** Records that the client stopped; its spool can no longer be read. */
+  void clientStopped() {
+    running = false;
+    spool = null;
+    snapshot.set(null);
+  }
+
+  /** Returns whether a client is running. */
+  boolean running() {
+    return running;
+  }
+
+  /** Returns the running client's spool, if it has one. */
+  Optional<SpoolView> spool() {
+    return Optional.ofNullable(spool);
+  }
+
+  /**
+   * Returns the spool's statistics, at most {@link #DEFAULT_STATS_TTL} old, or empty without a
+   * running spool.
+   *
+   * @throws RuntimeException whatever the spool threw when it could not be read
+   */
+  Optional<SpoolStats> spoolStats() {
+    SpoolView view = spool;
+    if (view == null) {
+      return Optional.empty();
+    }
+    Snapshot cached = snapshot.get();
+    long now = System.nanoTime();
+    if (cached != null && now - cached.takenAtNanos() < statsTtl.toNanos()) {
+      return Optional.of(cached.stats());
+    }
+    SpoolStats stats = view.operations().stats();
+    snapshot.set(new Snapshot(stats, now));
+    return Optional.of(stats);
+  }
+
+  /** Forgets the cached spool snapshot, because the spool just changed. */
+  void spoolChanged() {
+    snapshot.set(null);
+  }
+
+  /** Returns when the spool accepted the entry {@code spoolId}, if the running spool still holds it. */
+  Optional<Instant> submittedAt(long spoolId) {
+    SpoolView view = spool;
+    if (view == null) {
+      return Optional.empty();
+    }
+    return view.operations().inspect(spoolId).map(SpoolEntry::createdAt);
+  }
+
+  /** Returns the current time of the clock the state uses. */
+  Instant now() {
+    return clock.instant();
   }
 
   /** Returns each route's last reported circuit state, in failover order. */
@@ -81,5 +176,15 @@ final class SteadfastState extends DeliveryListener {
   public void sendSucceeded(SendReceipt receipt) {
     lastSuccess.set(clock.instant());
     lastSuccessRoute.set(receipt.route());
+  }
+
+  @Override
+  public void delivered(DeliveryResult.Delivered result) {
+    spoolChanged();
+  }
+
+  @Override
+  public void deadLettered(DeliveryResult.DeadLettered result) {
+    spoolChanged();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.CircuitState;
 import io.steadfast.IdempotencyKey;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,9 +14,23 @@ import org.springframework.boot.health.contributor.Status;
 
 class SteadfastHealthIndicatorTest {
 
-  private final SteadfastState state = new SteadfastState(Clock.systemUTC());
+  private final SteadfastState state = new SteadfastState(Clock.systemUTC(), Duration.ZERO);
   private final SteadfastProperties.Health properties = new SteadfastProperties.Health();
   private final SteadfastHealthIndicator indicator = new SteadfastHealthIndicator(state, properties);
+  private final FixedSpoolOperations spool = new FixedSpoolOperations();
+
+  SteadfastHealthIndicatorTest() {
+    state.clientStarted(null);
+  }
+
+  private void withSpool(long maxEntries, long maxBytes) {
+    state.clientStarted(new SteadfastState.SpoolView(spool, "sqlite", maxEntries, maxBytes));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> spoolDetails(Health health) {
+    return (Map<String, Object>) health.getDetails().get("spool");
+  }
 
   @Test
   void staysUpWhileFailoverRouteIsClosed() {
@@ -72,5 +87,130 @@ class SteadfastHealthIndicatorTest {
 
     assertThat(health.getStatus()).isEqualTo(Status.UP);
     assertThat(health.getDetails().get("routes")).isEqualTo(Map.of("rest-us", "DISABLED"));
+  }
+
+  @Test
+  void reportsOutOfServiceWhileClientIsStopped() {
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+    state.clientStopped();
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+    assertThat(health.getDetails()).containsEntry("client", "stopped");
+  }
+
+  @Test
+  void reportsUpWhenEveryCircuitIsOpenButSpoolHoldsMail() {
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(3, 1, 10, 0, 4_000, Duration.ofMinutes(2)));
+    state.routesStarted(List.of("rest-us", "smtp-us"), CircuitState.CLOSED);
+    state.circuitStateChanged("rest-us", CircuitState.CLOSED, CircuitState.OPEN);
+    state.circuitStateChanged("smtp-us", CircuitState.CLOSED, CircuitState.OPEN);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.UP);
+    assertThat(health.getDetails().get("routes")).isEqualTo(Map.of("rest-us", "OPEN", "smtp-us", "OPEN"));
+    assertThat(spoolDetails(health)).containsEntry("store", "sqlite").containsEntry("pending", 3L)
+        .containsEntry("inFlight", 1L).containsEntry("delivered", 10L).containsEntry("deadLetters", 0L)
+        .containsEntry("oldestPendingAge", "PT2M").containsEntry("fillRatio", 0.04)
+        .doesNotContainKey("exceeded");
+  }
+
+  @Test
+  void reportsConfiguredStatusWhenEveryCircuitIsOpenWithSpool() {
+    properties.getSpool().setAllRoutesOpenStatus("degraded");
+    withSpool(100, 1_000_000);
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+    state.circuitStateChanged("rest-us", CircuitState.CLOSED, CircuitState.OPEN);
+
+    assertThat(indicator.health().getStatus()).isEqualTo(new Status("DEGRADED"));
+  }
+
+  @Test
+  void reportsExceededStatusWhenSpoolFillsUp() {
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(91, 0, 0, 0, 1_000, Duration.ofSeconds(5)));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+    assertThat(spoolDetails(health)).containsEntry("fillRatio", 0.91)
+        .containsEntry("exceeded", List.of("fillRatio above 0.9"));
+  }
+
+  @Test
+  void countsStoredBytesTowardsFillRatio() {
+    properties.getSpool().setMaxFillRatio(0.5);
+    withSpool(100, 1_000);
+    spool.set(FixedSpoolOperations.stats(1, 0, 0, 0, 600, Duration.ZERO));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    assertThat(indicator.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+  }
+
+  @Test
+  void reportsExceededStatusWhenOldestPendingWaitsTooLong() {
+    properties.getSpool().setMaxOldestPendingAge(Duration.ofHours(1));
+    properties.getSpool().setExceededStatus("down");
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(1, 0, 0, 0, 100, Duration.ofMinutes(61)));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(spoolDetails(health)).containsEntry("exceeded", List.of("oldestPendingAge above PT1H"));
+  }
+
+  @Test
+  void staysUpWhileOldestPendingIsWithinThreshold() {
+    properties.getSpool().setMaxOldestPendingAge(Duration.ofHours(1));
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(1, 0, 0, 0, 100, Duration.ofMinutes(59)));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+  }
+
+  @Test
+  void reportsExceededStatusWhenDeadLettersPileUp() {
+    properties.getSpool().setMaxDeadLetters(2L);
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(0, 0, 5, 3, 100, Duration.ZERO));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+    assertThat(spoolDetails(health)).containsEntry("deadLetters", 3L)
+        .containsEntry("exceeded", List.of("deadLetters above 2"));
+  }
+
+  @Test
+  void worstStatusWinsBetweenRoutesAndSpool() {
+    properties.getSpool().setAllRoutesOpenStatus("down");
+    properties.getSpool().setMaxDeadLetters(0L);
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(0, 0, 0, 1, 100, Duration.ZERO));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+    state.circuitStateChanged("rest-us", CircuitState.CLOSED, CircuitState.OPEN);
+
+    assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN);
+  }
+
+  @Test
+  void reportsDownWhenSpoolCannotBeRead() {
+    withSpool(100, 1_000_000);
+    spool.failWith(new java.io.UncheckedIOException(new java.io.IOException("disk gone at db.internal:5432")));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(spoolDetails(health)).containsEntry("error", "java.io.UncheckedIOException");
+    assertThat(health.getDetails().toString()).doesNotContain("db.internal");
   }
 }

@@ -1,0 +1,65 @@
+package io.steadfast.spring.autoconfigure;
+
+import io.steadfast.SpoolOperations;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/** Spool operations whose statistics a test sets, or that fail as an unreachable spool would. */
+final class FixedSpoolOperations implements SpoolOperations {
+
+  private volatile @Nullable SpoolStats stats = stats(0, 0, 0, 0, 0, Duration.ZERO);
+  private volatile @Nullable RuntimeException failure;
+
+  static SpoolStats stats(long pending, long inFlight, long delivered, long dead, long bytes, Duration oldest) {
+    Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
+    counts.put(SpoolState.PENDING, pending);
+    counts.put(SpoolState.IN_FLIGHT, inFlight);
+    counts.put(SpoolState.DELIVERED, delivered);
+    counts.put(SpoolState.DEAD, dead);
+    return new SpoolStats(counts, bytes, oldest);
+  }
+
+  void set(SpoolStats stats) {
+    this.stats = stats;
+  }
+
+  void failWith(RuntimeException failure) {
+    this.failure = failure;
+  }
+
+  @Override
+  public SpoolStats stats() {
+    RuntimeException f = failure;
+    if (f != null) {
+      throw f;
+    }
+    return java.util.Objects.requireNonNull(stats);
+  }
+
+  @Override
+  public List<SpoolEntry> list(SpoolState state, int limit) {
+    return List.of();
+  }
+
+  @Override
+  public Optional<SpoolEntry> inspect(long spoolId) {
+    return Optional.empty();
+  }
+
+  @Override
+  public boolean requeue(long spoolId) {
+    return false;
+  }
+
+  @Override
+  public int purgeDelivered(Duration age) {
+    return 0;
+  }
+}

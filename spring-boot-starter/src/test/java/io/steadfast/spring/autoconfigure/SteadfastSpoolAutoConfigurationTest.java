@@ -1,0 +1,459 @@
+package io.steadfast.spring.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
+import io.steadfast.EmailClient;
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.ProviderUnavailableException;
+import io.steadfast.SpoolConfig;
+import io.steadfast.SteadfastConfig;
+import io.steadfast.SubmitReceipt;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import io.steadfast.spool.SqliteSpool;
+import io.steadfast.testing.FakeResponse;
+import io.steadfast.testing.FakeSparkPost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.util.unit.DataSize;
+
+/** The starter with a real SQLite spool, delivering to FakeSparkPost. */
+class SteadfastSpoolAutoConfigurationTest {
+
+  private static final String KEY = "sk-spool-test-0123456789";
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(SteadfastAutoConfiguration.class));
+
+  @TempDir
+  Path temp;
+
+  private Path directory;
+  private FakeSparkPost sparkPost;
+
+  @BeforeEach
+  void start() {
+    directory = temp.resolve("spool");
+    sparkPost = FakeSparkPost.start();
+  }
+
+  @AfterEach
+  void stop() {
+    sparkPost.close();
+  }
+
+  private ApplicationContextRunner spooled(String... more) {
+    return runner
+        .withPropertyValues("steadfast.api-key=" + KEY, "steadfast.base-url=" + sparkPost.baseUrl(),
+            "steadfast.retry.max-attempts=1", "steadfast.routes.smtp.enabled=false",
+            "steadfast.spool.enabled=true", "steadfast.spool.directory=" + directory,
+            "steadfast.spool.poll-interval=50ms")
+        .withPropertyValues(more);
+  }
+
+  private static Message order(String id) {
+    return Message.builder().from("shop@example.com").to("buyer@example.com")
+        .subject("Order " + id).text("Thanks for order " + id).idempotencyKey(IdempotencyKey.of("order-" + id))
+        .build();
+  }
+
+  private static DeliveryResult awaitResult(EmailClient client, SubmitReceipt receipt) {
+    return client.result(receipt).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+  }
+
+  private SpoolStats statsAfterClose() {
+    try (SqliteSpool spool = SqliteSpool.open(directory)) {
+      return spool.stats(java.time.Instant.now());
+    }
+  }
+
+  @Test
+  void submitsThroughSqliteSpoolAndDelivers() {
+    spooled().withBean(RecordingListener.class, RecordingListener::new).run(context -> {
+      EmailClient client = context.getBean(EmailClient.class);
+
+      SubmitReceipt receipt = client.submit(order("1"));
+      DeliveryResult result = awaitResult(client, receipt);
+
+      assertThat(result).isInstanceOf(DeliveryResult.Delivered.class);
+      assertThat(sparkPost.transmissionCountFor("order-1")).isEqualTo(1);
+      assertThat(context.getBean(RecordingListener.class).delivered).singleElement()
+          .satisfies(d -> assertThat(d.spoolId()).isEqualTo(receipt.spoolId()));
+      assertThat(Files.exists(directory.resolve(SqliteSpool.DATABASE_FILE))).isTrue();
+    });
+  }
+
+  @Test
+  void reportsUpWithSpoolDetailsWhenEveryCircuitIsOpen() {
+    sparkPost.alwaysRespond(FakeResponse.serverError(503));
+    spooled("steadfast.circuit-breaker.window=1", "steadfast.circuit-breaker.minimum-calls=1").run(context -> {
+      EmailClient client = context.getBean(EmailClient.class);
+      assertThatThrownBy(() -> client.send(order("1"))).isInstanceOf(ProviderUnavailableException.class);
+      client.submit(order("2"));
+
+      Health health = context.getBean(SteadfastHealthIndicator.class).health();
+
+      assertThat(health.getStatus()).isEqualTo(Status.UP);
+      assertThat(health.getDetails().get("routes")).isEqualTo(Map.of("rest-custom", "OPEN"));
+      assertThat(health.getDetails().get("spool")).asInstanceOf(
+              org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Object.class))
+          .containsEntry("store", "sqlite").containsEntry("pending", 1L).containsEntry("deadLetters", 0L);
+    });
+  }
+
+  @Test
+  void reportsConfiguredStatusWhenSpoolIsOverThreshold() {
+    sparkPost.alwaysRespond(FakeResponse.serverError(503));
+    spooled("steadfast.circuit-breaker.window=1", "steadfast.circuit-breaker.minimum-calls=1",
+        "steadfast.spool.max-entries=2", "steadfast.health.spool.max-fill-ratio=0.5",
+        "steadfast.health.spool.exceeded-status=down").run(context -> {
+          EmailClient client = context.getBean(EmailClient.class);
+          assertThatThrownBy(() -> client.send(order("1"))).isInstanceOf(ProviderUnavailableException.class);
+          client.submit(order("2"));
+          Status oneOfTwo = context.getBean(SteadfastHealthIndicator.class).health().getStatus();
+
+          client.submit(order("3"));
+
+          assertThat(oneOfTwo).isEqualTo(Status.UP);
+          assertThat(context.getBean(SteadfastHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+        });
+  }
+
+  @Test
+  void recordsSpoolMetricsAfterDeliveries() {
+    spooled().withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+      EmailClient client = context.getBean(EmailClient.class);
+      MeterRegistry registry = context.getBean(MeterRegistry.class);
+      awaitResult(client, client.submit(order("1")));
+      awaitResult(client, client.submit(order("2")));
+      sparkPost.enqueue(FakeResponse.status(422, "{\"errors\":[{\"message\":\"invalid recipient\",\"code\":\"1902\"}]}",
+          "application/json"));
+
+      DeliveryResult rejected = awaitResult(client, client.submit(order("3")));
+
+      assertThat(rejected).isInstanceOf(DeliveryResult.DeadLettered.class);
+      assertThat(registry.get("steadfast.spool.delivered").tag("route", "rest-custom").counter().count())
+          .isEqualTo(2.0);
+      assertThat(registry.get("steadfast.spool.dead.letters").tag("reason", "rejected").counter().count())
+          .isEqualTo(1.0);
+      assertThat(registry.get("steadfast.spool.delivery.latency").tag("route", "rest-custom").timer().count())
+          .isEqualTo(2);
+      assertThat(registry.get("steadfast.spool.entries").tag("state", "delivered").gauge().value()).isEqualTo(2.0);
+      assertThat(registry.get("steadfast.spool.entries").tag("state", "dead").gauge().value()).isEqualTo(1.0);
+      assertThat(registry.get("steadfast.spool.entries").tag("state", "pending").gauge().value()).isEqualTo(0.0);
+      assertThat(registry.get("steadfast.spool.oldest.pending.age").timeGauge().value(TimeUnit.SECONDS))
+          .isEqualTo(0.0);
+      assertThat(registry.get("steadfast.spool.stored").gauge().value()).isPositive();
+      assertThat(registry.get("steadfast.sends").tag("outcome", "success").counter().count()).isEqualTo(2.0);
+    });
+  }
+
+  @Test
+  void gaugesOldestPendingAgeWhileMailWaits() {
+    sparkPost.alwaysRespond(FakeResponse.serverError(503));
+    spooled("steadfast.circuit-breaker.window=1", "steadfast.circuit-breaker.minimum-calls=1")
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+          EmailClient client = context.getBean(EmailClient.class);
+          MeterRegistry registry = context.getBean(MeterRegistry.class);
+          assertThatThrownBy(() -> client.send(order("1"))).isInstanceOf(ProviderUnavailableException.class);
+
+          client.submit(order("2"));
+
+          assertThat(registry.get("steadfast.spool.entries").tag("state", "pending").gauge().value()).isEqualTo(1.0);
+          assertThat(registry.get("steadfast.spool.oldest.pending.age").timeGauge().value(TimeUnit.MILLISECONDS))
+              .isGreaterThanOrEqualTo(0.0);
+        });
+  }
+
+  @Test
+  void contextCloseWaitsForInFlightDelivery() {
+    sparkPost.enqueue(FakeResponse.acceptedAfter(Duration.ofMillis(500)));
+    CountDownLatch started = new CountDownLatch(1);
+    DeliveryListener onAttempt = new DeliveryListener() {
+      @Override
+      public void attemptStarted(IdempotencyKey key, String route, int attempt) {
+        started.countDown();
+      }
+    };
+    SubmitReceipt[] receipt = new SubmitReceipt[1];
+
+    spooled().withBean("attempts", DeliveryListener.class, () -> onAttempt).run(context -> {
+      receipt[0] = context.getBean(EmailClient.class).submit(order("1"));
+      assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      context.close();
+    });
+
+    SpoolStats stats = statsAfterClose();
+    assertThat(stats.count(SpoolState.IN_FLIGHT)).isZero();
+    assertThat(stats.count(SpoolState.PENDING)).isZero();
+    assertThat(stats.count(SpoolState.DELIVERED)).isEqualTo(1);
+    assertThat(sparkPost.transmissionCountFor("order-1")).isEqualTo(1);
+  }
+
+  @Test
+  void restartDeliversWhatWasSpooled() {
+    sparkPost.alwaysRespond(FakeResponse.serverError(503));
+    CountDownLatch tried = new CountDownLatch(1);
+    DeliveryListener onFailure = new DeliveryListener() {
+      @Override
+      public void attemptFinished(IdempotencyKey key, String route, int attempt, io.steadfast.spi.Outcome outcome,
+          Duration elapsed) {
+        tried.countDown();
+      }
+    };
+    SubmitReceipt[] receipt = new SubmitReceipt[1];
+    spooled("steadfast.spool.min-retry-delay=50ms", "steadfast.spool.max-retry-delay=100ms")
+        .withBean("attempts", DeliveryListener.class, () -> onFailure).run(context -> {
+          receipt[0] = context.getBean(EmailClient.class).submit(order("1"));
+          assertThat(tried.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        });
+    assertThat(statsAfterClose().undeliveredCount()).isEqualTo(1);
+    sparkPost.resume();
+
+    spooled("steadfast.spool.min-retry-delay=50ms", "steadfast.spool.max-retry-delay=100ms").run(context -> {
+      DeliveryResult result = awaitResult(context.getBean(EmailClient.class), receipt[0]);
+
+      assertThat(result).isInstanceOf(DeliveryResult.Delivered.class);
+      assertThat(sparkPost.transmissionCountFor("order-1")).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void stopsAndStartsWithContextLifecycle() {
+    spooled().run(context -> {
+      EmailClient client = context.getBean(EmailClient.class);
+
+      context.stop();
+
+      assertThatThrownBy(() -> client.submit(order("1"))).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("stopped");
+      assertThat(context.getBean(SteadfastHealthIndicator.class).health().getStatus())
+          .isEqualTo(Status.OUT_OF_SERVICE);
+
+      context.start();
+
+      assertThat(awaitResult(client, client.submit(order("2")))).isInstanceOf(DeliveryResult.Delivered.class);
+    });
+  }
+
+  @Test
+  void spoolsInMemoryWithoutSpoolModule() {
+    runner.withClassLoader(new FilteredClassLoader("io.steadfast.spool"))
+        .withPropertyValues("steadfast.api-key=" + KEY, "steadfast.base-url=" + sparkPost.baseUrl(),
+            "steadfast.routes.smtp.enabled=false", "steadfast.spool.enabled=true", "steadfast.spool.store=memory")
+        .run(context -> {
+          EmailClient client = context.getBean(EmailClient.class);
+
+          assertThat(awaitResult(client, client.submit(order("1")))).isInstanceOf(DeliveryResult.Delivered.class);
+          assertThat(context).doesNotHaveBean(SpoolOpener.class);
+        });
+  }
+
+  @Test
+  void mapsSpoolPropertiesOntoSpoolConfig() {
+    SteadfastProperties properties = new SteadfastProperties();
+    properties.setApiKey(KEY);
+    properties.getRoutes().getSmtp().setEnabled(false);
+    SteadfastProperties.Spool spool = properties.getSpool();
+    spool.setEnabled(true);
+    spool.setStore(SteadfastProperties.Store.MEMORY);
+    spool.setWorkers(7);
+    spool.setMaxEntries(500);
+    spool.setMaxSize(DataSize.ofMegabytes(3));
+    spool.setSubmitTimeout(Duration.ofSeconds(2));
+    spool.setDeliverWithin(Duration.ofHours(6));
+    spool.setRetention(Duration.ofDays(1));
+    spool.setMinRetryDelay(Duration.ofSeconds(1));
+    spool.setMaxRetryDelay(Duration.ofMinutes(10));
+    spool.setLease(Duration.ofMinutes(2));
+    spool.setAttemptTimeout(Duration.ofSeconds(30));
+    spool.setPollInterval(Duration.ofMillis(200));
+    spool.setCloseTimeout(Duration.ofSeconds(5));
+
+    SteadfastConfig config = SteadfastConfigFactory.create(properties, DeliveryListener.NONE,
+        getClass().getClassLoader(), null);
+
+    SpoolConfig mapped = config.spool().orElseThrow();
+    try {
+      assertThat(mapped.workers()).isEqualTo(7);
+      assertThat(mapped.maxEntries()).isEqualTo(500);
+      assertThat(mapped.maxBytes()).isEqualTo(3L * 1024 * 1024);
+      assertThat(mapped.submitTimeout()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(mapped.deliverWithin()).isEqualTo(Duration.ofHours(6));
+      assertThat(mapped.retention()).isEqualTo(Duration.ofDays(1));
+      assertThat(mapped.minRetryDelay()).isEqualTo(Duration.ofSeconds(1));
+      assertThat(mapped.maxRetryDelay()).isEqualTo(Duration.ofMinutes(10));
+      assertThat(mapped.lease()).isEqualTo(Duration.ofMinutes(2));
+      assertThat(mapped.attemptTimeout()).isEqualTo(Duration.ofSeconds(30));
+      assertThat(mapped.pollInterval()).isEqualTo(Duration.ofMillis(200));
+      assertThat(mapped.closeTimeout()).isEqualTo(Duration.ofSeconds(5));
+    } finally {
+      mapped.spool().close();
+      SteadfastConfigFactory.closeTransports(config);
+    }
+  }
+
+  @Test
+  void bindsSpoolProperties() {
+    spooled("steadfast.spool.store=sqlite", "steadfast.spool.workers=2", "steadfast.spool.max-size=10MB",
+        "steadfast.spool.deliver-within=24h", "steadfast.health.spool.max-oldest-pending-age=1h",
+        "steadfast.health.spool.max-dead-letters=5").run(context -> {
+          SteadfastProperties p = context.getBean(SteadfastProperties.class);
+
+          assertThat(p.getSpool().isEnabled()).isTrue();
+          assertThat(p.getSpool().getStore()).isEqualTo(SteadfastProperties.Store.SQLITE);
+          assertThat(p.getSpool().getDirectory()).isEqualTo(directory);
+          assertThat(p.getSpool().getWorkers()).isEqualTo(2);
+          assertThat(p.getSpool().getMaxSize()).isEqualTo(DataSize.ofMegabytes(10));
+          assertThat(p.getSpool().getDeliverWithin()).isEqualTo(Duration.ofHours(24));
+          assertThat(p.getHealth().getSpool().getMaxOldestPendingAge()).isEqualTo(Duration.ofHours(1));
+          assertThat(p.getHealth().getSpool().getMaxDeadLetters()).isEqualTo(5L);
+        });
+  }
+
+  private static FailureAnalysis analyze(Throwable failure) {
+    FailureAnalysis analysis = new SteadfastFailureAnalyzer().analyze(failure);
+    assertThat(analysis).isNotNull();
+    return analysis;
+  }
+
+  @Test
+  void explainsMissingDirectory() {
+    runner.withPropertyValues("steadfast.api-key=" + KEY, "steadfast.spool.enabled=true").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).contains("steadfast.spool.directory").contains("needs a directory");
+      assertThat(analysis.getAction()).contains("Set steadfast.spool.directory");
+    });
+  }
+
+  @Test
+  void explainsSpoolInUseByAnotherProcess() {
+    try (SqliteSpool other = SqliteSpool.open(directory)) {
+      spooled().run(context -> {
+        assertThat(context).hasFailed();
+
+        FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+        assertThat(analysis.getDescription()).contains("steadfast.spool.directory").contains("in use");
+        assertThat(analysis.getAction()).contains("its own steadfast.spool.directory")
+            .contains("steadfast.spool.store=postgresql");
+      });
+      assertThat(other.stats(java.time.Instant.now()).undeliveredCount()).isZero();
+    }
+  }
+
+  @Test
+  void explainsUnwritableDirectory() throws Exception {
+    // Tests may run as root, who can write anywhere: a path below a regular file cannot be created by anyone.
+    Path file = Files.writeString(temp.resolve("not-a-directory"), "x");
+    Path below = file.resolve("spool");
+
+    runner.withPropertyValues("steadfast.api-key=" + KEY, "steadfast.spool.enabled=true",
+        "steadfast.spool.directory=" + below).run(context -> {
+          assertThat(context).hasFailed();
+
+          FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+          assertThat(analysis.getDescription()).contains("steadfast.spool.directory").contains(below.toString());
+          assertThat(analysis.getAction()).contains("can write").contains("chmod 700");
+        });
+  }
+
+  @Test
+  void explainsLeaseNotLongerThanAttemptTimeout() {
+    spooled("steadfast.spool.lease=30s", "steadfast.spool.attempt-timeout=60s").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).contains("steadfast.spool").contains("lease");
+      assertThat(analysis.getAction()).contains("steadfast.spool.lease longer than steadfast.spool.attempt-timeout");
+      assertThat(Files.exists(directory)).as("a bad setting fails before the directory is created").isFalse();
+    });
+  }
+
+  @Test
+  void explainsInvalidWorkers() {
+    spooled("steadfast.spool.workers=0").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).contains("steadfast.spool.workers").contains("'0'");
+      assertThat(analysis.getAction()).contains("1 or more");
+    });
+  }
+
+  @Test
+  void explainsMissingSpoolModule() {
+    spooled().withClassLoader(new FilteredClassLoader("io.steadfast.spool")).run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).contains("steadfast.spool.enabled").contains("steadfast-spool");
+      assertThat(analysis.getAction()).contains("io.steadfast:steadfast-spool");
+    });
+  }
+
+  @Test
+  void releasesSpoolWhenStartupFailsAfterIt() {
+    spooled().withUserConfiguration(FailsAfterClientConfiguration.class).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).hasRootCauseMessage("another bean failed");
+    });
+
+    try (SqliteSpool reopened = SqliteSpool.open(directory)) {
+      assertThat(reopened.directory()).isEqualTo(directory.toAbsolutePath());
+    }
+  }
+
+  @Test
+  void listsEntriesThroughSpoolOperations() {
+    sparkPost.alwaysRespond(FakeResponse.serverError(503));
+    spooled("steadfast.circuit-breaker.window=1", "steadfast.circuit-breaker.minimum-calls=1").run(context -> {
+      EmailClient client = context.getBean(EmailClient.class);
+      assertThatThrownBy(() -> client.send(order("1"))).isInstanceOf(ProviderUnavailableException.class);
+
+      SubmitReceipt receipt = client.submit(order("2"));
+
+      assertThat(client.spoolOperations().list(SpoolState.PENDING, 10)).extracting(SpoolEntry::id)
+          .containsExactly(receipt.spoolId());
+    });
+  }
+
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  static class FailsAfterClientConfiguration {
+
+    @org.springframework.context.annotation.Bean
+    String failsAfterClient(EmailClient client) {
+      throw new IllegalStateException("another bean failed");
+    }
+  }
+}
