@@ -1,8 +1,10 @@
 package io.steadfast.examples.springboot;
 
 import io.steadfast.EmailClient;
+import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.SendReceipt;
+import io.steadfast.SubmitReceipt;
 import java.util.Objects;
 import org.springframework.stereotype.Service;
 
@@ -24,13 +26,30 @@ public class OrderConfirmationService {
    * @throws io.steadfast.SteadfastException if SparkPost did not accept the message
    */
   public SendReceipt confirm(String orderId, String customerEmail) {
-    Message message = Message.builder()
+    return emailClient.send(confirmation(orderId, customerEmail));
+  }
+
+  /**
+   * Stores the confirmation for {@code orderId} in the spool and returns as soon as it is on disk;
+   * the starter's dispatcher delivers it in the background, through SparkPost outages and restarts.
+   *
+   * <p>The idempotency key is derived from the order, so confirming the same order twice (a retried
+   * request, say) spools and sends it once: the second call returns the first receipt.
+   *
+   * @throws io.steadfast.SpoolFullException if the spool stayed full for the submit timeout
+   */
+  public SubmitReceipt confirmLater(String orderId, String customerEmail) {
+    return emailClient.submit(confirmation(orderId, customerEmail)
+        .withIdempotencyKey(IdempotencyKey.of("order-confirmation-" + orderId)));
+  }
+
+  private static Message confirmation(String orderId, String customerEmail) {
+    return Message.builder()
         .from("orders@shop.example.com", "Example Shop")
         .to(customerEmail)
         .subject("Your order " + orderId + " is confirmed")
         .text("Thank you! We received order " + orderId + " and will email you when it ships.")
         .transactional(true)
         .build();
-    return emailClient.send(message);
   }
 }
