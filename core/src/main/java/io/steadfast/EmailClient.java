@@ -91,6 +91,42 @@ public interface EmailClient extends AutoCloseable {
   SubmitReceipt submit(Message message);
 
   /**
+   * Writes {@code message} into the spool inside the database transaction open on {@code connection}
+   * (the outbox pattern): the message exists if and only if that transaction commits, and the
+   * dispatcher delivers it after the commit. Key, fingerprint and deadline are assigned exactly as by
+   * {@link #submit(Message)}.
+   *
+   * <pre>{@code
+   * try (Connection c = dataSource.getConnection()) {
+   *   c.setAutoCommit(false);
+   *   orders.insert(c, order);
+   *   client.submit(confirmation(order), c);
+   *   c.commit();
+   * }
+   * }</pre>
+   *
+   * <p>It never waits for room: a full spool fails at once, leaving the transaction usable. Neither
+   * commits nor closes {@code connection}. The returned receipt is only meaningful once the
+   * transaction commits.
+   *
+   * @param connection a connection to the spool's database with a transaction open (auto-commit off)
+   * @throws UnsupportedOperationException if the configured spool cannot join a JDBC transaction (the
+   *     SQLite and in-memory spools cannot; {@code io.steadfast.spool.PostgresSpool} can), or this
+   *     client is a wrapper that does not delegate this method
+   * @throws IllegalStateException if no spool is configured, or the client is closed
+   * @throws IllegalArgumentException if {@code connection} is in auto-commit mode
+   * @throws SpoolFullException if the spool is full; nothing was added to the transaction
+   * @throws IdempotencyConflictException if the key is already spooled for a different message
+   * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws java.io.UncheckedIOException if the database refused the statements
+   */
+  default SubmitReceipt submit(Message message, java.sql.Connection connection) {
+    // A default so that wrappers written before this method compile; they should delegate it.
+    throw new UnsupportedOperationException(getClass().getName() + " does not support submit(message, "
+        + "connection); call it on the client from EmailClient.create, or delegate it in this wrapper");
+  }
+
+  /**
    * Submits {@code message} without blocking the caller; the same as {@link #submit(Message)}
    * otherwise. The future completes once the message is durable, or exceptionally with what
    * {@code submit} would throw (not wrapped). Cancelling the future does not unspool a message.

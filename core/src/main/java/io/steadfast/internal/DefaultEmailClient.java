@@ -152,6 +152,11 @@ public final class DefaultEmailClient implements EmailClient {
   }
 
   @Override
+  public SubmitReceipt submit(Message message, java.sql.Connection connection) {
+    return requireSpool().submit(message, connection);
+  }
+
+  @Override
   public CompletableFuture<SubmitReceipt> submitAsync(Message message) {
     try {
       return requireSpool().submitAsync(message);

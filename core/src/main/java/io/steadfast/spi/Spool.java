@@ -6,9 +6,11 @@ import io.steadfast.SendReceipt;
 import io.steadfast.SpoolFullException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,19 +69,30 @@ public interface Spool extends AutoCloseable {
   }
 
   /**
-   * An entry claimed for delivery: its state and, if it could be read back, its message.
+   * An entry claimed for delivery: its state, its message if it could be read back, and the lease
+   * token of this claim.
    *
    * @param entry the entry, now {@link SpoolState#IN_FLIGHT}
    * @param message the message, or {@code null} if it could not be read back
    * @param unreadableReason why the message could not be read back, or {@code null} if it could
+   * @param leaseToken identifies this claim: a later claim of the same entry (after the lease expired)
+   *     has another token, so completing with an outdated token changes nothing
    */
-  record Claimed(SpoolEntry entry, @Nullable Message message, @Nullable String unreadableReason) {
+  record Claimed(SpoolEntry entry, @Nullable Message message, @Nullable String unreadableReason, long leaseToken) {
     /** Checks that exactly one of the message and the reason is present. */
     public Claimed {
       Objects.requireNonNull(entry, "entry");
       if ((message == null) == (unreadableReason == null)) {
         throw new IllegalArgumentException("exactly one of message and unreadableReason must be set");
       }
+    }
+
+    /**
+     * Creates a claim whose lease token is the entry's attempt count, which every claim increases: enough
+     * for a spool that only one process uses.
+     */
+    public Claimed(SpoolEntry entry, @Nullable Message message, @Nullable String unreadableReason) {
+      this(entry, message, unreadableReason, entry.attempts());
     }
   }
 
@@ -143,9 +156,78 @@ public interface Spool extends AutoCloseable {
    * Returns every in-flight entry to pending, due at {@code now}; called at start-up, when no
    * dispatcher of this spool can still be running. The entries are retried with the same key.
    *
+   * <p>A {@linkplain #shared() shared} spool returns only the entries this process claimed (its node),
+   * never the live leases of other processes; theirs come back when their leases expire.
+   *
    * @return how many entries were recovered
    */
   int recoverInFlight(Instant now);
+
+  /**
+   * Marks the entry of {@code claim} delivered, if this claim still holds it: for a shared spool, where
+   * another process may have claimed the entry again after this claim's lease expired.
+   *
+   * <p>The default ignores the lease token and calls {@link #markDelivered(long, SendReceipt, Instant)}.
+   *
+   * @return whether the entry was marked delivered
+   */
+  default boolean markDelivered(Claimed claim, SendReceipt receipt, Instant now) {
+    return markDelivered(claim.entry().id(), receipt, now);
+  }
+
+  /**
+   * Returns the entry of {@code claim} to pending, if this claim still holds it; see
+   * {@link #markDelivered(Claimed, SendReceipt, Instant)}.
+   *
+   * <p>The default ignores the lease token and calls {@link #reschedule(long, Instant, String)}.
+   *
+   * @return whether the entry is now pending
+   */
+  default boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError) {
+    return reschedule(claim.entry().id(), nextAttemptAt, lastError);
+  }
+
+  /**
+   * Moves the entry of {@code claim} to the dead letters, if this claim still holds it; see
+   * {@link #markDelivered(Claimed, SendReceipt, Instant)}.
+   *
+   * <p>The default ignores the lease token and calls {@link #deadLetter(long, String, Instant)}.
+   *
+   * @return whether the entry was moved
+   */
+  default boolean deadLetter(Claimed claim, String reason, Instant now) {
+    return deadLetter(claim.entry().id(), reason, now);
+  }
+
+  /**
+   * Extends the leases of {@code claims}, still being delivered, to {@code now + lease}; a dispatcher
+   * calls this well before its leases end, so a delivery slower than one lease is not claimed twice.
+   *
+   * <p>The default renews nothing and reports nothing lost: a spool only one process uses.
+   *
+   * @return the ids of the entries whose lease this process no longer holds (another process claimed
+   *     them after the lease expired); their outcome will be recorded by that process
+   */
+  default Set<Long> renewLeases(Collection<Claimed> claims, Instant now, Duration lease) {
+    return Set.of();
+  }
+
+  /**
+   * Returns whether several processes may use this spool at once (a database shared by a fleet), so
+   * in-flight entries may belong to live dispatchers elsewhere. The default is {@code false}.
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /**
+   * Asks the spool to run {@code wakeUp} when another process may have appended entries, so a
+   * dispatcher claims them without waiting for its next poll. A hint only: a dispatcher still polls,
+   * and polling alone is correct. The default never calls it. {@code wakeUp} must return quickly.
+   */
+  default void onAppend(Runnable wakeUp) {
+    Objects.requireNonNull(wakeUp, "wakeUp");
+  }
 
   /** Returns counts by state, stored bytes and the age of the oldest undelivered entry at {@code now}. */
   SpoolStats stats(Instant now);

@@ -73,7 +73,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private final ExecutorService workers;
   private final ExecutorService submitters;
   private final Semaphore slots;
-  private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+  /** The claims this dispatcher is delivering, by entry id; their leases are renewed while they run. */
+  private final ConcurrentHashMap<Long, Spool.Claimed> inFlight = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, CompletableFuture<DeliveryResult>> results = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
@@ -84,6 +85,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private volatile boolean closed;
   private @Nullable Thread loop;
   private @Nullable Instant lastPurge;
+  private @Nullable Instant lastRenewal;
 
   /**
    * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
@@ -122,11 +124,15 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       return;
     }
     Instant now = clock.instant();
+    // A shared spool recovers only this node's entries: other nodes' in-flight entries may be alive,
+    // and come back by themselves when their leases expire.
     int recovered = spool.recoverInFlight(now);
     if (recovered > 0) {
-      log.warn("Recovered {} spooled messages left in flight by a previous run; retrying them with the same "
-          + "idempotency keys (SparkPost may already have accepted some)", recovered);
+      log.warn("Recovered {} spooled messages left in flight by a previous run{}; retrying them with the same "
+          + "idempotency keys (SparkPost may already have accepted some)", recovered,
+          spool.shared() ? " of this node" : "");
     }
+    spool.onAppend(this::wake);
     purgeIfDue(now);
     running = true;
     Thread thread = new Thread(this::loop, "steadfast-dispatcher");
@@ -144,19 +150,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
    * @throws InvalidMessageException if the message is larger than the configured limit
    */
   public SubmitReceipt submit(Message message) {
-    Objects.requireNonNull(message, "message");
-    if (closed) {
-      throw new IllegalStateException("EmailClient is closed; create a new one to submit");
-    }
-    long size = message.estimatedSizeBytes();
-    if (size > maxMessageBytes) {
-      throw new InvalidMessageException(List.of(new InvalidMessageException.Violation("size",
-          "is about " + size + " bytes, over the configured maxMessageBytes of " + maxMessageBytes)));
-    }
-    IdempotencyKey key = message.idempotencyKey() != null ? message.idempotencyKey() : IdempotencyKey.generate();
-    String fingerprint = message.fingerprint();
-    Instant now = clock.instant();
-    Spool.NewEntry entry = new Spool.NewEntry(key, fingerprint, message, now, now.plus(config.deliverWithin()), size);
+    Spool.NewEntry entry = newEntry(message);
     long deadline = System.nanoTime() + config.submitTimeout().toNanos();
     SpoolEntry stored;
     while (true) {
@@ -171,11 +165,51 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         awaitRoom(Math.min(left, config.pollInterval().toNanos()));
       }
     }
-    if (!stored.fingerprint().equals(fingerprint)) {
-      throw new IdempotencyConflictException(key);
+    return accepted(entry, stored);
+  }
+
+  /**
+   * Writes {@code message} into the spool inside the transaction open on {@code connection}; it is
+   * delivered once that transaction commits, and never if it rolls back. Never waits for room.
+   *
+   * @throws UnsupportedOperationException if the spool cannot join a JDBC transaction
+   * @throws SpoolFullException if the spool is full; nothing was added to the transaction
+   * @throws IdempotencyConflictException if the key is already spooled for a different message
+   * @throws InvalidMessageException if the message is larger than the configured limit
+   */
+  public SubmitReceipt submit(Message message, java.sql.Connection connection) {
+    Objects.requireNonNull(connection, "connection");
+    if (!(spool instanceof io.steadfast.spi.TransactionalSpool transactional)) {
+      throw new UnsupportedOperationException("The configured spool (" + spool.getClass().getSimpleName()
+          + ") cannot write into your database transaction; submit(message, connection) needs a spool in that "
+          + "database, such as io.steadfast.spool.PostgresSpool. Use submit(message) after your commit instead.");
+    }
+    Spool.NewEntry entry = newEntry(message);
+    SpoolEntry stored = transactional.append(List.of(entry), limits, connection).get(0);
+    return accepted(entry, stored);
+  }
+
+  private Spool.NewEntry newEntry(Message message) {
+    Objects.requireNonNull(message, "message");
+    if (closed) {
+      throw new IllegalStateException("EmailClient is closed; create a new one to submit");
+    }
+    long size = message.estimatedSizeBytes();
+    if (size > maxMessageBytes) {
+      throw new InvalidMessageException(List.of(new InvalidMessageException.Violation("size",
+          "is about " + size + " bytes, over the configured maxMessageBytes of " + maxMessageBytes)));
+    }
+    IdempotencyKey key = message.idempotencyKey() != null ? message.idempotencyKey() : IdempotencyKey.generate();
+    Instant now = clock.instant();
+    return new Spool.NewEntry(key, message.fingerprint(), message, now, now.plus(config.deliverWithin()), size);
+  }
+
+  private SubmitReceipt accepted(Spool.NewEntry entry, SpoolEntry stored) {
+    if (!stored.fingerprint().equals(entry.fingerprint())) {
+      throw new IdempotencyConflictException(entry.idempotencyKey());
     }
     wake();
-    return new SubmitReceipt(stored.id(), key, stored.createdAt());
+    return new SubmitReceipt(stored.id(), entry.idempotencyKey(), stored.createdAt());
   }
 
   /** Runs {@link #submit} on a submitter thread; the future fails with what submit would throw. */
@@ -237,6 +271,12 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   Duration dispatchDue() {
     Instant now = clock.instant();
     purgeIfDue(now);
+    Duration untilRenewal = renewIfDue(now);
+    Duration wait = dispatchClaims(now);
+    return min(wait, untilRenewal);
+  }
+
+  private Duration dispatchClaims(Instant now) {
     Optional<Duration> probeIn = allOpenProbeIn.get();
     if (probeIn.isPresent() && !probeIn.get().isZero()) {
       return min(probeIn.get(), config.pollInterval());
@@ -250,7 +290,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     List<Spool.Claimed> claimed = spool.claim(max, now, config.lease());
     for (Spool.Claimed claim : claimed) {
       slots.acquireUninterruptibly();
-      inFlight.add(claim.entry().id());
+      inFlight.put(claim.entry().id(), claim);
       try {
         workers.execute(() -> deliver(claim));
       } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -277,13 +317,13 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     try {
       Message message = claim.message();
       if (message == null) {
-        deadLetter(entry, DeliveryResult.Reason.UNREADABLE, "the stored message could not be read: "
+        deadLetter(claim, DeliveryResult.Reason.UNREADABLE, "the stored message could not be read: "
             + claim.unreadableReason());
         return;
       }
       Instant now = clock.instant();
       if (now.isAfter(entry.deliverBy())) {
-        deadLetter(entry, DeliveryResult.Reason.EXPIRED, "not delivered by its deadline " + entry.deliverBy()
+        deadLetter(claim, DeliveryResult.Reason.EXPIRED, "not delivered by its deadline " + entry.deliverBy()
             + "; last error: " + entry.lastError());
         return;
       }
@@ -292,21 +332,24 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       try {
         receipt = sender.send(message, new SendOptions(entry.idempotencyKey(), config.attemptTimeout()));
       } catch (RejectedByProviderException | InvalidMessageException | IdempotencyConflictException e) {
-        deadLetter(entry, DeliveryResult.Reason.REJECTED, e.getMessage());
+        deadLetter(claim, DeliveryResult.Reason.REJECTED, e.getMessage());
         return;
       } catch (RetryableException e) {
-        retry(entry, e.getMessage(), e.retryAfter().orElse(null));
+        retry(claim, e.getMessage(), e.retryAfter().orElse(null));
         return;
       } catch (SteadfastException e) {
         // An authentication failure is about the account, not the message: keep it until fixed.
-        retry(entry, e.getMessage(), null);
+        retry(claim, e.getMessage(), null);
         return;
       } catch (RuntimeException e) {
-        retry(entry, "unexpected failure: " + e, null);
+        retry(claim, "unexpected failure: " + e, null);
         return;
       }
-      if (spool.markDelivered(entry.id(), receipt, clock.instant())) {
+      if (spool.markDelivered(claim, receipt, clock.instant())) {
         finish(entry.id(), new DeliveryResult.Delivered(entry.id(), receipt));
+      } else {
+        log.warn("Spooled message {} was accepted but its lease had passed to another node, which sends it again "
+            + "with the same idempotency key", entry.idempotencyKey());
       }
     } catch (RuntimeException e) {
       // The lease expires and the entry is claimed again with the same key: nothing is lost.
@@ -320,23 +363,25 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     }
   }
 
-  private void retry(SpoolEntry entry, String error, @Nullable Duration retryAfter) {
+  private void retry(Spool.Claimed claim, String error, @Nullable Duration retryAfter) {
+    SpoolEntry entry = claim.entry();
     Instant now = clock.instant();
     Duration delay = schedule.delay(entry.createdAt(), now, entry.attempts(), retryAfter);
     Instant next = now.plus(delay);
     if (next.isAfter(entry.deliverBy())) {
-      deadLetter(entry, DeliveryResult.Reason.EXPIRED, "not delivered by its deadline " + entry.deliverBy()
+      deadLetter(claim, DeliveryResult.Reason.EXPIRED, "not delivered by its deadline " + entry.deliverBy()
           + "; last error: " + error);
       return;
     }
     log.debug("Spooled message {} not delivered (attempt {}); next attempt in {}", entry.idempotencyKey(),
         entry.attempts(), delay);
-    spool.reschedule(entry.id(), next, error);
+    spool.reschedule(claim, next, error);
   }
 
-  private void deadLetter(SpoolEntry entry, DeliveryResult.Reason reason, @Nullable String detail) {
+  private void deadLetter(Spool.Claimed claim, DeliveryResult.Reason reason, @Nullable String detail) {
+    SpoolEntry entry = claim.entry();
     String text = detail == null ? "" : detail;
-    if (spool.deadLetter(entry.id(), reason.name() + ": " + text, clock.instant())) {
+    if (spool.deadLetter(claim, reason.name() + ": " + text, clock.instant())) {
       log.error("Spooled message {} moved to the dead letters ({}) after {} attempts", entry.idempotencyKey(), reason,
           entry.attempts());
       finish(entry.id(), new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, text));
@@ -376,6 +421,30 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       return Optional.of(new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, detail));
     }
     return Optional.empty();
+  }
+
+  /** Renews the leases of running deliveries every third of a lease; returns the time until the next renewal. */
+  private Duration renewIfDue(Instant now) {
+    Duration every = config.lease().dividedBy(3);
+    if (lastRenewal != null && now.isBefore(lastRenewal.plus(every))) {
+      return Duration.between(now, lastRenewal.plus(every));
+    }
+    lastRenewal = now;
+    List<Spool.Claimed> running = List.copyOf(inFlight.values());
+    if (!running.isEmpty()) {
+      try {
+        Set<Long> lost = spool.renewLeases(running, now, config.lease());
+        if (!lost.isEmpty()) {
+          log.warn("Lost the lease of {} spooled messages still being delivered (another node claimed them after "
+              + "their lease expired); their outcome is recorded by that node", lost.size());
+        }
+      } catch (RuntimeException e) {
+        log.warn("Could not renew the leases of {} spooled messages being delivered; retrying in {}",
+            running.size(), config.pollInterval(), e);
+        lastRenewal = now.minus(every).plus(config.pollInterval());
+      }
+    }
+    return every;
   }
 
   private void purgeIfDue(Instant now) {
@@ -499,11 +568,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       Thread.currentThread().interrupt();
     }
     Instant now = clock.instant();
-    for (Long id : List.copyOf(inFlight)) {
+    for (Spool.Claimed claim : List.copyOf(inFlight.values())) {
       try {
-        spool.reschedule(id, now, "lease released at close; outcome of the attempt unknown");
+        spool.reschedule(claim, now, "lease released at close; outcome of the attempt unknown");
       } catch (RuntimeException e) {
-        log.warn("Could not release the lease of spool entry {}; it is retried after a restart", id, e);
+        log.warn("Could not release the lease of spool entry {}; it is retried after a restart", claim.entry().id(), e);
       }
     }
     for (CompletableFuture<DeliveryResult> future : results.values()) {
