@@ -35,20 +35,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Replays SparkPost's outage of 23 May 2019 against an embedded FakeSparkPost on a compressed clock,
- * through a real SQLite spool: producer threads {@code submit()} messages while the outage plays, the
- * spool's dispatcher delivers them, and half-way through the dispatcher is stopped and a new one is
- * started on the same spool directory. At the end every acknowledged submit is looked up by key in
+ * through a real SQLite spool: producer threads {@code submit()} messages while the outage plays and
+ * the spool's dispatcher delivers them. Half-way through, during a delivery attempt, the dispatcher
+ * is killed (its spool file is closed under it, so nothing it was doing is recorded) and a new one
+ * is started on the same spool directory; it returns the entries left in flight to the queue and
+ * sends them with their original keys. At the end every acknowledged submit is looked up by key in
  * what the fake accepted.
+ *
+ * <p>The kill comes mid-outage, when SparkPost accepts nothing, because that is when a crash is
+ * guaranteed to cost nothing: a crash just after SparkPost accepted a message but before the spool
+ * recorded it makes the restarted dispatcher send that message again (SparkPost does not deduplicate),
+ * the one duplicate a spool cannot rule out; the spool's crash test measures those.
  *
  * <p>The story, in outage time: 21:00 healthy; 21:14 intermittent 5xx and 429s; 21:22 full outage
  * (503s and connection resets); 23:14 recovery; the story ends at 24:00. Messages are submitted
@@ -67,6 +73,12 @@ final class OutageDemo {
   private static final Duration OUTAGE = Duration.ofMinutes(112);
   /** The whole story: 21:00 to 24:00. {@code --duration} is how long it takes in real time. */
   static final Duration STORY = Duration.ofHours(3);
+  /** The dispatcher is killed during the first delivery attempt in this window, mid-outage. */
+  private static final Instant KILL_FROM = Instant.parse("2019-05-23T22:18:00Z");
+  /** If nothing was attempted by then (nothing pending), the idle dispatcher is killed at this time. */
+  private static final Instant KILL_FALLBACK = Instant.parse("2019-05-23T22:30:00Z");
+  /** No kill after this: the outage ends at 23:14, and a kill must not overlap SparkPost accepting again. */
+  private static final Instant KILL_UNTIL = Instant.parse("2019-05-23T22:50:00Z");
   /** Messages are submitted evenly over this much of the story (to 23:45). */
   private static final Duration SUBMITTING = Duration.ofMinutes(165);
   private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
@@ -83,8 +95,8 @@ final class OutageDemo {
 
   /** What the demo observed; {@link #ok()} when every message was accepted exactly once. */
   record Summary(int messages, int submitted, int delivered, int duplicates, int lost, long dead, int requests,
-      int retries, long redeliveries, int circuitOpenings, int restarts, long carriedOver, Duration wallTime,
-      boolean timedOut) {
+      int retries, long redeliveries, int circuitOpenings, int restarts, long carriedOver, long recoveredInFlight,
+      Duration wallTime, boolean timedOut) {
     boolean ok() {
       return submitted == messages && delivered == submitted && duplicates == 0 && lost == 0;
     }
@@ -104,6 +116,7 @@ final class OutageDemo {
       json.put("circuit_openings", circuitOpenings);
       json.put("restarts", restarts);
       json.put("carried_over", carriedOver);
+      json.put("recovered_in_flight", recoveredInFlight);
       json.put("timed_out", timedOut);
       json.put("wall_seconds", wallTime.toMillis() / 1000.0);
       json.put("speed", Math.round(settings.speed()));
@@ -137,7 +150,8 @@ final class OutageDemo {
     row(out, "retries within a delivery", s.retries());
     row(out, "redeliveries from the spool", s.redeliveries());
     row(out, "circuit openings", s.circuitOpenings());
-    row(out, "dispatcher restarts", s.restarts() + " (" + s.carriedOver() + " messages carried over)");
+    row(out, "dispatcher kills and restarts", s.restarts() + " (" + s.carriedOver() + " messages carried over, "
+        + s.recoveredInFlight() + " of them left in flight)");
     row(out, "wall time", String.format(java.util.Locale.ROOT, "%.1f s", s.wallTime().toMillis() / 1000.0));
     if (s.timedOut()) {
       out.println("The spool was not empty when the demo gave up waiting; the machine may be overloaded.");
@@ -164,9 +178,18 @@ final class OutageDemo {
     private final AtomicInteger circuitOpenings = new AtomicInteger();
     private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
     private final AtomicReference<@Nullable String> firstError = new AtomicReference<>();
-    /** Producers submit under the read lock; the restart takes the write lock, so none submits to a closed client. */
-    private final ReentrantReadWriteLock restartLock = new ReentrantReadWriteLock();
+    private final AtomicBoolean killed = new AtomicBoolean();
+    /** Guards {@link #generation}; producers wait on it for the restarted dispatcher. */
+    private final Object restarts = new Object();
+    /** 0 until the restart, then 1. Guarded by {@link #restarts}. */
+    private int generation;
     private volatile @Nullable EmailClient client;
+    private volatile @Nullable SqliteSpool spool;
+    private volatile @Nullable FakeSparkPost sparkPost;
+    private volatile @Nullable CompressedClock clock;
+    /** What the spool held when the dispatcher was killed, and when, or {@code null} before. */
+    private volatile @Nullable SpoolStats atKill;
+    private volatile @Nullable Instant killedAt;
 
     Run(Settings settings, Progress progress, Path directory) {
       this.settings = settings;
@@ -177,39 +200,57 @@ final class OutageDemo {
 
     Summary play() throws Exception {
       long wallStart = System.nanoTime();
-      try (FakeSparkPost sparkPost = FakeSparkPost.start(KEY)) {
+      try (FakeSparkPost fake = FakeSparkPost.start(KEY)) {
+        sparkPost = fake;
         progress.line(String.format(java.util.Locale.ROOT,
             "Steadfast outage demo: SparkPost's outage of 23 May 2019, 3 hours played in %s (x%d).",
             format(settings.duration()), Math.round(speed)));
         progress.line("  " + settings.messages() + " messages from " + PRODUCERS + " threads through a SQLite spool in "
-            + directory + ", to a fake SparkPost at " + sparkPost.baseUrl() + " (seed " + settings.seed() + ").");
+            + directory + ", to a fake SparkPost at " + fake.baseUrl() + " (seed " + settings.seed() + ").");
         // Open the spool and the client first (loading SQLite's native library takes a moment), so the
         // story starts when the first message can be submitted.
-        client = open(sparkPost);
+        SqliteSpool first = SqliteSpool.open(directory);
+        spool = first;
+        client = open(fake, first);
         long startNanos = System.nanoTime();
-        CompressedClock clock = new CompressedClock(STORY_START, speed, startNanos);
-        sparkPost.play(OutageScenario.outage2019(settings.seed(), clock, HEALTHY, INTERMITTENT, OUTAGE));
+        CompressedClock story = new CompressedClock(STORY_START, speed, startNanos);
+        clock = story;
+        fake.play(OutageScenario.outage2019(settings.seed(), story, HEALTHY, INTERMITTENT, OUTAGE));
         List<Thread> producers = startProducers(startNanos);
-        boolean restarted = false;
         long carriedOver = 0;
+        long recovered = 0;
+        boolean restarted = false;
         String phase = "";
         long deadline = startNanos + settings.duration().toNanos() + Math.max(TimeUnit.SECONDS.toNanos(30),
             settings.duration().toNanos());
         boolean timedOut;
         while (true) {
-          String now = sparkPost.currentPhase().orElse("");
+          String now = fake.currentPhase().orElse("");
           if (!now.equals(phase)) {
             phase = now;
-            progress.event(HH_MM.format(clock.instant()) + " " + describe(phase));
+            progress.event(HH_MM.format(phaseStart(phase, story.instant())) + " " + describe(phase));
           }
-          if (!restarted && acknowledged.size() >= (settings.messages() + 1) / 2) {
-            carriedOver = restart(sparkPost, clock);
+          if (!killed.get() && !story.instant().isBefore(KILL_FALLBACK) && inKillWindow()
+              && killed.compareAndSet(false, true)) {
+            // No delivery started in the window (little or nothing pending): kill the idle dispatcher.
+            kill();
+          }
+          if (killed.get() && !restarted) {
+            SpoolStats found = restart(fake);
+            carriedOver = found.undeliveredCount();
+            recovered = found.count(SpoolState.IN_FLIGHT);
             restarted = true;
           }
-          EmailClient current = current();
-          SpoolStats stats = current.spoolOperations().stats();
+          SpoolStats stats;
+          try {
+            stats = current().spoolOperations().stats();
+          } catch (IllegalStateException e) {
+            // Killed between the check above and this read; the next round restarts it.
+            Thread.sleep(progress.tickMillis());
+            continue;
+          }
           boolean producing = producers.stream().anyMatch(Thread::isAlive);
-          progress.status(status(clock, stats, sparkPost));
+          progress.status(status(story, stats, fake));
           if (!producing && stats.undeliveredCount() == 0) {
             timedOut = false;
             break;
@@ -232,12 +273,12 @@ final class OutageDemo {
           }
         }
         last.close();
-        progress.event(HH_MM.format(clock.instant()) + " done; the spool is closed and its directory deleted.");
+        progress.event(time() + " done; the spool is closed and its directory deleted.");
         progress.finish();
         int delivered = 0;
         int lost = 0;
         for (String key : acknowledged) {
-          if (sparkPost.transmissionCountFor(key) > 0) {
+          if (fake.transmissionCountFor(key) > 0) {
             delivered++;
           } else {
             lost++;
@@ -247,32 +288,98 @@ final class OutageDemo {
         if (error != null) {
           progress.line(refused.get() + " submits were refused; the first: " + error);
         }
-        return new Summary(settings.messages(), acknowledged.size(), delivered, sparkPost.duplicateCount(), lost,
-            end.deadCount(), sparkPost.requests().size(), retries.get(), redeliveries, circuitOpenings.get(),
-            restarted ? 1 : 0, carriedOver, Duration.ofNanos(System.nanoTime() - wallStart), timedOut);
+        return new Summary(settings.messages(), acknowledged.size(), delivered, fake.duplicateCount(), lost,
+            end.deadCount(), fake.requests().size(), retries.get(), redeliveries, circuitOpenings.get(),
+            restarted ? 1 : 0, carriedOver, recovered, Duration.ofNanos(System.nanoTime() - wallStart), timedOut);
       } finally {
         EmailClient open = client;
         if (open != null) {
           open.close();
         }
+        SqliteSpool file = spool;
+        if (file != null) {
+          file.close();
+        }
       }
     }
 
     private EmailClient current() {
-      restartLock.readLock().lock();
-      try {
-        return java.util.Objects.requireNonNull(client, "client");
-      } finally {
-        restartLock.readLock().unlock();
-      }
+      return java.util.Objects.requireNonNull(client, "client");
     }
 
-    /** Opens a client with a dispatcher on the demo's spool directory, every wait scaled to the story. */
-    private EmailClient open(FakeSparkPost sparkPost) {
-      Duration attemptTimeout = atLeast(scaled(SpoolConfig.DEFAULT_ATTEMPT_TIMEOUT), Duration.ofSeconds(2));
-      SqliteSpool spool = SqliteSpool.open(directory);
+    private String time() {
+      CompressedClock story = clock;
+      return story == null ? "" : HH_MM.format(story.instant());
+    }
+
+    /**
+     * Whether killing the dispatcher now is safe to show: mid-outage, when SparkPost accepts nothing,
+     * so no delivery the dead process was making can have succeeded unrecorded. (A kill while SparkPost
+     * accepts can resend a message it took just before the kill; that is the one way a crash causes a
+     * duplicate, and the spool's CrashRecoveryTest counts those.)
+     */
+    private boolean inKillWindow() {
+      CompressedClock story = clock;
+      FakeSparkPost fake = sparkPost;
+      if (story == null || fake == null) {
+        return false;
+      }
+      Instant now = story.instant();
+      return !now.isBefore(KILL_FROM) && now.isBefore(KILL_UNTIL) && "outage".equals(fake.currentPhase().orElse(""));
+    }
+
+    /**
+     * Kills the first dispatcher as a crash would: its spool file is closed under it, so whatever it
+     * was doing (a claimed entry, an attempt in flight) is never recorded and the entry stays in
+     * flight in the file.
+     */
+    private void kill() {
+      SqliteSpool dying = java.util.Objects.requireNonNull(spool, "spool");
       try {
-        SpoolConfig spoolConfig = SpoolConfig.builder(spool)
+        atKill = dying.stats(Instant.now());
+      } catch (IllegalStateException e) {
+        atKill = null;
+      }
+      killedAt = java.util.Objects.requireNonNull(clock, "clock").instant();
+      dying.close();
+    }
+
+    /**
+     * Starts a new dispatcher on the spool file the killed one left: entries it left in flight go
+     * back to the queue and out again with their original keys.
+     *
+     * @return what the new dispatcher found in the spool file
+     */
+    private SpoolStats restart(FakeSparkPost fake) {
+      SpoolStats before = atKill;
+      Instant at = killedAt;
+      progress.event((at == null ? time() : HH_MM.format(at)) + " KILL: the dispatcher's process dies mid-outage"
+          + (before == null ? "" : " with " + before.count(SpoolState.PENDING) + " pending and "
+              + before.count(SpoolState.IN_FLIGHT) + " in flight")
+          + "; nothing it was doing gets recorded in the spool file");
+      // What is left of the dead process (its threads and connections) goes away; the file is untouched.
+      java.util.Objects.requireNonNull(client, "client").close();
+      SqliteSpool reopened = SqliteSpool.open(directory);
+      SpoolStats found = reopened.stats(Instant.now());
+      EmailClient fresh = open(fake, reopened);
+      circuits.replaceAll((route, state) -> CircuitState.CLOSED);
+      spool = reopened;
+      client = fresh;
+      synchronized (restarts) {
+        generation++;
+        restarts.notifyAll();
+      }
+      progress.event(time() + " RESTART: a new dispatcher opened the same spool file and took over "
+          + found.undeliveredCount() + " messages; the " + found.count(SpoolState.IN_FLIGHT)
+          + " left in flight go out again with their original idempotency keys");
+      return found;
+    }
+
+    /** Opens a client whose dispatcher delivers from {@code file}, every wait scaled to the story. */
+    private EmailClient open(FakeSparkPost fake, SqliteSpool file) {
+      Duration attemptTimeout = atLeast(scaled(SpoolConfig.DEFAULT_ATTEMPT_TIMEOUT), Duration.ofSeconds(2));
+      try {
+        SpoolConfig spoolConfig = SpoolConfig.builder(file)
             .minRetryDelay(scaled(SpoolConfig.DEFAULT_MIN_RETRY_DELAY))
             .maxRetryDelay(scaled(SpoolConfig.DEFAULT_MAX_RETRY_DELAY))
             .deliverWithin(scaled(SpoolConfig.DEFAULT_DELIVER_WITHIN))
@@ -280,12 +387,12 @@ final class OutageDemo {
             .attemptTimeout(attemptTimeout)
             // Longer than an attempt plus its network timeouts, so a live delivery is never claimed twice.
             .lease(attemptTimeout.plusSeconds(15))
-            // Closing waits for every delivery in flight: a graceful stop never leaves an outcome unknown.
+            // Closing at the end waits for every delivery in flight, so none ends with an unknown outcome.
             .closeTimeout(attemptTimeout.plusSeconds(12))
             .build();
         return EmailClient.create(SteadfastConfig.builder()
             .apiKey(KEY)
-            .endpoint(Endpoint.custom(sparkPost.baseUrl()))
+            .endpoint(Endpoint.custom(fake.baseUrl()))
             .connectTimeout(Duration.ofSeconds(2))
             .readTimeout(Duration.ofSeconds(5))
             .retryPolicy(RetryPolicy.builder()
@@ -301,47 +408,16 @@ final class OutageDemo {
             .spool(spoolConfig)
             .build());
       } catch (RuntimeException e) {
-        spool.close();
+        file.close();
         throw e;
-      }
-    }
-
-    /**
-     * Stops the dispatcher and starts a new one on the same spool, as a deploy would: the producers
-     * wait, {@code close()} lets deliveries in flight finish and returns the rest to the queue, the
-     * spool file is closed and opened again, and the new dispatcher carries on with the same keys.
-     *
-     * @return how many undelivered messages the new dispatcher took over
-     */
-    private long restart(FakeSparkPost sparkPost, CompressedClock clock) {
-      restartLock.writeLock().lock();
-      try {
-        EmailClient old = java.util.Objects.requireNonNull(client, "client");
-        SpoolStats before = old.spoolOperations().stats();
-        progress.event(HH_MM.format(clock.instant()) + " RESTART: stopping the dispatcher with "
-            + before.count(SpoolState.PENDING) + " pending and " + before.count(SpoolState.IN_FLIGHT)
-            + " in flight (deliveries in flight finish; the rest stay in the spool file)");
-        client = null;
-        old.close();
-        circuits.replaceAll((route, state) -> CircuitState.CLOSED);
-        EmailClient fresh = open(sparkPost);
-        client = fresh;
-        SpoolStats after = fresh.spoolOperations().stats();
-        progress.event(HH_MM.format(clock.instant()) + " RESTART: a new dispatcher opened the same spool file and "
-            + "took over " + after.undeliveredCount() + " messages, each with its original idempotency key");
-        return after.undeliveredCount();
-      } finally {
-        restartLock.writeLock().unlock();
       }
     }
 
     private List<Thread> startProducers(long startNanos) {
       List<Thread> producers = new ArrayList<>();
-      CountDownLatch started = new CountDownLatch(PRODUCERS);
       for (int p = 0; p < PRODUCERS; p++) {
         int first = p;
         Thread thread = new Thread(() -> {
-          started.countDown();
           for (int i = first; i < settings.messages(); i += PRODUCERS) {
             // Message i is due at an even share of the submitting window, on the real clock.
             long due = startNanos + (long) ((double) scaled(SUBMITTING).toNanos() * i / settings.messages());
@@ -361,11 +437,6 @@ final class OutageDemo {
         thread.start();
         producers.add(thread);
       }
-      try {
-        started.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
       return producers;
     }
 
@@ -374,33 +445,53 @@ final class OutageDemo {
       Message message = Message.builder().from("orders@shop.example").to("customer" + i + "@example.com")
           .subject("Order " + i).text("Thanks for your order " + i + ".").idempotencyKey(IdempotencyKey.of(key))
           .build();
-      for (int tries = 0; tries < 3; tries++) {
-        restartLock.readLock().lock();
+      for (int tries = 0; tries < 5; tries++) {
+        int seen;
+        synchronized (restarts) {
+          seen = generation;
+        }
         try {
-          java.util.Objects.requireNonNull(client, "client").submit(message);
+          current().submit(message);
           // Acknowledged: from here on, losing the message would be Steadfast's fault.
           acknowledged.add(key);
           return;
         } catch (SpoolFullException e) {
           firstError.compareAndSet(null, e.getMessage());
+        } catch (IllegalStateException e) {
+          // The dispatcher's process died under this submit, which was therefore not acknowledged; an
+          // application retries it with the same key once it is back (a stored copy is not stored twice).
+          awaitGenerationAfter(seen);
         } catch (RuntimeException e) {
           firstError.compareAndSet(null, e.toString());
           refused.incrementAndGet();
           return;
-        } finally {
-          restartLock.readLock().unlock();
         }
       }
+      firstError.compareAndSet(null, "gave up on message " + i + " after 5 tries");
       refused.incrementAndGet();
     }
 
-    private String status(CompressedClock clock, SpoolStats stats, FakeSparkPost sparkPost) {
+    private void awaitGenerationAfter(int seen) {
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      synchronized (restarts) {
+        while (generation == seen && System.nanoTime() < until) {
+          try {
+            restarts.wait(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    }
+
+    private String status(CompressedClock story, SpoolStats stats, FakeSparkPost fake) {
       StringBuilder line = new StringBuilder();
-      line.append(HH_MM.format(clock.instant())).append(' ')
-          .append(String.format(java.util.Locale.ROOT, "%-12s", sparkPost.currentPhase().orElse("")))
+      line.append(HH_MM.format(story.instant())).append(' ')
+          .append(String.format(java.util.Locale.ROOT, "%-12s", fake.currentPhase().orElse("")))
           .append(" submitted ").append(acknowledged.size()).append('/').append(settings.messages())
           .append("  spooled ").append(stats.undeliveredCount())
-          .append("  delivered ").append(sparkPost.acceptedKeys().size())
+          .append("  delivered ").append(fake.acceptedKeys().size())
           .append("  retries ").append(retries.get())
           .append("  circuit");
       if (circuits.isEmpty()) {
@@ -415,11 +506,15 @@ final class OutageDemo {
       return atLeast(Duration.ofNanos((long) (storyTime.toNanos() / speed)), Duration.ofMillis(1));
     }
 
-    /** Counts retries and circuit changes for the progress line and the summary. */
+    /** Counts retries and circuit changes, and kills the first dispatcher during a delivery mid-outage. */
     private final class Counters extends DeliveryListener {
       @Override
       public void attemptStarted(IdempotencyKey key, String route, int attempt) {
         circuits.putIfAbsent(route, CircuitState.CLOSED);
+        // The crash comes while this delivery is in flight, so at least one entry is left IN_FLIGHT.
+        if (!killed.get() && inKillWindow() && killed.compareAndSet(false, true)) {
+          kill();
+        }
       }
 
       @Override
@@ -434,6 +529,22 @@ final class OutageDemo {
           circuitOpenings.incrementAndGet();
         }
       }
+    }
+  }
+
+  /** When {@code phase} began in the story (the fake notices a change at its next request, a little later). */
+  private static Instant phaseStart(String phase, Instant now) {
+    switch (phase) {
+      case "healthy":
+        return STORY_START;
+      case "intermittent":
+        return STORY_START.plus(HEALTHY);
+      case "outage":
+        return STORY_START.plus(HEALTHY).plus(INTERMITTENT);
+      case "recovery":
+        return STORY_START.plus(HEALTHY).plus(INTERMITTENT).plus(OUTAGE);
+      default:
+        return now;
     }
   }
 

@@ -33,13 +33,13 @@ class OutageDemoTest {
         .contains("healthy: SparkPost accepts every message")
         .contains("full outage: every request fails")
         .contains("recovery: SparkPost answers again")
-        .contains("RESTART: stopping the dispatcher")
+        .contains("KILL: the dispatcher's process dies mid-outage")
         .contains("RESTART: a new dispatcher opened the same spool file")
         .containsPattern("submitted \\(acknowledged by the spool\\)\\s+200 of 200")
         .containsPattern("delivered \\(accepted by SparkPost, by key\\)\\s+200\\R")
         .containsPattern("duplicates \\(a key accepted twice\\)\\s+0\\R")
         .containsPattern("lost \\(acknowledged, never accepted\\)\\s+0\\R")
-        .containsPattern("dispatcher restarts\\s+1 \\(")
+        .containsPattern("dispatcher kills and restarts\\s+1 \\(\\d+ messages carried over, \\d+ of them left in flight\\)")
         .contains("RESULT: nothing lost, nothing sent twice");
     // Not a terminal: plain progress lines, never carriage returns.
     assertThat(output).doesNotContain("\r");
@@ -47,7 +47,7 @@ class OutageDemoTest {
 
   @Test
   void jsonPrintsOnlyTheSummaryWithTheCounts() {
-    int code = run("demo", "outage", "--messages", "120", "--duration", "2s", "--json");
+    int code = run("demo", "outage", "--messages", "120", "--duration", "3s", "--json");
 
     assertThat(code).as(out.toString() + err).isZero();
     JsonNode summary = JsonMapper.builder().build().readTree(out.toString().strip());
@@ -58,9 +58,10 @@ class OutageDemoTest {
     assertThat(summary.get("lost").asInt()).isZero();
     assertThat(summary.get("dead").asInt()).isZero();
     assertThat(summary.get("restarts").asInt()).isEqualTo(1);
+    assertThat(summary.get("carried_over").asInt()).isPositive();
     // The outage failed requests, so SparkPost saw more requests than messages.
     assertThat(summary.get("requests").asInt()).isGreaterThan(120);
-    assertThat(summary.get("speed").asInt()).isEqualTo(5400);
+    assertThat(summary.get("speed").asInt()).isEqualTo(3600);
   }
 
   @Test

@@ -32,6 +32,7 @@ class SteadfastJarIT {
     assertThat(finished).as(text).isTrue();
     assertThat(process.exitValue()).as(text).isZero();
     assertThat(text)
+        .contains("KILL: the dispatcher's process dies mid-outage")
         .contains("RESTART: a new dispatcher opened the same spool file")
         .containsPattern("submitted \\(acknowledged by the spool\\)\\s+300 of 300")
         .containsPattern("delivered \\(accepted by SparkPost, by key\\)\\s+300\\R")
