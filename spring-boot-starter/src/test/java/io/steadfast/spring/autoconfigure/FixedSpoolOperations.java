@@ -16,6 +16,7 @@ final class FixedSpoolOperations implements SpoolOperations {
 
   private volatile @Nullable SpoolStats stats = stats(0, 0, 0, 0, 0, Duration.ZERO);
   private volatile @Nullable RuntimeException failure;
+  private final Map<Long, SpoolEntry> entries = new java.util.concurrent.ConcurrentHashMap<>();
 
   static SpoolStats stats(long pending, long inFlight, long delivered, long dead, long bytes, Duration oldest) {
     Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
@@ -28,6 +29,10 @@ final class FixedSpoolOperations implements SpoolOperations {
 
   void set(SpoolStats stats) {
     this.stats = stats;
+  }
+
+  void add(SpoolEntry entry) {
+    entries.put(entry.id(), entry);
   }
 
   void failWith(RuntimeException failure) {
@@ -50,7 +55,11 @@ final class FixedSpoolOperations implements SpoolOperations {
 
   @Override
   public Optional<SpoolEntry> inspect(long spoolId) {
-    return Optional.empty();
+    RuntimeException f = failure;
+    if (f != null) {
+      throw f;
+    }
+    return Optional.ofNullable(entries.get(spoolId));
   }
 
   @Override

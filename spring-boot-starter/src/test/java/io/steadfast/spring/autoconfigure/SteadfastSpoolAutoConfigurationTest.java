@@ -214,6 +214,27 @@ class SteadfastSpoolAutoConfigurationTest {
   }
 
   @Test
+  void clientOutlivesWebServerGracefulShutdown() {
+    sparkPost.alwaysRespond(FakeResponse.serverError(503));
+    GracefulShutdownStandIn server = new GracefulShutdownStandIn();
+
+    spooled("steadfast.circuit-breaker.window=1", "steadfast.circuit-breaker.minimum-calls=1")
+        .withBean(GracefulShutdownStandIn.class, () -> server).run(context -> {
+          assertThatThrownBy(() -> context.getBean(EmailClient.class).send(order("1")))
+              .isInstanceOf(ProviderUnavailableException.class);
+
+          context.close();
+        });
+
+    assertThat(server.clientRunningAtStart).isTrue();
+    assertThat(server.failureAtStop).isNull();
+    assertThat(server.receiptAtStop).isNotNull();
+    SpoolStats stats = statsAfterClose();
+    assertThat(stats.count(SpoolState.PENDING)).isEqualTo(1);
+    assertThat(stats.count(SpoolState.IN_FLIGHT)).isZero();
+  }
+
+  @Test
   void restartDeliversWhatWasSpooled() {
     sparkPost.alwaysRespond(FakeResponse.serverError(503));
     CountDownLatch tried = new CountDownLatch(1);
@@ -454,6 +475,51 @@ class SteadfastSpoolAutoConfigurationTest {
     @org.springframework.context.annotation.Bean
     String failsAfterClient(EmailClient client) {
       throw new IllegalStateException("another bean failed");
+    }
+  }
+
+  /**
+   * Stands in for Boot's web server graceful shutdown, at its phase: a request still running while the
+   * server shuts down gracefully submits mail, and must find a working client.
+   */
+  static final class GracefulShutdownStandIn implements org.springframework.context.SmartLifecycle,
+      org.springframework.context.ApplicationContextAware {
+
+    private org.springframework.context.ApplicationContext context;
+    private volatile boolean running;
+    volatile boolean clientRunningAtStart;
+    volatile SubmitReceipt receiptAtStop;
+    volatile RuntimeException failureAtStop;
+
+    @Override
+    public void setApplicationContext(org.springframework.context.ApplicationContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void start() {
+      clientRunningAtStart = context.getBean(ManagedEmailClient.class).isRunning();
+      running = true;
+    }
+
+    @Override
+    public void stop() {
+      try {
+        receiptAtStop = context.getBean(EmailClient.class).submit(order("late"));
+      } catch (RuntimeException e) {
+        failureAtStop = e;
+      }
+      running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+      return running;
+    }
+
+    @Override
+    public int getPhase() {
+      return DEFAULT_PHASE - 1024;
     }
   }
 }
