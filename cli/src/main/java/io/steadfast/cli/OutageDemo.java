@@ -76,9 +76,12 @@ final class OutageDemo {
   /** The dispatcher is killed during the first delivery attempt in this window, mid-outage. */
   private static final Instant KILL_FROM = Instant.parse("2019-05-23T22:18:00Z");
   /** If nothing was attempted by then (nothing pending), the idle dispatcher is killed at this time. */
-  private static final Instant KILL_FALLBACK = Instant.parse("2019-05-23T22:30:00Z");
-  /** No kill after this: the outage ends at 23:14, and a kill must not overlap SparkPost accepting again. */
-  private static final Instant KILL_UNTIL = Instant.parse("2019-05-23T22:50:00Z");
+  private static final Instant KILL_FALLBACK = Instant.parse("2019-05-23T22:24:00Z");
+  /**
+   * No kill after this: the outage ends at 23:14, and what the dead dispatcher was still doing must be
+   * over before SparkPost accepts again.
+   */
+  private static final Instant KILL_UNTIL = Instant.parse("2019-05-23T22:30:00Z");
   /** Messages are submitted evenly over this much of the story (to 23:45). */
   private static final Duration SUBMITTING = Duration.ofMinutes(165);
   private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
@@ -359,6 +362,10 @@ final class OutageDemo {
           + "; nothing it was doing gets recorded in the spool file");
       // What is left of the dead process (its threads and connections) goes away; the file is untouched.
       java.util.Objects.requireNonNull(client, "client").close();
+      if (!"outage".equals(fake.currentPhase().orElse(""))) {
+        progress.event(time() + " WARNING: this machine is so slow that the dead dispatcher was still sending when "
+            + "SparkPost recovered; a message it sent then may be sent twice. Try a longer --duration.");
+      }
       SqliteSpool reopened = SqliteSpool.open(directory);
       SpoolStats found = reopened.stats(Instant.now());
       EmailClient fresh = open(fake, reopened);

@@ -52,9 +52,14 @@ public final class Steadfast {
     commandLine.setErr(err);
     commandLine.setExitCodeExceptionMapper(e -> USAGE);
     commandLine.setParameterExceptionHandler((e, arguments) -> {
-      err.println(e.getMessage());
-      err.println("Run 'steadfast " + String.join(" ", e.getCommandLine().getCommandSpec().qualifiedName(" ")
-          .replaceFirst("^steadfast ?", "")) + " --help' for usage.");
+      CommandLine failed = e.getCommandLine();
+      String name = failed.getCommandSpec().qualifiedName(" ");
+      if (!failed.getSubcommands().isEmpty() && e.getMessage().startsWith("Missing required subcommand")) {
+        err.println("'" + name + "' needs a command: " + String.join(", ", failed.getSubcommands().keySet()) + ".");
+      } else {
+        err.println(e.getMessage());
+      }
+      err.println("Run '" + name + " --help' for usage.");
       return USAGE;
     });
     return commandLine.execute(args);

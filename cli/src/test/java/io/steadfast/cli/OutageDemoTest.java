@@ -25,7 +25,7 @@ class OutageDemoTest {
 
   @Test
   void deliversEveryMessageOnceThroughTheSpoolDespiteTheOutageAndARestart() {
-    int code = run("demo", "outage", "--messages", "200", "--duration", "3s", "--seed", "7");
+    int code = run("demo", "outage", "--messages", "200", "--duration", "4s", "--seed", "7");
 
     String output = out.toString();
     assertThat(code).as(output + err).isZero();
@@ -47,7 +47,7 @@ class OutageDemoTest {
 
   @Test
   void jsonPrintsOnlyTheSummaryWithTheCounts() {
-    int code = run("demo", "outage", "--messages", "120", "--duration", "3s", "--json");
+    int code = run("demo", "outage", "--messages", "120", "--duration", "4s", "--json");
 
     assertThat(code).as(out.toString() + err).isZero();
     JsonNode summary = JsonMapper.builder().build().readTree(out.toString().strip());
@@ -61,7 +61,7 @@ class OutageDemoTest {
     assertThat(summary.get("carried_over").asInt()).isPositive();
     // The outage failed requests, so SparkPost saw more requests than messages.
     assertThat(summary.get("requests").asInt()).isGreaterThan(120);
-    assertThat(summary.get("speed").asInt()).isEqualTo(3600);
+    assertThat(summary.get("speed").asInt()).isEqualTo(2700);
   }
 
   @Test
@@ -74,6 +74,10 @@ class OutageDemoTest {
 
     assertThat(run("demo", "outage", "--duration", "soon")).isEqualTo(Steadfast.USAGE);
     assertThat(err.toString()).contains("'soon' is not a duration").contains("steadfast demo outage --help");
+
+    assertThat(run("demo")).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("'steadfast demo' needs a command: outage.")
+        .contains("Run 'steadfast demo --help' for usage.");
 
     assertThat(run("demo", "outage", "--help")).isZero();
     assertThat(out.toString()).contains("Usage: steadfast demo outage").contains("--messages").contains("--duration")
