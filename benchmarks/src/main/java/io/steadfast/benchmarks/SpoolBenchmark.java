@@ -379,7 +379,7 @@ public final class SpoolBenchmark {
     }
   }
 
-  private static void fill(EmailClient client, String body, AtomicLong next, long limit, long deadline)
+  static void fill(EmailClient client, String body, AtomicLong next, long limit, long deadline)
       throws InterruptedException {
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 64; t++) {
@@ -461,7 +461,7 @@ public final class SpoolBenchmark {
 
   // ---------------------------------------------------------------------------------------- helpers
 
-  private static EmailClient noDispatchClient(Path dir) {
+  static EmailClient noDispatchClient(Path dir) {
     return EmailClient.create(SteadfastConfig.builder()
         .apiKey(API_KEY)
         // Never called: the spool below hands the dispatcher nothing.
@@ -474,11 +474,11 @@ public final class SpoolBenchmark {
         .build());
   }
 
-  private static Message message(String subject, String body) {
+  static Message message(String subject, String body) {
     return Message.builder().from("sender@example.com").to("rcpt@example.com").subject(subject).text(body).build();
   }
 
-  private static String body(int size) {
+  static String body(int size) {
     StringBuilder sb = new StringBuilder(size);
     String line = "The quick brown fox jumps over the lazy dog 0123456789.\n";
     while (sb.length() < size) {

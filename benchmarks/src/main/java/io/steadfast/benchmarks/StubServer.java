@@ -25,9 +25,21 @@ final class StubServer implements AutoCloseable {
   static final byte[] SUCCESS = ("{\"results\":{\"total_rejected_recipients\":0,"
       + "\"total_accepted_recipients\":1,\"id\":\"7033454291873620553\"}}").getBytes(StandardCharsets.UTF_8);
 
+  static final byte[] RATE_LIMITED = ("{\"errors\":[{\"message\":\"Too many requests\","
+      + "\"description\":\"Rate limit exceeded\",\"code\":\"1001\"}]}").getBytes(StandardCharsets.UTF_8);
+  static final byte[] UNAVAILABLE = ("{\"errors\":[{\"message\":\"Service Unavailable\"}]}")
+      .getBytes(StandardCharsets.UTF_8);
+
   private final HttpServer server;
   private final ExecutorService pool;
   private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong requestsAfterFirstSecond = new AtomicLong();
+  private final AtomicLong refusedAfterFirstSecond = new AtomicLong();
+  private final AtomicLong firstRequestAt = new AtomicLong();
+  private volatile @Nullable TokenBucket limit;
+  private volatile boolean outage;
   private final AtomicReference<byte @Nullable []> lastBody = new AtomicReference<>();
   private final AtomicReference<@Nullable String> lastAuthorization = new AtomicReference<>();
 
@@ -62,14 +74,99 @@ final class StubServer implements AutoCloseable {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
       requests.incrementAndGet();
+      long now = System.nanoTime();
+      firstRequestAt.compareAndSet(0, now);
+      boolean afterFirstSecond = now - firstRequestAt.get() > TimeUnit.SECONDS.toNanos(1);
+      if (afterFirstSecond) {
+        requestsAfterFirstSecond.incrementAndGet();
+      }
       if (lastBody.get() == null) {
         lastBody.set(body);
         lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
       }
       exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, SUCCESS.length);
-      OutputStream out = exchange.getResponseBody();
-      out.write(SUCCESS);
+      if (outage) {
+        answer(exchange, 503, UNAVAILABLE);
+        return;
+      }
+      TokenBucket bucket = limit;
+      if (bucket != null && !bucket.tryTake(now)) {
+        refused.incrementAndGet();
+        if (afterFirstSecond) {
+          refusedAfterFirstSecond.incrementAndGet();
+        }
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        answer(exchange, 429, RATE_LIMITED);
+        return;
+      }
+      accepted.incrementAndGet();
+      answer(exchange, 200, SUCCESS);
+    }
+  }
+
+  private static void answer(HttpExchange exchange, int status, byte[] body) throws IOException {
+    exchange.sendResponseHeaders(status, body.length);
+    OutputStream out = exchange.getResponseBody();
+    out.write(body);
+  }
+
+  /**
+   * Limits the stub to {@code perSecond} accepted messages a second with a burst of a tenth of that,
+   * answering the excess 429 with {@code Retry-After: 1}, as SparkPost's rate limit does. Also resets
+   * the counters, so they describe the limited run only.
+   */
+  void rateLimit(int perSecond) {
+    requests.set(0);
+    accepted.set(0);
+    refused.set(0);
+    requestsAfterFirstSecond.set(0);
+    refusedAfterFirstSecond.set(0);
+    firstRequestAt.set(0);
+    limit = new TokenBucket(perSecond, Math.max(1, perSecond / 10));
+  }
+
+  /** Starts or ends an outage: while it lasts every request is answered 503. */
+  void outage(boolean on) {
+    outage = on;
+  }
+
+  long accepted() {
+    return accepted.get();
+  }
+
+  long refused() {
+    return refused.get();
+  }
+
+  long requestsAfterFirstSecond() {
+    return requestsAfterFirstSecond.get();
+  }
+
+  long refusedAfterFirstSecond() {
+    return refusedAfterFirstSecond.get();
+  }
+
+  /** The provider's side of a rate limit: tokens refill continuously up to a burst. */
+  private static final class TokenBucket {
+    private final double perNano;
+    private final double burst;
+    private double tokens;
+    private long refilledAt = System.nanoTime();
+
+    TokenBucket(int perSecond, int burst) {
+      this.perNano = perSecond / 1e9;
+      this.burst = burst;
+      this.tokens = burst;
+    }
+
+    synchronized boolean tryTake(long now) {
+      tokens = Math.min(burst, tokens + (now - refilledAt) * perNano);
+      refilledAt = now;
+      if (tokens < 1) {
+        return false;
+      }
+      tokens -= 1;
+      return true;
     }
   }
 
