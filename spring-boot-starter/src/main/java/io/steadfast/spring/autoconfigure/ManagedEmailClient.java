@@ -11,6 +11,7 @@ import io.steadfast.SpoolOperations;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.SubmitReceipt;
 import io.steadfast.spi.Transport;
+import java.sql.Connection;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -179,6 +180,13 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
   @Override
   public SubmitReceipt submit(Message message) {
     SubmitReceipt receipt = client().submit(message);
+    state.spoolChanged();
+    return receipt;
+  }
+
+  @Override
+  public SubmitReceipt submit(Message message, Connection connection) {
+    SubmitReceipt receipt = client().submit(message, connection);
     state.spoolChanged();
     return receipt;
   }

@@ -281,6 +281,20 @@ class SteadfastSpoolAutoConfigurationTest {
   }
 
   @Test
+  void passesTransactionalSubmitToTheClient() {
+    spooled().run(context -> {
+      try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:")) {
+        connection.setAutoCommit(false);
+
+        // The SQLite spool cannot join another database's transaction; the point is who says so.
+        assertThatThrownBy(() -> context.getBean(EmailClient.class).submit(order("1"), connection))
+            .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("SqliteSpool")
+            .hasMessageNotContaining(ManagedEmailClient.class.getName());
+      }
+    });
+  }
+
+  @Test
   void spoolsInMemoryWithoutSpoolModule() {
     runner.withClassLoader(new FilteredClassLoader("io.steadfast.spool"))
         .withPropertyValues("steadfast.api-key=" + KEY, "steadfast.base-url=" + sparkPost.baseUrl(),
