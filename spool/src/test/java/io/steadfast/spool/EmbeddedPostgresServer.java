@@ -73,13 +73,18 @@ public final class EmbeddedPostgresServer {
 
   /** Creates a new, empty database on the shared server and returns a data source for it. */
   public static DataSource newDatabase() {
+    return dataSource(newDatabaseName());
+  }
+
+  /** Creates a new, empty database on the shared server and returns its name. */
+  public static String newDatabaseName() {
     String name = "steadfast_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
     try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
     } catch (SQLException e) {
       throw new IllegalStateException("could not create database " + name, e);
     }
-    return dataSource(name);
+    return name;
   }
 
   /** Returns a data source for the existing database {@code name}. */

@@ -1,0 +1,855 @@
+package io.steadfast.spool;
+
+import io.steadfast.IdempotencyKey;
+import io.steadfast.SendReceipt;
+import io.steadfast.SpoolFullException;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.TransactionalSpool;
+import io.steadfast.spool.internal.MessageCodec;
+import io.steadfast.spool.internal.PostgresSchema;
+import io.steadfast.spool.internal.PostgresWakeups;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link io.steadfast.spi.Spool} in PostgreSQL, shared by every node of a fleet: when a host dies,
+ * the others deliver what it had spooled.
+ *
+ * <pre>{@code
+ * HikariDataSource dataSource = new HikariDataSource(hikariConfig);
+ * Spool spool = PostgresSpool.open(dataSource);
+ * }</pre>
+ *
+ * <p>A claim is one short transaction that takes due entries with {@code SELECT ... FOR UPDATE SKIP
+ * LOCKED}, so nodes never wait for each other, and gives each a lease: this node's id, an expiry and
+ * a fresh token from a database sequence. The claim commits before anything is sent (no row lock is
+ * held across a call to SparkPost). Outcomes are recorded only where the token still matches, so a
+ * node whose lease expired cannot overwrite the work of the node that took over. A running dispatcher
+ * renews its leases; entries whose lease expired (a dead node) are returned to the queue with their
+ * last error saying the outcome is unknown, and any node retries them with the same idempotency key.
+ *
+ * <p>The idempotency ledger is the entries table's unique key, shared by all nodes: a key is stored
+ * once however many nodes submit it at the same moment. {@link #append(List, Limits, Connection)}
+ * writes entries in the application's own transaction (the outbox pattern). Appends send a
+ * {@code NOTIFY}, delivered at commit, which wakes idle dispatchers on every node ({@code LISTEN} on
+ * one pooled connection while a dispatcher runs); polling remains the correctness path.
+ *
+ * <p>Times come from the caller (the dispatcher's clock), as for every spool: keep the nodes' clocks
+ * synchronised (NTP); the lease, minutes by default, absorbs ordinary skew. The spool limits are
+ * checked by counting, without a lock, so nodes appending at the same moment may overshoot them by a
+ * few entries. Tables are created (or migrated) on open; a schema written by a newer Steadfast is
+ * refused, unchanged. Every method takes a connection from the data source and returns it.
+ */
+public final class PostgresSpool implements TransactionalSpool {
+  private static final Logger log = LoggerFactory.getLogger(PostgresSpool.class);
+
+  /** The schema version this code writes; older versions are migrated on open. */
+  public static final int SCHEMA_VERSION = PostgresSchema.VERSION;
+  /** The table name prefix if none is set. */
+  public static final String DEFAULT_TABLE_PREFIX = "steadfast_";
+  /** The most entries one claim takes if not set, however many the dispatcher asks for. */
+  public static final int DEFAULT_MAX_CLAIM_BATCH = 100;
+  /** How long the wake-up listener waits before reconnecting, if not set. */
+  public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(5);
+
+  private static final Pattern PREFIX = Pattern.compile("[a-z_][a-z0-9_]{0,39}");
+  /** Expired leases returned to the queue per claim, at most: bounded work per statement. */
+  private static final int MAX_REAPED = 1000;
+  /** Delivered entries deleted per statement when purging. */
+  private static final int PURGE_BATCH = 10_000;
+
+  private final DataSource dataSource;
+  private final String nodeId;
+  private final String p;
+  private final int maxClaimBatch;
+  private final Duration reconnectDelay;
+  private final String channel;
+  private final String columns;
+  private @Nullable PostgresWakeups wakeups;
+  private volatile boolean closed;
+
+  private PostgresSpool(Builder builder) {
+    this.dataSource = builder.dataSource;
+    this.nodeId = builder.nodeId != null ? builder.nodeId : defaultNodeId();
+    this.p = builder.tablePrefix;
+    this.maxClaimBatch = builder.maxClaimBatch;
+    this.reconnectDelay = builder.reconnectDelay;
+    this.channel = p + "spool_appended";
+    this.columns = "e.id, e.idempotency_key, e.fingerprint, e.state, e.attempts, e.created_at, e.next_attempt_at, "
+        + "e.deliver_by, e.lease_until, e.last_error, e.size_bytes, e.receipt";
+  }
+
+  /**
+   * Opens the spool in the database of {@code dataSource}, creating or migrating its tables, with the
+   * defaults of {@link #builder(DataSource)}.
+   *
+   * @throws IllegalStateException if the database holds a schema written by a newer Steadfast
+   * @throws UncheckedIOException if the database cannot be reached or refuses to create the tables
+   */
+  public static PostgresSpool open(DataSource dataSource) {
+    return builder(dataSource).build();
+  }
+
+  /** Returns a builder for a spool in the database of {@code dataSource}. */
+  public static Builder builder(DataSource dataSource) {
+    return new Builder(dataSource);
+  }
+
+  /** Returns this node's id, written as the owner of the leases it holds. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  private static String defaultNodeId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException | RuntimeException e) {
+      host = "unknown-host";
+    }
+    return host + "/" + ProcessHandle.current().pid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Appending
+
+  @Override
+  public List<SpoolEntry> append(List<NewEntry> entries, Limits limits) {
+    List<NewEntry> batch = List.copyOf(Objects.requireNonNull(entries, "entries"));
+    Objects.requireNonNull(limits, "limits");
+    checkOpen();
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        List<SpoolEntry> result = appendIn(c, batch, limits);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw failure("could not store " + batch.size() + " entries; nothing was acknowledged", e);
+    }
+  }
+
+  @Override
+  public List<SpoolEntry> append(List<NewEntry> entries, Limits limits, Connection connection) {
+    List<NewEntry> batch = List.copyOf(Objects.requireNonNull(entries, "entries"));
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(connection, "connection");
+    checkOpen();
+    try {
+      if (connection.getAutoCommit()) {
+        throw new IllegalArgumentException("The connection is in auto-commit mode, so the message would be stored "
+            + "whether or not your transaction commits. Call connection.setAutoCommit(false) first.");
+      }
+      // A failed statement aborts a PostgreSQL transaction: the savepoint keeps the caller's usable.
+      Savepoint savepoint = connection.setSavepoint();
+      try {
+        List<SpoolEntry> result = appendIn(connection, batch, limits);
+        connection.releaseSavepoint(savepoint);
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          connection.rollback(savepoint);
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw failure("could not add " + batch.size() + " entries to your transaction", e);
+    }
+  }
+
+  private List<SpoolEntry> appendIn(Connection c, List<NewEntry> batch, Limits limits) throws SQLException {
+    long count;
+    long bytes;
+    try (PreparedStatement q = c.prepareStatement("SELECT count(*), coalesce(sum(size_bytes), 0) FROM " + p
+        + "entries WHERE state IN ('PENDING', 'IN_FLIGHT')"); ResultSet r = q.executeQuery()) {
+      r.next();
+      count = r.getLong(1);
+      bytes = r.getLong(2);
+    }
+    List<SpoolEntry> result = new ArrayList<>(batch.size());
+    boolean added = false;
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + p + "entries AS e (idempotency_key, "
+        + "fingerprint, state, attempts, created_at, next_attempt_at, deliver_by, size_bytes) "
+        + "VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + columns);
+        PreparedStatement body = c.prepareStatement("INSERT INTO " + p + "bodies (entry_id, message) VALUES (?, ?)")) {
+      for (NewEntry entry : batch) {
+        Optional<SpoolEntry> existing = findIn(c, entry.idempotencyKey());
+        if (existing.isPresent()) {
+          result.add(existing.get());
+          continue;
+        }
+        if (count + 1 > limits.maxEntries() || bytes + entry.sizeBytes() > limits.maxBytes()) {
+          throw new SpoolFullException(count + " undelivered entries of " + bytes + " bytes, limits "
+              + limits.maxEntries() + " entries and " + limits.maxBytes() + " bytes");
+        }
+        insert.setString(1, entry.idempotencyKey().value());
+        insert.setString(2, entry.fingerprint());
+        insert.setObject(3, time(entry.createdAt()));
+        insert.setObject(4, time(entry.createdAt()));
+        insert.setObject(5, time(entry.deliverBy()));
+        insert.setLong(6, entry.sizeBytes());
+        SpoolEntry stored = null;
+        try (ResultSet r = insert.executeQuery()) {
+          if (r.next()) {
+            stored = read(r);
+          }
+        }
+        if (stored == null) {
+          // Another node committed the same key between our look-up and insert: the constraint decided.
+          stored = findIn(c, entry.idempotencyKey()).orElseThrow(() -> new IllegalStateException(
+              "key " + entry.idempotencyKey() + " conflicted but cannot be read"));
+          result.add(stored);
+          continue;
+        }
+        body.setLong(1, stored.id());
+        body.setBytes(2, MessageCodec.encode(entry.message()));
+        body.executeUpdate();
+        count++;
+        bytes += entry.sizeBytes();
+        added = true;
+        result.add(stored);
+      }
+    }
+    if (added) {
+      try (PreparedStatement n = c.prepareStatement("SELECT pg_notify(?, '')")) {
+        n.setString(1, channel);
+        n.execute();
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading
+
+  @Override
+  public Optional<SpoolEntry> find(IdempotencyKey key) {
+    Objects.requireNonNull(key, "key");
+    return query(c -> findIn(c, key));
+  }
+
+  private Optional<SpoolEntry> findIn(Connection c, IdempotencyKey key) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT " + columns + " FROM " + p + "entries e "
+        + "WHERE e.idempotency_key = ?")) {
+      q.setString(1, key.value());
+      try (ResultSet r = q.executeQuery()) {
+        return r.next() ? Optional.of(read(r)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public Optional<SpoolEntry> inspect(long id) {
+    return query(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT " + columns + " FROM " + p + "entries e WHERE e.id = ?")) {
+        q.setLong(1, id);
+        try (ResultSet r = q.executeQuery()) {
+          return r.next() ? Optional.of(read(r)) : Optional.<SpoolEntry>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<SpoolEntry> list(SpoolState state, int limit) {
+    Objects.requireNonNull(state, "state");
+    return query(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT " + columns + " FROM " + p + "entries e "
+          + "WHERE e.state = ? ORDER BY e.id LIMIT ?")) {
+        q.setString(1, state.name());
+        q.setInt(2, limit);
+        List<SpoolEntry> result = new ArrayList<>();
+        try (ResultSet r = q.executeQuery()) {
+          while (r.next()) {
+            result.add(read(r));
+          }
+        }
+        return List.copyOf(result);
+      }
+    });
+  }
+
+  @Override
+  public Optional<Instant> nextDueAt() {
+    return query(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT min(next_attempt_at) FROM " + p + "entries "
+          + "WHERE state = 'PENDING'"); ResultSet r = q.executeQuery()) {
+        OffsetDateTime next = r.next() ? r.getObject(1, OffsetDateTime.class) : null;
+        return Optional.ofNullable(next).map(OffsetDateTime::toInstant);
+      }
+    });
+  }
+
+  @Override
+  public SpoolStats stats(Instant now) {
+    Objects.requireNonNull(now, "now");
+    return query(c -> {
+      Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
+      for (SpoolState state : SpoolState.values()) {
+        counts.put(state, 0L);
+      }
+      try (PreparedStatement q = c.prepareStatement("SELECT state, count(*) FROM " + p + "entries GROUP BY state");
+          ResultSet r = q.executeQuery()) {
+        while (r.next()) {
+          counts.put(SpoolState.valueOf(r.getString(1)), r.getLong(2));
+        }
+      }
+      long bytes;
+      try (PreparedStatement q = c.prepareStatement("SELECT coalesce(sum(e.size_bytes), 0) FROM " + p + "entries e "
+          + "JOIN " + p + "bodies b ON b.entry_id = e.id"); ResultSet r = q.executeQuery()) {
+        bytes = r.next() ? r.getLong(1) : 0;
+      }
+      Duration age = Duration.ZERO;
+      try (PreparedStatement q = c.prepareStatement("SELECT min(created_at) FROM " + p + "entries "
+          + "WHERE state IN ('PENDING', 'IN_FLIGHT')"); ResultSet r = q.executeQuery()) {
+        OffsetDateTime oldest = r.next() ? r.getObject(1, OffsetDateTime.class) : null;
+        if (oldest != null && oldest.toInstant().isBefore(now)) {
+          age = Duration.between(oldest.toInstant(), now);
+        }
+      }
+      return new SpoolStats(counts, bytes, age);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Claiming and leases
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes at most the configured claim batch. Before claiming, returns entries whose lease expired
+   * (a node that died or stalled) to the queue, due when their lease ended, with the last error saying
+   * the outcome of that attempt is unknown.
+   */
+  @Override
+  public List<Claimed> claim(int max, Instant now, Duration lease) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(lease, "lease");
+    checkOpen();
+    if (max < 1) {
+      return List.of();
+    }
+    int limit = Math.min(max, maxClaimBatch);
+    return transaction("could not claim entries", c -> {
+      reapExpired(c, now);
+      List<SpoolEntry> entries = new ArrayList<>();
+      Map<Long, Long> tokens = new HashMap<>();
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'IN_FLIGHT', "
+          + "attempts = e.attempts + 1, lease_owner = ?, lease_token = nextval('" + p + "lease_tokens'), "
+          + "lease_until = ? FROM (SELECT id FROM " + p + "entries WHERE state = 'PENDING' AND next_attempt_at <= ? "
+          + "ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) due WHERE e.id = due.id "
+          + "RETURNING " + columns + ", e.lease_token")) {
+        u.setString(1, nodeId);
+        u.setObject(2, time(now.plus(lease)));
+        u.setObject(3, time(now));
+        u.setInt(4, limit);
+        try (ResultSet r = u.executeQuery()) {
+          while (r.next()) {
+            SpoolEntry entry = read(r);
+            entries.add(entry);
+            tokens.put(entry.id(), r.getLong(13));
+          }
+        }
+      }
+      entries.sort(Comparator.comparing(SpoolEntry::nextAttemptAt).thenComparingLong(SpoolEntry::id));
+      Map<Long, byte[]> bodies = new HashMap<>();
+      if (!entries.isEmpty()) {
+        try (PreparedStatement q = c.prepareStatement("SELECT entry_id, message FROM " + p + "bodies "
+            + "WHERE entry_id = ANY (?)")) {
+          Array ids = c.createArrayOf("bigint", entries.stream().map(SpoolEntry::id).toArray());
+          q.setArray(1, ids);
+          try (ResultSet r = q.executeQuery()) {
+            while (r.next()) {
+              bodies.put(r.getLong(1), r.getBytes(2));
+            }
+          }
+        }
+      }
+      List<Claimed> claimed = new ArrayList<>(entries.size());
+      for (SpoolEntry entry : entries) {
+        claimed.add(decode(entry, bodies.get(entry.id()), tokens.get(entry.id())));
+      }
+      return List.copyOf(claimed);
+    });
+  }
+
+  /** The reaper: expired leases back to pending, a bounded batch at a time, skipping rows being changed. */
+  private void reapExpired(Connection c, Instant now) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'PENDING', "
+        + "next_attempt_at = e.lease_until, lease_until = NULL, "
+        + "last_error = 'UNKNOWN: the lease of node ' || coalesce(e.lease_owner, '?') || ' expired; SparkPost may have "
+        + "accepted that attempt, so it is retried with the same idempotency key' "
+        + "WHERE e.id IN (SELECT id FROM " + p + "entries WHERE state = 'IN_FLIGHT' AND lease_until <= ? "
+        + "LIMIT " + MAX_REAPED + " FOR UPDATE SKIP LOCKED)")) {
+      u.setObject(1, time(now));
+      int reaped = u.executeUpdate();
+      if (reaped > 0) {
+        log.warn("Returned {} spooled messages whose lease expired (a node died or stalled) to the queue; they are "
+            + "retried with the same idempotency keys", reaped);
+      }
+    }
+  }
+
+  private static Claimed decode(SpoolEntry entry, byte @Nullable [] json, long token) {
+    if (json == null) {
+      return new Claimed(entry, null, "the message body is missing from the spool", token);
+    }
+    try {
+      return new Claimed(entry, MessageCodec.decode(json), null, token);
+    } catch (RuntimeException e) {
+      // Never let one unreadable message block the rest: the dispatcher dead-letters it.
+      String text = e.getMessage() == null ? "" : e.getMessage();
+      int newline = text.indexOf('\n');
+      return new Claimed(entry, null, e.getClass().getSimpleName() + ": "
+          + (newline < 0 ? text : text.substring(0, newline)), token);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A lease the reaper returned to the queue but no node has claimed again is taken back, so a slow
+   * delivery that outlived its lease is not sent twice.
+   */
+  @Override
+  public Set<Long> renewLeases(Collection<Claimed> claims, Instant now, Duration lease) {
+    Objects.requireNonNull(claims, "claims");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(lease, "lease");
+    checkOpen();
+    if (claims.isEmpty()) {
+      return Set.of();
+    }
+    return transaction("could not renew leases", c -> {
+      Set<Long> held = new HashSet<>();
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'IN_FLIGHT', "
+          + "lease_until = ?, lease_owner = ? FROM unnest(?::bigint[], ?::bigint[]) AS c(id, token) "
+          + "WHERE e.id = c.id AND e.lease_token = c.token AND e.state IN ('IN_FLIGHT', 'PENDING') RETURNING e.id")) {
+        u.setObject(1, time(now.plus(lease)));
+        u.setString(2, nodeId);
+        u.setArray(3, c.createArrayOf("bigint", claims.stream().map(x -> x.entry().id()).toArray()));
+        u.setArray(4, c.createArrayOf("bigint", claims.stream().map(Claimed::leaseToken).toArray()));
+        try (ResultSet r = u.executeQuery()) {
+          while (r.next()) {
+            held.add(r.getLong(1));
+          }
+        }
+      }
+      Set<Long> lost = new HashSet<>();
+      for (Claimed claim : claims) {
+        if (!held.contains(claim.entry().id())) {
+          lost.add(claim.entry().id());
+        }
+      }
+      return Set.copyOf(lost);
+    });
+  }
+
+  /** Always {@code true}: several processes may use the same database. */
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  /** Registers {@code wakeUp} for appends on any node; the first call starts the LISTEN connection. */
+  @Override
+  public synchronized void onAppend(Runnable wakeUp) {
+    Objects.requireNonNull(wakeUp, "wakeUp");
+    checkOpen();
+    if (wakeups == null) {
+      wakeups = new PostgresWakeups(dataSource, channel, reconnectDelay);
+    }
+    wakeups.add(wakeUp);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outcomes
+
+  @Override
+  public boolean markDelivered(long id, SendReceipt receipt, Instant now) {
+    return delivered(id, null, receipt, now);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Also succeeds if the reaper returned the entry to the queue after its lease expired but no node
+   * has claimed it again: the send happened, and a second one would be a duplicate.
+   */
+  @Override
+  public boolean markDelivered(Claimed claim, SendReceipt receipt, Instant now) {
+    return delivered(claim.entry().id(), claim.leaseToken(), receipt, now);
+  }
+
+  private boolean delivered(long id, @Nullable Long token, SendReceipt receipt, Instant now) {
+    Objects.requireNonNull(receipt, "receipt");
+    Objects.requireNonNull(now, "now");
+    String json = MessageCodec.encodeReceipt(receipt);
+    return update("could not mark entry " + id + " delivered", c -> {
+      int updated;
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'DELIVERED', "
+          + "lease_until = NULL, next_attempt_at = ?, receipt = ? WHERE id = ? AND " + holds(token))) {
+        u.setObject(1, time(now));
+        u.setString(2, json);
+        u.setLong(3, id);
+        if (token != null) {
+          u.setLong(4, token);
+        }
+        updated = u.executeUpdate();
+      }
+      if (updated == 1) {
+        // The body is no longer needed; the state row stays as the idempotency ledger entry.
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM " + p + "bodies WHERE entry_id = ?")) {
+          d.setLong(1, id);
+          d.executeUpdate();
+        }
+      }
+      return updated == 1;
+    });
+  }
+
+  /** The condition that the caller's claim still holds the entry (or, without a token, that it is in flight). */
+  private static String holds(@Nullable Long token) {
+    return token == null ? "state = 'IN_FLIGHT'" : "state IN ('IN_FLIGHT', 'PENDING') AND lease_token = ?";
+  }
+
+  @Override
+  public boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
+    return rescheduled(id, null, nextAttemptAt, lastError);
+  }
+
+  @Override
+  public boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError) {
+    return rescheduled(claim.entry().id(), claim.leaseToken(), nextAttemptAt, lastError);
+  }
+
+  private boolean rescheduled(long id, @Nullable Long token, Instant nextAttemptAt, String lastError) {
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    Objects.requireNonNull(lastError, "lastError");
+    return update("could not reschedule entry " + id, c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'PENDING', "
+          + "lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ? AND " + holds(token))) {
+        u.setObject(1, time(nextAttemptAt));
+        u.setString(2, lastError);
+        u.setLong(3, id);
+        if (token != null) {
+          u.setLong(4, token);
+        }
+        return u.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean deadLetter(long id, String reason, Instant now) {
+    return deadLettered(id, null, reason, now);
+  }
+
+  @Override
+  public boolean deadLetter(Claimed claim, String reason, Instant now) {
+    return deadLettered(claim.entry().id(), claim.leaseToken(), reason, now);
+  }
+
+  private boolean deadLettered(long id, @Nullable Long token, String reason, Instant now) {
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(now, "now");
+    String condition = token == null ? "state IN ('PENDING', 'IN_FLIGHT')" : holds(token);
+    return update("could not move entry " + id + " to the dead letters", c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'DEAD', "
+          + "lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ? AND " + condition)) {
+        u.setObject(1, time(now));
+        u.setString(2, reason);
+        u.setLong(3, id);
+        if (token != null) {
+          u.setLong(4, token);
+        }
+        return u.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean requeue(long id, Instant now, Instant deliverBy) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(deliverBy, "deliverBy");
+    return update("could not requeue entry " + id, c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'PENDING', "
+          + "next_attempt_at = ?, deliver_by = ? WHERE e.id = ? AND e.state = 'DEAD' "
+          + "AND EXISTS (SELECT 1 FROM " + p + "bodies b WHERE b.entry_id = e.id)")) {
+        u.setObject(1, time(now));
+        u.setObject(2, time(deliverBy));
+        u.setLong(3, id);
+        boolean requeued = u.executeUpdate() == 1;
+        if (requeued) {
+          try (PreparedStatement n = c.prepareStatement("SELECT pg_notify(?, '')")) {
+            n.setString(1, channel);
+            n.execute();
+          }
+        }
+        return requeued;
+      }
+    });
+  }
+
+  /**
+   * Returns the in-flight entries this node claimed (lease owner {@link #nodeId()}) to pending, due at
+   * {@code now}; other nodes' leases are left alone. A node restarted under the same
+   * {@linkplain Builder#nodeId node id} thus retries its own interrupted deliveries at once instead of
+   * after their leases expire.
+   */
+  @Override
+  public int recoverInFlight(Instant now) {
+    Objects.requireNonNull(now, "now");
+    return update("could not recover in-flight entries", c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'PENDING', "
+          + "lease_until = NULL, next_attempt_at = ?, last_error = 'UNKNOWN: recovered after a restart of node ' "
+          + "|| lease_owner || '; outcome of the last attempt unknown' WHERE state = 'IN_FLIGHT' AND lease_owner = ?")) {
+        u.setObject(1, time(now));
+        u.setString(2, nodeId);
+        return u.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public int purgeDelivered(Instant deliveredBefore) {
+    Objects.requireNonNull(deliveredBefore, "deliveredBefore");
+    int total = 0;
+    while (true) {
+      int deleted = update("could not purge delivered entries", c -> {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM " + p + "entries WHERE id IN (SELECT id FROM "
+            + p + "entries WHERE state = 'DELIVERED' AND next_attempt_at < ? LIMIT " + PURGE_BATCH + ")")) {
+          d.setObject(1, time(deliveredBefore));
+          return d.executeUpdate();
+        }
+      });
+      total += deleted;
+      if (deleted < PURGE_BATCH) {
+        return total;
+      }
+    }
+  }
+
+  /** Stops the wake-up listener; later calls throw {@link IllegalStateException}. The data source stays open. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (wakeups != null) {
+      wakeups.close();
+    }
+    log.info("PostgreSQL spool of node {} closed", nodeId);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Plumbing
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("The PostgreSQL spool is closed");
+    }
+  }
+
+  private <T> T query(Work<T> work) {
+    checkOpen();
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(true);
+      return work.run(c);
+    } catch (SQLException e) {
+      throw failure("could not read the spool", e);
+    }
+  }
+
+  private <T> T update(String what, Work<T> work) {
+    return transaction(what, work);
+  }
+
+  private <T> T transaction(String what, Work<T> work) {
+    checkOpen();
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      log.debug("Rollback failed after an error; the connection is discarded", e);
+    }
+  }
+
+  private UncheckedIOException failure(String what, SQLException e) {
+    return new UncheckedIOException(new IOException("PostgreSQL spool (tables " + p + "*): " + what + " (SQLState "
+        + e.getSQLState() + ": " + e.getMessage() + "). Check that the database is reachable and the user may write "
+        + "these tables.", e));
+  }
+
+  private static OffsetDateTime time(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  private static @Nullable Instant instant(ResultSet r, int column) throws SQLException {
+    OffsetDateTime value = r.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+
+  private static SpoolEntry read(ResultSet r) throws SQLException {
+    String receipt = r.getString(12);
+    return new SpoolEntry(
+        r.getLong(1),
+        IdempotencyKey.of(r.getString(2)),
+        r.getString(3),
+        SpoolState.valueOf(r.getString(4)),
+        r.getInt(5),
+        Objects.requireNonNull(instant(r, 6)),
+        Objects.requireNonNull(instant(r, 7)),
+        Objects.requireNonNull(instant(r, 8)),
+        instant(r, 9),
+        r.getString(10),
+        r.getLong(11),
+        receipt == null ? null : MessageCodec.decodeReceipt(receipt));
+  }
+
+  /** Options for a {@link PostgresSpool}; every one has a default. */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private @Nullable String nodeId;
+    private String tablePrefix = DEFAULT_TABLE_PREFIX;
+    private int maxClaimBatch = DEFAULT_MAX_CLAIM_BATCH;
+    private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+
+    private Builder(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    }
+
+    /**
+     * Sets this node's id, written as the owner of its leases and used to recover its own in-flight
+     * entries after a restart. Give each live process a different one (a pod name, a host name). If
+     * not set, defaults to the host name, the process id and a random suffix, unique per open.
+     */
+    public Builder nodeId(String nodeId) {
+      Objects.requireNonNull(nodeId, "nodeId");
+      if (nodeId.isBlank()) {
+        throw new IllegalArgumentException("nodeId must not be blank");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
+     * Sets the prefix of the spool's table names, e.g. {@code app1_} for {@code app1_entries}; lower case
+     * letters, digits and underscores. Put a schema in the data source's {@code currentSchema} instead
+     * of the prefix. If not set, defaults to {@code steadfast_}.
+     */
+    public Builder tablePrefix(String tablePrefix) {
+      Objects.requireNonNull(tablePrefix, "tablePrefix");
+      if (!PREFIX.matcher(tablePrefix).matches()) {
+        throw new IllegalArgumentException("tablePrefix must be lower case letters, digits and underscores "
+            + "(at most 40, not starting with a digit) but was '" + tablePrefix + "'");
+      }
+      this.tablePrefix = tablePrefix;
+      return this;
+    }
+
+    /**
+     * Sets the most entries one claim takes, so one statement stays short however many workers ask.
+     * If not set, defaults to 100.
+     */
+    public Builder maxClaimBatch(int maxClaimBatch) {
+      if (maxClaimBatch < 1) {
+        throw new IllegalArgumentException("maxClaimBatch must be >= 1 but was " + maxClaimBatch);
+      }
+      this.maxClaimBatch = maxClaimBatch;
+      return this;
+    }
+
+    /**
+     * Sets how long the wake-up listener waits before reconnecting after losing its connection. If not
+     * set, defaults to 5 seconds.
+     */
+    public Builder reconnectDelay(Duration reconnectDelay) {
+      Objects.requireNonNull(reconnectDelay, "reconnectDelay");
+      if (reconnectDelay.isNegative() || reconnectDelay.isZero()) {
+        throw new IllegalArgumentException("reconnectDelay must be positive but was " + reconnectDelay);
+      }
+      this.reconnectDelay = reconnectDelay;
+      return this;
+    }
+
+    /**
+     * Opens the spool, creating or migrating its tables.
+     *
+     * @throws IllegalStateException if the database holds a schema written by a newer Steadfast
+     * @throws UncheckedIOException if the database cannot be reached or refuses to create the tables
+     */
+    public PostgresSpool build() {
+      PostgresSpool spool = new PostgresSpool(this);
+      try (Connection c = dataSource.getConnection()) {
+        String where = c.getCatalog() + " (tables " + tablePrefix + "*)";
+        int found = PostgresSchema.migrate(c, tablePrefix, where);
+        if (found < SCHEMA_VERSION) {
+          log.info("PostgreSQL spool schema in {} {} to version {}", where, found == 0 ? "created" : "migrated",
+              SCHEMA_VERSION);
+        }
+        log.info("PostgreSQL spool opened in {} as node {}", where, spool.nodeId);
+      } catch (SQLException e) {
+        throw spool.failure("could not create or migrate the tables", e);
+      }
+      return spool;
+    }
+  }
+}

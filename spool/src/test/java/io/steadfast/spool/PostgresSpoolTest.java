@@ -1,0 +1,326 @@
+package io.steadfast.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.SendReceipt;
+import io.steadfast.spi.Spool;
+import io.steadfast.spi.SpoolEntry;
+import io.steadfast.spi.SpoolState;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What the PostgreSQL spool adds to the contract: several nodes on one database. */
+class PostgresSpoolTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration LEASE = Duration.ofMinutes(5);
+  private static final AtomicInteger TABLES = new AtomicInteger();
+  private static HikariDataSource pool;
+
+  private final List<PostgresSpool> opened = new ArrayList<>();
+  private String prefix;
+
+  @BeforeAll
+  static void startDatabase() {
+    pool = PostgresSpoolContractTest.pool(EmbeddedPostgresServer.newDatabase());
+  }
+
+  @AfterAll
+  static void closePool() {
+    pool.close();
+  }
+
+  @AfterEach
+  void closeSpools() {
+    opened.forEach(PostgresSpool::close);
+  }
+
+  /** Opens a node on this test's tables; the first call picks the tables. */
+  private PostgresSpool node(String nodeId) {
+    if (prefix == null) {
+      prefix = "n" + TABLES.incrementAndGet() + "_";
+    }
+    PostgresSpool spool = PostgresSpool.builder(pool).tablePrefix(prefix).nodeId(nodeId).build();
+    opened.add(spool);
+    return spool;
+  }
+
+  private static Spool.NewEntry entry(String key) {
+    Message message = Message.builder().from("sender@example.com").to("rcpt@example.com").subject(key)
+        .text("body " + key).build();
+    return new Spool.NewEntry(IdempotencyKey.of(key), message.fingerprint(), message, T0, T0.plus(Duration.ofHours(72)),
+        message.estimatedSizeBytes());
+  }
+
+  private static SendReceipt receipt(String key) {
+    return new SendReceipt("tx-" + key, 1, 0, IdempotencyKey.of(key), "rest-us", 1, null);
+  }
+
+  @Test
+  void nodeWhoseLeaseExpiredCannotRecordOverTheNodeThatTookOver() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
+    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
+
+    Spool.Claimed byB = b.claim(1, T0.plus(LEASE), LEASE).get(0);
+
+    assertThat(byB.leaseToken()).isNotEqualTo(byA.leaseToken());
+    assertThat(byB.entry().lastError()).startsWith("UNKNOWN: the lease of node a expired");
+    assertThat(a.markDelivered(byA, receipt("k1"), T0.plus(LEASE))).isFalse();
+    assertThat(a.reschedule(byA, T0.plus(LEASE), "late")).isFalse();
+    assertThat(b.inspect(byB.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.IN_FLIGHT);
+    assertThat(b.markDelivered(byB, receipt("k1"), T0.plus(LEASE))).isTrue();
+  }
+
+  @Test
+  void deliveryThatOutlivedItsLeaseStillCountsIfNoNodeClaimedTheEntryAgain() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1"), entry("other")), Spool.Limits.NONE);
+    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
+    // b's claim reaps k1's expired lease (due again at its expiry) but takes the older "other".
+    assertThat(b.claim(1, T0.plus(LEASE), LEASE)).extracting(c -> c.entry().idempotencyKey().value())
+        .containsExactly("other");
+    assertThat(a.inspect(byA.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.PENDING);
+
+    boolean recorded = a.markDelivered(byA, receipt("k1"), T0.plus(LEASE));
+
+    assertThat(recorded).isTrue();
+    assertThat(a.inspect(byA.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.DELIVERED);
+  }
+
+  @Test
+  void renewedLeaseKeepsOtherNodesAwayAndLostLeasesAreReported() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1"), entry("k2")), Spool.Limits.NONE);
+    List<Spool.Claimed> claimed = a.claim(2, T0, LEASE);
+
+    Set<Long> lost = a.renewLeases(List.of(claimed.get(0)), T0.plus(LEASE).minusSeconds(10), LEASE);
+
+    assertThat(lost).isEmpty();
+    List<Spool.Claimed> taken = b.claim(10, T0.plus(LEASE), LEASE);
+    assertThat(taken).extracting(c -> c.entry().id()).containsExactly(claimed.get(1).entry().id());
+    assertThat(a.renewLeases(claimed, T0.plus(LEASE).plusSeconds(1), LEASE))
+        .containsExactly(claimed.get(1).entry().id());
+    assertThat(a.markDelivered(claimed.get(0), receipt("k1"), T0.plus(LEASE))).isTrue();
+  }
+
+  @Test
+  void reapedButUnclaimedEntryIsTakenBackByItsRenewingNode() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1"), entry("other")), Spool.Limits.NONE);
+    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
+    b.claim(1, T0.plus(LEASE), LEASE);
+
+    Set<Long> lost = a.renewLeases(List.of(byA), T0.plus(LEASE), LEASE);
+
+    assertThat(lost).isEmpty();
+    SpoolEntry entry = a.inspect(byA.entry().id()).orElseThrow();
+    assertThat(entry.state()).isEqualTo(SpoolState.IN_FLIGHT);
+    assertThat(entry.leaseUntil()).isEqualTo(T0.plus(LEASE).plus(LEASE));
+    assertThat(b.claim(10, T0.plus(LEASE), LEASE)).isEmpty();
+  }
+
+  @Test
+  void recoverInFlightLeavesOtherNodesLeasesAlone() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("mine"), entry("theirs")), Spool.Limits.NONE);
+    a.claim(1, T0, LEASE);
+    b.claim(1, T0, LEASE);
+
+    int recovered = a.recoverInFlight(T0.plusSeconds(1));
+
+    assertThat(recovered).isEqualTo(1);
+    assertThat(a.find(IdempotencyKey.of("mine")).orElseThrow().state()).isEqualTo(SpoolState.PENDING);
+    assertThat(a.find(IdempotencyKey.of("theirs")).orElseThrow().state()).isEqualTo(SpoolState.IN_FLIGHT);
+    assertThat(a.shared()).isTrue();
+  }
+
+  @Test
+  void concurrentClaimsOnSeveralNodesNeverTakeTheSameEntry() throws Exception {
+    int entries = 200;
+    PostgresSpool seed = node("seed");
+    List<Spool.NewEntry> batch = new ArrayList<>();
+    for (int i = 0; i < entries; i++) {
+      batch.add(entry("k" + i));
+    }
+    seed.append(batch, Spool.Limits.NONE);
+    List<PostgresSpool> nodes = List.of(node("a"), node("b"), node("c"), node("d"));
+    Set<Long> claimedIds = ConcurrentHashMap.newKeySet();
+    AtomicInteger claims = new AtomicInteger();
+    CyclicBarrier start = new CyclicBarrier(nodes.size());
+    ExecutorService threads = Executors.newFixedThreadPool(nodes.size());
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (PostgresSpool spool : nodes) {
+        runs.add(threads.submit(() -> {
+          start.await(10, TimeUnit.SECONDS);
+          List<Spool.Claimed> got;
+          while (!(got = spool.claim(7, T0, LEASE)).isEmpty()) {
+            for (Spool.Claimed claim : got) {
+              claims.incrementAndGet();
+              claimedIds.add(claim.entry().id());
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> run : runs) {
+        run.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+
+    assertThat(claims.get()).isEqualTo(entries);
+    assertThat(claimedIds).hasSize(entries);
+  }
+
+  @Test
+  void sameKeyAppendedByManyNodesAtOnceIsStoredOnce() throws Exception {
+    List<PostgresSpool> nodes = List.of(node("a"), node("b"), node("c"), node("d"));
+    CyclicBarrier start = new CyclicBarrier(nodes.size());
+    ExecutorService threads = Executors.newFixedThreadPool(nodes.size());
+    List<Future<SpoolEntry>> results = new ArrayList<>();
+    try {
+      for (PostgresSpool spool : nodes) {
+        results.add(threads.submit(() -> {
+          start.await(10, TimeUnit.SECONDS);
+          return spool.append(List.of(entry("shared-key")), Spool.Limits.NONE).get(0);
+        }));
+      }
+      Set<Long> ids = ConcurrentHashMap.newKeySet();
+      for (Future<SpoolEntry> result : results) {
+        ids.add(result.get(30, TimeUnit.SECONDS).id());
+      }
+
+      assertThat(ids).hasSize(1);
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(nodes.get(0).stats(T0).count(SpoolState.PENDING)).isEqualTo(1);
+  }
+
+  @Test
+  void appendOnOneNodeWakesTheOthers() throws Exception {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    CountDownLatch listening = new CountDownLatch(1);
+    CountDownLatch woken = new CountDownLatch(2);
+    b.onAppend(() -> {
+      listening.countDown();
+      woken.countDown();
+    });
+    // The listener wakes once when it starts listening, to cover appends made before.
+    assertThat(listening.await(20, TimeUnit.SECONDS)).isTrue();
+
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
+
+    assertThat(woken.await(20, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void outboxAppendExistsOnlyIfTheTransactionCommits() throws Exception {
+    PostgresSpool spool = node("a");
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      spool.append(List.of(entry("rolled-back")), Spool.Limits.NONE, c);
+      assertThat(spool.find(IdempotencyKey.of("rolled-back"))).isEmpty();
+      c.rollback();
+      spool.append(List.of(entry("committed")), Spool.Limits.NONE, c);
+      c.commit();
+    }
+
+    assertThat(spool.find(IdempotencyKey.of("rolled-back"))).isEmpty();
+    assertThat(spool.find(IdempotencyKey.of("committed"))).isPresent();
+  }
+
+  @Test
+  void fullSpoolInTheOutboxLeavesTheCallersTransactionUsable() throws Exception {
+    PostgresSpool spool = node("a");
+    spool.append(List.of(entry("k1")), Spool.Limits.NONE);
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE " + prefix + "orders (id int)");
+      c.setAutoCommit(false);
+      s.execute("INSERT INTO " + prefix + "orders VALUES (1)");
+
+      assertThatThrownBy(() -> spool.append(List.of(entry("k2")), new Spool.Limits(1, Long.MAX_VALUE), c))
+          .isInstanceOf(io.steadfast.SpoolFullException.class);
+
+      s.execute("INSERT INTO " + prefix + "orders VALUES (2)");
+      c.commit();
+      try (var r = s.executeQuery("SELECT count(*) FROM " + prefix + "orders")) {
+        r.next();
+        assertThat(r.getInt(1)).isEqualTo(2);
+      }
+    }
+    assertThat(spool.find(IdempotencyKey.of("k2"))).isEmpty();
+  }
+
+  @Test
+  void outboxRefusesAConnectionInAutoCommitMode() throws Exception {
+    PostgresSpool spool = node("a");
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(true);
+
+      assertThatThrownBy(() -> spool.append(List.of(entry("k1")), Spool.Limits.NONE, c))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("setAutoCommit(false)");
+    }
+  }
+
+  @Test
+  void schemaWrittenByANewerVersionIsRefusedUnchanged() throws Exception {
+    node("a");
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      s.execute("UPDATE " + prefix + "schema_version SET version = " + (PostgresSpool.SCHEMA_VERSION + 1));
+    }
+
+    assertThatThrownBy(() -> node("b")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("newer Steadfast").hasMessageContaining("schema version " + (PostgresSpool.SCHEMA_VERSION + 1));
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+        var r = s.executeQuery("SELECT version FROM " + prefix + "schema_version")) {
+      r.next();
+      assertThat(r.getInt(1)).isEqualTo(PostgresSpool.SCHEMA_VERSION + 1);
+    }
+  }
+
+  @Test
+  void claimTakesAtMostTheConfiguredBatch() {
+    PostgresSpool spool = PostgresSpool.builder(pool).tablePrefix("batch" + TABLES.incrementAndGet() + "_")
+        .maxClaimBatch(2).build();
+    opened.add(spool);
+    spool.append(List.of(entry("a"), entry("b"), entry("c")), Spool.Limits.NONE);
+
+    assertThat(spool.claim(10, T0, LEASE)).hasSize(2);
+  }
+
+  @Test
+  void builderRejectsATablePrefixThatIsNotAPlainIdentifier() {
+    assertThatThrownBy(() -> PostgresSpool.builder(pool).tablePrefix("x; DROP TABLE y"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tablePrefix");
+  }
+}
