@@ -1,23 +1,40 @@
 #!/usr/bin/env bash
-# Runs every benchmark once and writes docs/benchmarks.md and docs/benchmarks.png.
+# Runs the benchmarks and writes their reports into docs/:
+#   rest   REST and SMTP against baselines and SparkPost's client  -> docs/benchmarks.md, docs/benchmarks.png
+#   spool  durable submit vs a raw group-commit loop, heap, restart -> docs/benchmarks-spool.md
+#   drain  backlog drain under a rate limit, outage timing         -> docs/benchmarks-resilience.md
 #
-#   benchmarks/run.sh                       # the full run, about 5 minutes on 2 cores
-#   BENCH_ROUNDS=1 BENCH_SECONDS=0.5 BENCH_WARMUP=0.5 benchmarks/run.sh   # a smoke test
+#   benchmarks/run.sh                 # everything, about 14 minutes on 2 cores
+#   benchmarks/run.sh spool drain     # some parts only
+#   BENCH_SMOKE=1 benchmarks/run.sh   # every part with tiny settings, to check the harness (about 3 minutes)
 #
-# Works from a clean clone: it builds the benchmarks module and what it depends on first.
+# Works from a clean clone: it builds the benchmarks module and what it depends on first. Ratios are
+# taken within one run, so a busy machine shifts both sides; absolute figures need an idle machine.
+# Spool directories go under java.io.tmpdir (set BENCH_TMPDIR to measure another disk).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+parts=("$@")
+if [[ ${#parts[@]} -eq 0 ]]; then
+  parts=(rest spool drain)
+fi
+smoke="${BENCH_SMOKE:-}"
+# A setting: the environment variable if set, else the smoke or the full value.
+setting() { local name="$1" full="$2" small="$3"; local value="${!name:-}"; [[ -n "$value" ]] && echo "$value" && return; [[ -n "$smoke" ]] && echo "$small" || echo "$full"; }
 
 echo "== building" >&2
-# maven.test.skip: the benchmarks need no test classes, so none are compiled (faster, and immune to
-# test code that is mid-change in another module).
-./mvnw -B -q -Dmaven.test.skip=true -Dmaven.javadoc.skip install -pl benchmarks -am
+if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
+  # maven.test.skip: the benchmarks need no test classes, so none are compiled (faster, and immune to
+  # test code that is mid-change in another module).
+  ./mvnw -B -q -Dmaven.test.skip=true -Dmaven.javadoc.skip install -pl benchmarks -am
+fi
 ./mvnw -B -q dependency:build-classpath -pl benchmarks -Dmdep.outputFile="$work/classpath" -Dmdep.includeScope=runtime >/dev/null
 classpath="$root/benchmarks/target/classes:$(cat "$work/classpath")"
+tmpdir="${BENCH_TMPDIR:-${TMPDIR:-/tmp}}"
+java_opts=(-Xms1g -Xmx1g -XX:+UseParallelGC -Djava.awt.headless=true -Djava.io.tmpdir="$tmpdir" -Dlog4j2.level=ERROR)
 
 {
   echo "nproc: $(nproc)"
@@ -25,17 +42,45 @@ classpath="$root/benchmarks/target/classes:$(cat "$work/classpath")"
   echo "kernel: $(uname -sr)"
   # Ratios within one run survive a busy machine; absolute numbers do not. Say how busy it was.
   echo "load average at start (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "spool directories: $tmpdir on $(df -PT "$tmpdir" | awk 'NR==2 {print $1 " (" $2 ")"}')"
   echo
   free -h
   echo
   java -version 2>&1
   echo
-  echo "JVM flags: -Xms1g -Xmx1g -XX:+UseParallelGC -Djava.awt.headless=true"
+  echo "JVM flags: ${java_opts[*]}"
 } > "$work/machine.txt"
 
-echo "== running (output: docs/benchmarks.md, docs/benchmarks.png)" >&2
-java -Xms1g -Xmx1g -XX:+UseParallelGC -Djava.awt.headless=true \
-  -Dbench.rounds="${BENCH_ROUNDS:-7}" -Dbench.seconds="${BENCH_SECONDS:-2}" \
-  -Dbench.warmup="${BENCH_WARMUP:-3}" -Dbench.smtpThreads="${BENCH_SMTP_THREADS:-4}" \
-  -Dlog4j2.level=ERROR ${BENCH_JAVA_OPTS:-} \
-  -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$root/docs" "$work/machine.txt"
+for part in "${parts[@]}"; do
+  echo "== $part" >&2
+  case "$part" in
+    rest)
+      java "${java_opts[@]}" \
+        -Dbench.rounds="$(setting BENCH_ROUNDS 5 1)" -Dbench.seconds="$(setting BENCH_SECONDS 2 0.5)" \
+        -Dbench.warmup="$(setting BENCH_WARMUP 3 0.5)" -Dbench.smtpThreads="${BENCH_SMTP_THREADS:-4}" \
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$root/docs" "$work/machine.txt"
+      ;;
+    spool)
+      java "${java_opts[@]}" \
+        -Dbench.seconds="$(setting BENCH_SECONDS 3 0.5)" -Dbench.warmup="$(setting BENCH_WARMUP 1 0.2)" \
+        -Dbench.heapMessages="$(setting BENCH_HEAP_MESSAGES 1000000 20000)" \
+        -Dbench.heapFirst="$(setting BENCH_HEAP_FIRST 10000 5000)" \
+        -Dbench.heapSeconds="$(setting BENCH_HEAP_SECONDS 180 30)" \
+        -Dbench.restartMessages="$(setting BENCH_RESTART_MESSAGES 10000 1000)" \
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.SpoolBenchmark "$root/docs" "$work/machine.txt"
+      ;;
+    drain)
+      java "${java_opts[@]}" \
+        -Dbench.drainMessages="$(setting BENCH_DRAIN_MESSAGES 100000 5000)" \
+        -Dbench.drainRate="$(setting BENCH_DRAIN_RATE 1000 1000)" \
+        -Dbench.capacityMessages="$(setting BENCH_CAPACITY_MESSAGES 20000 2000)" \
+        -Dbench.outageSeconds="$(setting BENCH_OUTAGE_SECONDS 20 5)" \
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.DrainBenchmark "$root/docs" "$work/machine.txt"
+      ;;
+    *)
+      echo "unknown part '$part' (expected rest, spool or drain)" >&2
+      exit 2
+      ;;
+  esac
+done
+echo "load average at end (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)" >&2
