@@ -92,9 +92,23 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
   }
 
   private static SteadfastState.SpoolView view(SpoolConfig spool, SpoolOperations operations) {
-    String store = spool.spool().getClass().getSimpleName().replace("Spool", "").toLowerCase(Locale.ROOT);
-    return new SteadfastState.SpoolView(operations, store.isEmpty() ? "custom" : store, spool.maxEntries(),
-        spool.maxBytes());
+    return new SteadfastState.SpoolView(operations, storeName(spool.spool().getClass().getSimpleName()),
+        spool.maxEntries(), spool.maxBytes());
+  }
+
+  /** Names the store as {@code steadfast.spool.store} does, for health details. */
+  static String storeName(String spoolClass) {
+    String name = spoolClass.toLowerCase(Locale.ROOT);
+    if (name.contains("postgres")) {
+      return "postgresql";
+    }
+    if (name.contains("sqlite")) {
+      return "sqlite";
+    }
+    if (name.contains("memory")) {
+      return "memory";
+    }
+    return spoolClass;
   }
 
   /**

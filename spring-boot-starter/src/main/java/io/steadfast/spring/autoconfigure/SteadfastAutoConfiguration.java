@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -29,8 +30,8 @@ import org.springframework.context.annotation.Configuration;
  * events, after the starter's own state tracking and metrics.
  *
  * <p>With {@code steadfast.spool.enabled}, {@code submit()} stores messages in the spool that
- * {@code steadfast.spool.store} names (SQLite by default, which needs steadfast-spool) and a
- * dispatcher delivers them. The client, and so the dispatcher, starts with the context and is closed
+ * {@code steadfast.spool.store} names (SQLite by default, or PostgreSQL in the application's
+ * {@code DataSource}; both need steadfast-spool) and a dispatcher delivers them. The client, and so the dispatcher, starts with the context and is closed
  * when the context stops, after the web server's graceful shutdown: in-flight deliveries finish (up
  * to {@code steadfast.spool.close-timeout}) and the rest stays spooled for the next start.
  */
@@ -68,15 +69,22 @@ public final class SteadfastAutoConfiguration {
     return new ManagedEmailClient(configs, state, initial, bindMetrics);
   }
 
-  /** Opens the SQLite spool when steadfast-spool is on the class path. */
+  /**
+   * Opens the spool {@code steadfast.spool.store} names when steadfast-spool is on the class path:
+   * SQLite in a directory, or PostgreSQL in the application's {@code DataSource}.
+   */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "io.steadfast.spool.SqliteSpool")
   static class SpoolConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    SpoolOpener steadfastSpoolOpener() {
-      return new SqliteSpoolOpener();
+    SpoolOpener steadfastSpoolOpener(ObjectProvider<DataSource> dataSources) {
+      SpoolOpener sqlite = new SqliteSpoolOpener();
+      // PostgresSpoolOpener (and with it PostgresSpool and the driver) is loaded only when chosen.
+      return properties -> properties.getStore() == SteadfastProperties.Store.POSTGRESQL
+          ? new PostgresSpoolOpener(dataSources).open(properties)
+          : sqlite.open(properties);
     }
   }
 

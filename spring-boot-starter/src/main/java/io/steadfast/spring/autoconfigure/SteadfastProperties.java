@@ -503,6 +503,14 @@ public class SteadfastProperties {
     /** How long shutdown waits for in-flight deliveries before returning them to the queue. */
     private Duration closeTimeout = SpoolConfig.DEFAULT_CLOSE_TIMEOUT;
 
+    /** The PostgreSQL spool, used when store is postgresql. */
+    private final Postgresql postgresql = new Postgresql();
+
+    /** Returns the PostgreSQL spool settings. */
+    public Postgresql getPostgresql() {
+      return postgresql;
+    }
+
     /** Returns whether the spool is enabled. */
     public boolean isEnabled() {
       return enabled;
@@ -651,6 +659,36 @@ public class SteadfastProperties {
     /** Sets how long shutdown waits for in-flight deliveries. */
     public void setCloseTimeout(Duration closeTimeout) {
       this.closeTimeout = closeTimeout;
+    }
+  }
+
+  /** The PostgreSQL spool, in the application's {@code DataSource}. */
+  public static class Postgresql {
+
+    /** This instance's id in the fleet, owner of its leases (a pod or host name); unique per start if not set. */
+    private @Nullable String nodeId;
+
+    /** Prefix of the spool's table names (lower case letters, digits, underscores); put a schema in the DataSource's currentSchema instead. */
+    private String tablePrefix = "steadfast_";
+
+    /** Returns the node id, or {@code null} for one generated per start. */
+    public @Nullable String getNodeId() {
+      return nodeId;
+    }
+
+    /** Sets the node id. */
+    public void setNodeId(@Nullable String nodeId) {
+      this.nodeId = nodeId;
+    }
+
+    /** Returns the table name prefix. */
+    public String getTablePrefix() {
+      return tablePrefix;
+    }
+
+    /** Sets the table name prefix. */
+    public void setTablePrefix(String tablePrefix) {
+      this.tablePrefix = tablePrefix;
     }
   }
 
