@@ -155,6 +155,21 @@ public abstract class SpoolContractTest {
   }
 
   @Test
+  void claimMixesExpiredLeasesAndDuePendingEntriesOldestDueFirst() {
+    append("lease-expired", "a", T0.plusSeconds(1));
+    spool.claim(1, T0.plusSeconds(1), LEASE);
+    append("early", "b", T0);
+    append("late", "c", T0.plusSeconds(2));
+    append("not-due", "d", T0.plus(LEASE).plusSeconds(10));
+
+    List<Spool.Claimed> first = spool.claim(2, T0.plusSeconds(1).plus(LEASE), LEASE);
+    List<Spool.Claimed> rest = spool.claim(10, T0.plusSeconds(1).plus(LEASE), LEASE);
+
+    assertThat(first).extracting(c -> c.entry().idempotencyKey().value()).containsExactly("early", "lease-expired");
+    assertThat(rest).extracting(c -> c.entry().idempotencyKey().value()).containsExactly("late");
+  }
+
+  @Test
   void markDeliveredKeepsReceiptForTheLedger() {
     SpoolEntry entry = append("k1", "a", T0);
     spool.claim(1, T0, LEASE);
