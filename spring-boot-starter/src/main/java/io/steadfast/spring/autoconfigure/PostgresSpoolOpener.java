@@ -53,12 +53,12 @@ final class PostgresSpoolOpener implements SpoolOpener {
     try {
       return builder.build();
     } catch (UncheckedIOException e) {
-      throw new InvalidSteadfastPropertyException(STORE, "postgresql", String.valueOf(e.getMessage()),
+      throw InvalidSteadfastPropertyException.spoolUnavailable(STORE, "postgresql", String.valueOf(e.getMessage()),
           "Check that PostgreSQL is reachable through spring.datasource.url and that its user may create tables "
               + "(the spool creates " + settings.getTablePrefix() + "* tables on first start), or create them "
               + "once with a user that may.", e);
     } catch (IllegalStateException e) {
-      throw new InvalidSteadfastPropertyException(STORE, "postgresql", String.valueOf(e.getMessage()),
+      throw InvalidSteadfastPropertyException.spoolUnavailable(STORE, "postgresql", String.valueOf(e.getMessage()),
           "Upgrade Steadfast to the version that wrote the spool tables, or set "
               + "steadfast.spool.postgresql.table-prefix to use other tables; the tables were left unchanged.", e);
     }

@@ -27,10 +27,10 @@ final class SqliteSpoolOpener implements SpoolOpener {
     try {
       return SqliteSpool.open(directory);
     } catch (UncheckedIOException e) {
-      throw new InvalidSteadfastPropertyException(PROPERTY, directory, String.valueOf(e.getMessage()),
+      throw InvalidSteadfastPropertyException.spoolUnavailable(PROPERTY, directory, String.valueOf(e.getMessage()),
           ioAction(directory, e), e);
     } catch (IllegalStateException e) {
-      throw new InvalidSteadfastPropertyException(PROPERTY, directory, String.valueOf(e.getMessage()),
+      throw InvalidSteadfastPropertyException.spoolUnavailable(PROPERTY, directory, String.valueOf(e.getMessage()),
           stateAction(directory, String.valueOf(e.getMessage())), e);
     }
   }

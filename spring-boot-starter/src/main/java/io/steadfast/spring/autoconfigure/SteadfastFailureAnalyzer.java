@@ -24,6 +24,10 @@ final class SteadfastFailureAnalyzer implements FailureAnalyzer, Ordered {
   @Override
   public @Nullable FailureAnalysis analyze(Throwable failure) {
     InvalidSteadfastPropertyException invalid = find(failure, InvalidSteadfastPropertyException.class);
+    if (invalid != null && invalid.spoolUnavailable()) {
+      return new FailureAnalysis("Steadfast could not open its spool (" + invalid.property() + " = '"
+          + invalid.value() + "'): " + reason(invalid), invalid.action(), invalid);
+    }
     if (invalid != null) {
       String value = invalid.value();
       return new FailureAnalysis("Steadfast could not create its EmailClient: the property '" + invalid.property()

@@ -239,7 +239,8 @@ class SteadfastPostgresSpoolTest {
           FailureAnalysis analysis = new SteadfastFailureAnalyzer().analyze(context.getStartupFailure());
 
           assertThat(analysis).isNotNull();
-          assertThat(analysis.getDescription()).contains("steadfast.spool.store").contains("postgresql");
+          assertThat(analysis.getDescription())
+              .startsWith("Steadfast could not open its spool (steadfast.spool.store = 'postgresql')");
           assertThat(analysis.getAction()).contains("reachable through spring.datasource.url");
         });
   }

@@ -395,7 +395,9 @@ class SteadfastSpoolAutoConfigurationTest {
 
         FailureAnalysis analysis = analyze(context.getStartupFailure());
 
-        assertThat(analysis.getDescription()).contains("steadfast.spool.directory").contains("in use");
+        assertThat(analysis.getDescription())
+            .startsWith("Steadfast could not open its spool (steadfast.spool.directory = '" + directory + "')")
+            .contains("in use by another process");
         assertThat(analysis.getAction()).contains("its own steadfast.spool.directory")
             .contains("steadfast.spool.store=postgresql");
       });
