@@ -11,9 +11,14 @@ import io.steadfast.RetryPolicy;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SpoolFullException;
 import io.steadfast.SteadfastConfig;
+import io.steadfast.http.RestTransport;
+import io.steadfast.spi.Delivery;
+import io.steadfast.spi.Failure;
+import io.steadfast.spi.Outcome;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.Transport;
 import io.steadfast.spool.SqliteSpool;
 import io.steadfast.testing.FakeSparkPost;
 import io.steadfast.testing.OutageScenario;
@@ -34,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,15 +79,17 @@ final class OutageDemo {
   private static final Duration OUTAGE = Duration.ofMinutes(112);
   /** The whole story: 21:00 to 24:00. {@code --duration} is how long it takes in real time. */
   static final Duration STORY = Duration.ofHours(3);
+  /** The phases of {@link OutageScenario#outage2019}, in order. */
+  private static final List<String> PHASES = List.of("healthy", "intermittent", "outage", "recovery");
   /** The dispatcher is killed during the first delivery attempt in this window, mid-outage. */
   private static final Instant KILL_FROM = Instant.parse("2019-05-23T22:18:00Z");
   /** If nothing was attempted by then (nothing pending), the idle dispatcher is killed at this time. */
-  private static final Instant KILL_FALLBACK = Instant.parse("2019-05-23T22:24:00Z");
+  private static final Instant KILL_FALLBACK = Instant.parse("2019-05-23T22:30:00Z");
   /**
-   * No kill after this: the outage ends at 23:14, and what the dead dispatcher was still doing must be
-   * over before SparkPost accepts again.
+   * No kill after this: the outage ends at 23:14, and a request the dead dispatcher had already
+   * written must be answered before SparkPost accepts again.
    */
-  private static final Instant KILL_UNTIL = Instant.parse("2019-05-23T22:30:00Z");
+  private static final Instant KILL_UNTIL = Instant.parse("2019-05-23T23:00:00Z");
   /** Messages are submitted evenly over this much of the story (to 23:45). */
   private static final Duration SUBMITTING = Duration.ofMinutes(165);
   private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
@@ -187,6 +195,7 @@ final class OutageDemo {
     /** 0 until the restart, then 1. Guarded by {@link #restarts}. */
     private int generation;
     private volatile @Nullable EmailClient client;
+    private volatile @Nullable KillableTransport transport;
     private volatile @Nullable SqliteSpool spool;
     private volatile @Nullable FakeSparkPost sparkPost;
     private volatile @Nullable CompressedClock clock;
@@ -219,7 +228,7 @@ final class OutageDemo {
         CompressedClock story = new CompressedClock(STORY_START, speed, startNanos);
         clock = story;
         fake.play(OutageScenario.outage2019(settings.seed(), story, HEALTHY, INTERMITTENT, OUTAGE));
-        List<Thread> producers = startProducers(startNanos);
+        List<Thread> producers = startProducers(story);
         long carriedOver = 0;
         long recovered = 0;
         boolean restarted = false;
@@ -230,13 +239,17 @@ final class OutageDemo {
         while (true) {
           String now = fake.currentPhase().orElse("");
           if (!now.equals(phase)) {
+            // A short phase may begin and end between two looks; name it anyway, in order.
+            int from = PHASES.indexOf(phase) + 1;
+            int to = PHASES.indexOf(now);
+            for (String passed : to >= from ? PHASES.subList(from, to + 1) : List.of(now)) {
+              progress.event(HH_MM.format(phaseStart(passed, story.instant())) + " " + describe(passed));
+            }
             phase = now;
-            progress.event(HH_MM.format(phaseStart(phase, story.instant())) + " " + describe(phase));
           }
-          if (!killed.get() && !story.instant().isBefore(KILL_FALLBACK) && inKillWindow()
-              && killed.compareAndSet(false, true)) {
+          if (!killed.get() && !story.instant().isBefore(KILL_FALLBACK)) {
             // No delivery started in the window (little or nothing pending): kill the idle dispatcher.
-            kill();
+            tryKill();
           }
           if (killed.get() && !restarted) {
             SpoolStats found = restart(fake);
@@ -276,6 +289,7 @@ final class OutageDemo {
           }
         }
         last.close();
+        java.util.Objects.requireNonNull(transport, "transport").close();
         progress.event(time() + " done; the spool is closed and its directory deleted.");
         progress.finish();
         int delivered = 0;
@@ -298,6 +312,10 @@ final class OutageDemo {
         EmailClient open = client;
         if (open != null) {
           open.close();
+        }
+        KillableTransport rest = transport;
+        if (rest != null) {
+          rest.close();
         }
         SqliteSpool file = spool;
         if (file != null) {
@@ -332,11 +350,25 @@ final class OutageDemo {
     }
 
     /**
-     * Kills the first dispatcher as a crash would: its spool file is closed under it, so whatever it
-     * was doing (a claimed entry, an attempt in flight) is never recorded and the entry stays in
-     * flight in the file.
+     * Kills the first dispatcher as a crash would, if the story is in the kill window: its spool file
+     * is closed under it, so whatever it was doing (a claimed entry, an attempt in flight) is never
+     * recorded and the entry stays in flight in the file.
+     *
+     * <p>The story clock is held from the kill until the dead process's last requests are answered.
+     * SparkPost would answer a request written before the crash at once; holding the clock keeps a
+     * slow machine, answering late, from moving such a request into the recovery.
      */
-    private void kill() {
+    private synchronized void tryKill() {
+      CompressedClock story = java.util.Objects.requireNonNull(clock, "clock");
+      if (killed.get()) {
+        return;
+      }
+      story.pause();
+      if (!inKillWindow()) {
+        story.resume();
+        return;
+      }
+      killed.set(true);
       SqliteSpool dying = java.util.Objects.requireNonNull(spool, "spool");
       try {
         atKill = dying.stats(Instant.now());
@@ -344,6 +376,8 @@ final class OutageDemo {
         atKill = null;
       }
       killedAt = java.util.Objects.requireNonNull(clock, "clock").instant();
+      // A dead process sends nothing more: its transport refuses every attempt from now on.
+      java.util.Objects.requireNonNull(transport, "transport").kill();
       dying.close();
     }
 
@@ -362,10 +396,8 @@ final class OutageDemo {
           + "; nothing it was doing gets recorded in the spool file");
       // What is left of the dead process (its threads and connections) goes away; the file is untouched.
       java.util.Objects.requireNonNull(client, "client").close();
-      if (!"outage".equals(fake.currentPhase().orElse(""))) {
-        progress.event(time() + " WARNING: this machine is so slow that the dead dispatcher was still sending when "
-            + "SparkPost recovered; a message it sent then may be sent twice. Try a longer --duration.");
-      }
+      java.util.Objects.requireNonNull(transport, "transport").close();
+      java.util.Objects.requireNonNull(clock, "clock").resume();
       SqliteSpool reopened = SqliteSpool.open(directory);
       SpoolStats found = reopened.stats(Instant.now());
       EmailClient fresh = open(fake, reopened);
@@ -397,11 +429,16 @@ final class OutageDemo {
             // Closing at the end waits for every delivery in flight, so none ends with an unknown outcome.
             .closeTimeout(attemptTimeout.plusSeconds(12))
             .build();
-        return EmailClient.create(SteadfastConfig.builder()
+        SteadfastConfig connection = SteadfastConfig.builder()
             .apiKey(KEY)
             .endpoint(Endpoint.custom(fake.baseUrl()))
             .connectTimeout(Duration.ofSeconds(2))
             .readTimeout(Duration.ofSeconds(5))
+            .build();
+        KillableTransport rest = new KillableTransport(RestTransport.create(connection));
+        transport = rest;
+        return EmailClient.create(connection.toBuilder()
+            .transports(List.of(rest))
             .retryPolicy(RetryPolicy.builder()
                 .minBackoff(scaled(RetryPolicy.DEFAULT_MIN_BACKOFF))
                 .initialBackoff(scaled(RetryPolicy.DEFAULT_INITIAL_BACKOFF))
@@ -420,22 +457,22 @@ final class OutageDemo {
       }
     }
 
-    private List<Thread> startProducers(long startNanos) {
+    private List<Thread> startProducers(CompressedClock story) {
       List<Thread> producers = new ArrayList<>();
       for (int p = 0; p < PRODUCERS; p++) {
         int first = p;
         Thread thread = new Thread(() -> {
           for (int i = first; i < settings.messages(); i += PRODUCERS) {
-            // Message i is due at an even share of the submitting window, on the real clock.
-            long due = startNanos + (long) ((double) scaled(SUBMITTING).toNanos() * i / settings.messages());
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-              try {
-                TimeUnit.NANOSECONDS.sleep(wait);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+            // Message i is due at an even share of the submitting window, on the story clock.
+            Instant due = STORY_START.plusNanos((long) ((double) SUBMITTING.toNanos() * i / settings.messages()));
+            try {
+              for (Duration left = Duration.between(story.instant(), due); left.compareTo(Duration.ZERO) > 0;
+                  left = Duration.between(story.instant(), due)) {
+                TimeUnit.NANOSECONDS.sleep(Math.max(1, (long) (left.toNanos() / speed)));
               }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
             }
             submit(i);
           }
@@ -519,8 +556,8 @@ final class OutageDemo {
       public void attemptStarted(IdempotencyKey key, String route, int attempt) {
         circuits.putIfAbsent(route, CircuitState.CLOSED);
         // The crash comes while this delivery is in flight, so at least one entry is left IN_FLIGHT.
-        if (!killed.get() && inKillWindow() && killed.compareAndSet(false, true)) {
-          kill();
+        if (!killed.get()) {
+          tryKill();
         }
       }
 
@@ -589,11 +626,58 @@ final class OutageDemo {
     }
   }
 
+  /**
+   * The REST transport of one dispatcher's process. Killing it stands for the process dying: no
+   * request goes out after the kill (each attempt ends as not sent), though one already written still
+   * gets its answer, which the dead dispatcher can no longer record.
+   */
+  private static final class KillableTransport implements Transport {
+    private final Transport delegate;
+    private volatile boolean dead;
+
+    KillableTransport(Transport delegate) {
+      this.delegate = delegate;
+    }
+
+    void kill() {
+      dead = true;
+    }
+
+    @Override
+    public String route() {
+      return delegate.route();
+    }
+
+    @Override
+    public Outcome deliver(Delivery delivery) {
+      return dead ? deadOutcome() : delegate.deliver(delivery);
+    }
+
+    @Override
+    public CompletableFuture<Outcome> deliverAsync(Delivery delivery) {
+      return dead ? CompletableFuture.completedFuture(deadOutcome()) : delegate.deliverAsync(delivery);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+
+    private static Outcome deadOutcome() {
+      return new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE,
+          Failure.of("the dispatcher's process was killed", null), null);
+    }
+  }
+
   /** Story time: starts at {@code origin} and runs {@code speed} times faster than the system clock. */
   static final class CompressedClock extends Clock {
     private final Instant origin;
     private final double speed;
     private final long startNanos;
+    /** When the clock was held, or -1 while it runs. Guarded by {@code this}. */
+    private long pausedAt = -1;
+    /** How long it was held before. Guarded by {@code this}. */
+    private long pausedNanos;
 
     CompressedClock(Instant origin, double speed, long startNanos) {
       this.origin = origin;
@@ -612,8 +696,24 @@ final class OutageDemo {
     }
 
     @Override
-    public Instant instant() {
-      return origin.plusNanos((long) ((System.nanoTime() - startNanos) * speed));
+    public synchronized Instant instant() {
+      long now = pausedAt >= 0 ? pausedAt : System.nanoTime();
+      return origin.plusNanos((long) ((now - startNanos - pausedNanos) * speed));
+    }
+
+    /** Holds the clock where it is until {@link #resume()}. */
+    synchronized void pause() {
+      if (pausedAt < 0) {
+        pausedAt = System.nanoTime();
+      }
+    }
+
+    /** Lets the clock run again from where it was held. */
+    synchronized void resume() {
+      if (pausedAt >= 0) {
+        pausedNanos += System.nanoTime() - pausedAt;
+        pausedAt = -1;
+      }
     }
   }
 
