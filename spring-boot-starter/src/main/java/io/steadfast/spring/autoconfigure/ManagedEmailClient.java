@@ -122,11 +122,14 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
     if (current == null) {
       return;
     }
-    state.clientStopped();
+    // Health reports the client as stopping at once; the spool stays readable for the latency of
+    // deliveries that finish while the dispatcher drains.
+    state.clientStopping();
     try {
       current.client().close();
     } finally {
       running = null;
+      state.clientStopped();
       SteadfastConfigFactory.closeTransports(current.config());
     }
   }

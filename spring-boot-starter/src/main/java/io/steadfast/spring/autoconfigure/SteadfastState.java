@@ -79,6 +79,11 @@ final class SteadfastState extends DeliveryListener {
     running = true;
   }
 
+  /** Records that the client is stopping: it takes no more mail while in-flight deliveries finish. */
+  void clientStopping() {
+    running = false;
+  }
+
   /** Records that the client stopped; its spool can no longer be read. */
   void clientStopped() {
     running = false;

@@ -197,15 +197,18 @@ class SteadfastSpoolAutoConfigurationTest {
         started.countDown();
       }
     };
-    SubmitReceipt[] receipt = new SubmitReceipt[1];
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    spooled().withBean("attempts", DeliveryListener.class, () -> onAttempt).run(context -> {
-      receipt[0] = context.getBean(EmailClient.class).submit(order("1"));
-      assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    spooled().withBean("attempts", DeliveryListener.class, () -> onAttempt)
+        .withBean(MeterRegistry.class, () -> registry).run(context -> {
+          context.getBean(EmailClient.class).submit(order("1"));
+          assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
-      context.close();
-    });
+          context.close();
+        });
 
+    assertThat(registry.get("steadfast.spool.delivery.latency").timer().count())
+        .as("the delivery that finished while draining is timed").isEqualTo(1);
     SpoolStats stats = statsAfterClose();
     assertThat(stats.count(SpoolState.IN_FLIGHT)).isZero();
     assertThat(stats.count(SpoolState.PENDING)).isZero();
