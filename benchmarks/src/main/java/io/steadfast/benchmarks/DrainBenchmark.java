@@ -40,11 +40,8 @@ public final class DrainBenchmark {
   public static void main(String[] args) throws Exception {
     Path docs = Path.of(args[0]);
     String machine = Files.readString(Path.of(args[1]));
-    Path temp = Files.createTempDirectory("drain-bench");
-    try {
-      new DrainBenchmark(temp).run(docs, machine);
-    } finally {
-      deleteTree(temp);
+    try (ScratchDirectory temp = ScratchDirectory.create("drain-bench")) {
+      new DrainBenchmark(temp.path()).run(docs, machine);
     }
     System.exit(0);
   }
@@ -269,11 +266,4 @@ public final class DrainBenchmark {
     System.err.println("[drain-bench] " + format(pattern, args));
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

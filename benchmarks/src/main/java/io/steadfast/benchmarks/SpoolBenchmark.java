@@ -66,11 +66,8 @@ public final class SpoolBenchmark {
   public static void main(String[] args) throws Exception {
     Path docs = Path.of(args[0]);
     String machine = Files.readString(Path.of(args[1]));
-    Path temp = Files.createTempDirectory("spool-bench");
-    try {
-      new SpoolBenchmark(temp).run(docs, machine);
-    } finally {
-      deleteTree(temp);
+    try (ScratchDirectory temp = ScratchDirectory.create("spool-bench")) {
+      new SpoolBenchmark(temp.path()).run(docs, machine);
     }
     // FakeSparkPost or the dispatcher may leave non-daemon threads behind.
     System.exit(0);
@@ -500,13 +497,6 @@ public final class SpoolBenchmark {
     System.err.println("[spool-bench] " + String.format(Locale.ROOT, format, args));
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   /** The real spool, except that the dispatcher is never handed an entry: isolates the submit path. */
   static final class NoDispatchSpool implements Spool {
