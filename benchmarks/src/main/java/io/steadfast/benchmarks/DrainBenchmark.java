@@ -8,15 +8,12 @@ import io.steadfast.Endpoint;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.spool.SqliteSpool;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * How the spool and the dispatcher behave when SparkPost pushes back: draining a backlog against a
