@@ -1,0 +1,353 @@
+package io.steadfast.http.internal;
+
+import io.steadfast.Attachment;
+import io.steadfast.EmailAddress;
+import io.steadfast.IdempotencyKey;
+import io.steadfast.Message;
+import io.steadfast.MessageOptions;
+import io.steadfast.Recipient;
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.Base64Variants;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes a {@link Message} and its idempotency key as the Transmissions JSON, sending only the fields
+ * the caller set, straight from the message with Jackson's streaming generator: no DTOs, no bean
+ * serialisation, no intermediate base64 strings.
+ *
+ * <p>Sources: the Transmissions API (developers.sparkpost.com/api/transmissions: transmission,
+ * options, inline content, attachment and template attributes), the Recipient Lists API for the
+ * recipient and address objects, and SparkPost's Cc/Bcc guidance (support article "How do I send a
+ * message with CC or BCC recipients?", mirrored in SparkPost's client libraries): every copy is its own
+ * recipient, a Cc or Bcc copy carries {@code address.header_to} (the primary recipient, shown in its
+ * {@code To} header), and visible Cc addresses go in a {@code CC} header in {@code content.headers}.
+ *
+ * <p>Fields are written in one fixed order (transmission: options, campaign_id, description,
+ * return_path, metadata, substitution_data, recipients, content), the order of SparkPost's
+ * documentation; the expected JSON in this module's tests pins it byte for byte.
+ */
+final class TransmissionWriter {
+
+  /** The header SparkPost shows Cc recipients through. */
+  private static final String CC_HEADER = "CC";
+
+  private TransmissionWriter() {}
+
+  /**
+   * Returns the transmission for {@code message}, carrying {@code key} in its metadata, as UTF-8 JSON
+   * written with {@code mapper}'s generator settings.
+   *
+   * @throws JacksonException if the generator fails
+   * @throws IllegalArgumentException if metadata or substitution data holds a value JSON cannot
+   *     represent (core rejects those when the message is built, so this is a bug)
+   */
+  static byte[] write(JsonMapper mapper, Message message, IdempotencyKey key) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint(message));
+    try (JsonGenerator json = mapper.createGenerator(out)) {
+      json.writeStartObject();
+      options(json, message.options());
+      stringIfSet(json, "campaign_id", message.campaignId());
+      stringIfSet(json, "description", message.description());
+      if (message.returnPath() != null) {
+        json.writeStringProperty("return_path", message.returnPath().email());
+      }
+      metadata(json, message.metadata(), key);
+      objectIfNotEmpty(json, "substitution_data", message.substitutionData());
+      recipients(json, message);
+      content(json, message);
+      json.writeEndObject();
+    }
+    return out.toByteArray();
+  }
+
+  private static void options(JsonGenerator json, MessageOptions options) {
+    if (options.isEmpty()) {
+      return;
+    }
+    json.writeName("options");
+    json.writeStartObject();
+    if (options.startTime() != null) {
+      json.writeStringProperty("start_time", TransmissionMapper.startTime(options.startTime()));
+    }
+    booleanIfSet(json, "open_tracking", options.openTracking());
+    booleanIfSet(json, "click_tracking", options.clickTracking());
+    booleanIfSet(json, "transactional", options.transactional());
+    booleanIfSet(json, "sandbox", options.sandbox());
+    booleanIfSet(json, "skip_suppression", options.skipSuppression());
+    stringIfSet(json, "ip_pool", options.ipPool());
+    booleanIfSet(json, "inline_css", options.inlineCss());
+    booleanIfSet(json, "perform_substitutions", options.performSubstitutions());
+    json.writeEndObject();
+  }
+
+  /**
+   * Writes the caller's metadata with the idempotency key added. SparkPost does not deduplicate; the
+   * key rides in metadata so it appears in every event and webhook of the message, where
+   * reconciliation can find it.
+   */
+  private static void metadata(JsonGenerator json, Map<String, Object> metadata, IdempotencyKey key) {
+    json.writeName("metadata");
+    json.writeStartObject();
+    boolean keyWritten = false;
+    for (Map.Entry<String, Object> entry : metadata.entrySet()) {
+      json.writeName(entry.getKey());
+      // Core refuses metadata holding the key's field; should one get through, the key wins in place.
+      if (entry.getKey().equals(IdempotencyKey.METADATA_FIELD)) {
+        json.writeString(key.value());
+        keyWritten = true;
+      } else {
+        value(json, entry.getValue());
+      }
+    }
+    if (!keyWritten) {
+      json.writeStringProperty(IdempotencyKey.METADATA_FIELD, key.value());
+    }
+    json.writeEndObject();
+  }
+
+  private static void recipients(JsonGenerator json, Message message) {
+    json.writeName("recipients");
+    if (message.recipientListId() != null) {
+      json.writeStartObject();
+      json.writeStringProperty("list_id", message.recipientListId());
+      json.writeEndObject();
+      return;
+    }
+    // The message always has a To recipient when it has Cc or Bcc ones (core checks it).
+    String headerTo = null;
+    for (Recipient recipient : message.recipients()) {
+      if (recipient.kind() == Recipient.Kind.TO) {
+        headerTo = recipient.address().email();
+        break;
+      }
+    }
+    json.writeStartArray();
+    for (Recipient recipient : message.recipients()) {
+      json.writeStartObject();
+      EmailAddress address = recipient.address();
+      json.writeName("address");
+      json.writeStartObject();
+      json.writeStringProperty("email", address.email());
+      stringIfSet(json, "name", address.name());
+      stringIfSet(json, "header_to", recipient.kind() == Recipient.Kind.TO ? null : headerTo);
+      json.writeEndObject();
+      tags(json, recipient.tags(), message.tags());
+      objectIfNotEmpty(json, "metadata", recipient.metadata());
+      objectIfNotEmpty(json, "substitution_data", recipient.substitutionData());
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+  }
+
+  /** Writes the recipient's tags followed by the message's, each once, in that order. */
+  private static void tags(JsonGenerator json, List<String> recipientTags, List<String> messageTags) {
+    if (recipientTags.isEmpty() && messageTags.isEmpty()) {
+      return;
+    }
+    Collection<String> tags = recipientTags.isEmpty() && messageTags.size() == 1 ? messageTags
+        : union(recipientTags, messageTags);
+    json.writeName("tags");
+    json.writeStartArray();
+    for (String tag : tags) {
+      json.writeString(tag);
+    }
+    json.writeEndArray();
+  }
+
+  private static Set<String> union(List<String> first, List<String> second) {
+    Set<String> union = new LinkedHashSet<>(first);
+    union.addAll(second);
+    return union;
+  }
+
+  private static void content(JsonGenerator json, Message message) {
+    json.writeName("content");
+    json.writeStartObject();
+    switch (message.contentKind()) {
+      case TEMPLATE:
+        json.writeStringProperty("template_id", Objects.requireNonNull(message.templateId()));
+        if (message.useDraftTemplate()) {
+          json.writeBooleanProperty("use_draft_template", true);
+        }
+        break;
+      case RFC822:
+        json.writeStringProperty("email_rfc822", Objects.requireNonNull(message.rfc822()));
+        break;
+      case INLINE:
+      default:
+        inlineContent(json, message);
+        break;
+    }
+    json.writeEndObject();
+  }
+
+  private static void inlineContent(JsonGenerator json, Message message) {
+    EmailAddress from = Objects.requireNonNull(message.from(), "from");
+    if (from.name() == null) {
+      json.writeStringProperty("from", from.email());
+    } else {
+      json.writeName("from");
+      json.writeStartObject();
+      json.writeStringProperty("email", from.email());
+      json.writeStringProperty("name", from.name());
+      json.writeEndObject();
+    }
+    json.writeStringProperty("subject", Objects.requireNonNull(message.subject(), "subject"));
+    stringIfSet(json, "text", message.text());
+    stringIfSet(json, "html", message.html());
+    stringIfSet(json, "amp_html", message.ampHtml());
+    stringIfSet(json, "reply_to", message.replyTo() == null ? null : TransmissionMapper.format(message.replyTo()));
+    headers(json, message.headers(), cc(message.recipients()));
+    attachments(json, "attachments", message.attachments());
+    attachments(json, "inline_images", message.inlineImages());
+  }
+
+  /** Returns the visible Cc addresses for the {@code CC} header, or {@code null} if there are none. */
+  private static @Nullable String cc(List<Recipient> recipients) {
+    StringBuilder cc = null;
+    for (Recipient recipient : recipients) {
+      if (recipient.kind() == Recipient.Kind.CC) {
+        cc = cc == null ? new StringBuilder() : cc.append(", ");
+        cc.append(TransmissionMapper.format(recipient.address()));
+      }
+    }
+    return cc == null ? null : cc.toString();
+  }
+
+  /**
+   * Writes the caller's headers and, if there are Cc recipients, the {@code CC} header: SparkPost shows
+   * Cc recipients only through it; Bcc copies never appear in any header. A caller's own {@code CC}
+   * header is replaced in place.
+   */
+  private static void headers(JsonGenerator json, Map<String, String> headers, @Nullable String cc) {
+    if (headers.isEmpty() && cc == null) {
+      return;
+    }
+    json.writeName("headers");
+    json.writeStartObject();
+    boolean ccWritten = false;
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      if (cc != null && header.getKey().equals(CC_HEADER)) {
+        json.writeStringProperty(CC_HEADER, cc);
+        ccWritten = true;
+      } else {
+        json.writeStringProperty(header.getKey(), header.getValue());
+      }
+    }
+    if (cc != null && !ccWritten) {
+      json.writeStringProperty(CC_HEADER, cc);
+    }
+    json.writeEndObject();
+  }
+
+  private static void attachments(JsonGenerator json, String field, List<Attachment> attachments) {
+    if (attachments.isEmpty()) {
+      return;
+    }
+    json.writeName(field);
+    json.writeStartArray();
+    for (Attachment attachment : attachments) {
+      json.writeStartObject();
+      json.writeStringProperty("name", attachment.name());
+      json.writeStringProperty("type", attachment.contentType());
+      json.writeName("data");
+      // Base64 without line breaks: SparkPost adds them ("The string should not contain \r\n").
+      byte[] content = attachment.content();
+      json.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, content, 0, content.length);
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+  }
+
+  private static void objectIfNotEmpty(JsonGenerator json, String field, Map<String, Object> object) {
+    if (!object.isEmpty()) {
+      json.writeName(field);
+      object(json, object);
+    }
+  }
+
+  private static void object(JsonGenerator json, Map<?, ?> object) {
+    json.writeStartObject();
+    for (Map.Entry<?, ?> entry : object.entrySet()) {
+      json.writeName((String) entry.getKey());
+      value(json, entry.getValue());
+    }
+    json.writeEndObject();
+  }
+
+  /** Writes one of the values core allows in metadata and substitution data (see its JsonValues). */
+  private static void value(JsonGenerator json, Object value) {
+    if (value instanceof String string) {
+      json.writeString(string);
+    } else if (value instanceof Boolean bool) {
+      json.writeBoolean(bool);
+    } else if (value instanceof Integer number) {
+      json.writeNumber(number.intValue());
+    } else if (value instanceof Long number) {
+      json.writeNumber(number.longValue());
+    } else if (value instanceof Map<?, ?> object) {
+      object(json, object);
+    } else if (value instanceof Collection<?> array) {
+      json.writeStartArray();
+      for (Object element : array) {
+        value(json, element);
+      }
+      json.writeEndArray();
+    } else if (value instanceof Double number) {
+      json.writeNumber(number.doubleValue());
+    } else if (value instanceof Float number) {
+      json.writeNumber(number.floatValue());
+    } else if (value instanceof BigDecimal number) {
+      json.writeNumber(number);
+    } else if (value instanceof BigInteger number) {
+      json.writeNumber(number);
+    } else if (value instanceof Short number) {
+      json.writeNumber(number.shortValue());
+    } else if (value instanceof Byte number) {
+      json.writeNumber(number.intValue());
+    } else {
+      throw new IllegalArgumentException("a " + (value == null ? "null" : value.getClass().getName())
+          + " in metadata or substitution data, which core should have refused");
+    }
+  }
+
+  private static void stringIfSet(JsonGenerator json, String field, @Nullable String value) {
+    if (value != null) {
+      json.writeStringProperty(field, value);
+    }
+  }
+
+  private static void booleanIfSet(JsonGenerator json, String field, @Nullable Boolean value) {
+    if (value != null) {
+      json.writeBooleanProperty(field, value);
+    }
+  }
+
+  /** A first guess at the JSON's size, so the buffer rarely grows: the bodies, base64 and some room. */
+  private static int sizeHint(Message message) {
+    long size = 512 + length(message.subject()) + length(message.text()) + length(message.html())
+        + length(message.ampHtml()) + length(message.rfc822()) + 128L * message.recipients().size();
+    for (Attachment attachment : message.attachments()) {
+      size += 128 + attachment.content().length / 3 * 4 + 4;
+    }
+    for (Attachment image : message.inlineImages()) {
+      size += 128 + image.content().length / 3 * 4 + 4;
+    }
+    return (int) Math.min(size, Integer.MAX_VALUE - 8);
+  }
+
+  private static int length(@Nullable String text) {
+    return text == null ? 0 : text.length();
+  }
+}
