@@ -195,7 +195,8 @@ public class SteadfastProperties {
         + ", region=" + region + ", baseUrl=" + baseUrl + ", subaccount=" + subaccount
         + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
         + ", writeTimeout=" + writeTimeout + ", callTimeout=" + callTimeout
-        + ", maxConnections=" + maxConnections + "]";
+        + ", maxConnections=" + maxConnections + ", spool.enabled=" + spool.isEnabled()
+        + ", spool.store=" + spool.getStore() + ", spool.directory=" + spool.getDirectory() + "]";
   }
 
   /** A SparkPost region. */

@@ -2,6 +2,7 @@ package io.steadfast.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.steadfast.SpoolConfig;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,5 +49,39 @@ class SteadfastPropertiesMetadataTest {
     assertThat(defaults).containsKeys("steadfast.retry.max-attempts", "steadfast.circuit-breaker.wait-in-open",
         "steadfast.call-timeout", "steadfast.health.all-routes-open-status");
     assertThat(bound).usingRecursiveComparison().isEqualTo(new SteadfastProperties());
+  }
+
+  @Test
+  void describesSpoolAndSpoolHealthProperties() throws Exception {
+    Map<String, String> descriptions = new LinkedHashMap<>();
+    metadata().get("properties").valueStream().forEach(p -> descriptions.put(p.get("name").asString(),
+        p.has("description") ? p.get("description").asString() : ""));
+
+    assertThat(descriptions).containsKeys("steadfast.spool.enabled", "steadfast.spool.store",
+        "steadfast.spool.directory", "steadfast.spool.workers", "steadfast.spool.max-entries",
+        "steadfast.spool.max-size", "steadfast.spool.deliver-within", "steadfast.spool.close-timeout",
+        "steadfast.spool.postgresql.node-id", "steadfast.spool.postgresql.table-prefix",
+        "steadfast.health.spool.all-routes-open-status", "steadfast.health.spool.max-fill-ratio",
+        "steadfast.health.spool.max-oldest-pending-age", "steadfast.health.spool.max-dead-letters",
+        "steadfast.health.spool.exceeded-status");
+    assertThat(descriptions.get("steadfast.spool.deliver-within")).contains("dead-lettered as expired");
+  }
+
+  @Test
+  void publishesSpoolDefaultsFromSpoolConfig() throws Exception {
+    Map<String, String> defaults = new LinkedHashMap<>();
+    for (JsonNode property : metadata().get("properties")) {
+      JsonNode value = property.get("defaultValue");
+      if (value != null && !value.isNull() && !value.isArray()) {
+        defaults.put(property.get("name").asString(), value.asString());
+      }
+    }
+
+    assertThat(defaults).containsEntry("steadfast.spool.workers", String.valueOf(SpoolConfig.DEFAULT_WORKERS))
+        .containsEntry("steadfast.spool.max-entries", String.valueOf(SpoolConfig.DEFAULT_MAX_ENTRIES))
+        .containsEntry("steadfast.spool.max-size", "1GB")
+        .containsEntry("steadfast.spool.deliver-within", "72h")
+        .containsEntry("steadfast.spool.store", "sqlite")
+        .containsEntry("steadfast.spool.enabled", "false");
   }
 }
