@@ -66,8 +66,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Times come from the caller (the dispatcher's clock), as for every spool: keep the nodes' clocks
  * synchronised (NTP); the lease, minutes by default, absorbs ordinary skew. The spool limits are
- * checked by counting, without a lock, so nodes appending at the same moment may overshoot them by a
- * few entries. Tables are created (or migrated) on open; a schema written by a newer Steadfast is
+ * checked against a count of undelivered entries at most a second old plus this node's own appends,
+ * without a lock, so the nodes of a fleet together may overshoot them by what they append in a second. Tables are created (or migrated) on open; a schema written by a newer Steadfast is
  * refused, unchanged. Every method takes a connection from the data source and returns it.
  */
 public final class PostgresSpool implements TransactionalSpool {
@@ -95,6 +95,7 @@ public final class PostgresSpool implements TransactionalSpool {
   private final Duration reconnectDelay;
   private final String channel;
   private final String columns;
+  private final Undelivered undelivered = new Undelivered();
   private @Nullable PostgresWakeups wakeups;
   private volatile boolean closed;
 
@@ -151,9 +152,10 @@ public final class PostgresSpool implements TransactionalSpool {
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
-        List<SpoolEntry> result = appendIn(c, batch, limits);
+        Appended appended = appendIn(c, batch, limits);
         c.commit();
-        return result;
+        undelivered.added(appended.entries, appended.bytes);
+        return appended.result;
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
         throw e;
@@ -163,6 +165,12 @@ public final class PostgresSpool implements TransactionalSpool {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The entries count against the limits at once, even before the caller commits; a rollback gives
+   * the room back within a second.
+   */
   @Override
   public List<SpoolEntry> append(List<NewEntry> entries, Limits limits, Connection connection) {
     List<NewEntry> batch = List.copyOf(Objects.requireNonNull(entries, "entries"));
@@ -177,9 +185,10 @@ public final class PostgresSpool implements TransactionalSpool {
       // A failed statement aborts a PostgreSQL transaction: the savepoint keeps the caller's usable.
       Savepoint savepoint = connection.setSavepoint();
       try {
-        List<SpoolEntry> result = appendIn(connection, batch, limits);
+        Appended appended = appendIn(connection, batch, limits);
         connection.releaseSavepoint(savepoint);
-        return result;
+        undelivered.added(appended.entries, appended.bytes);
+        return appended.result;
       } catch (SQLException | RuntimeException e) {
         try {
           connection.rollback(savepoint);
@@ -193,31 +202,20 @@ public final class PostgresSpool implements TransactionalSpool {
     }
   }
 
-  private List<SpoolEntry> appendIn(Connection c, List<NewEntry> batch, Limits limits) throws SQLException {
-    long count;
-    long bytes;
-    try (PreparedStatement q = c.prepareStatement("SELECT count(*), coalesce(sum(size_bytes), 0) FROM " + p
-        + "entries WHERE state IN ('PENDING', 'IN_FLIGHT')"); ResultSet r = q.executeQuery()) {
-      r.next();
-      count = r.getLong(1);
-      bytes = r.getLong(2);
-    }
+  private record Appended(List<SpoolEntry> result, long entries, long bytes) {}
+
+  private Appended appendIn(Connection c, List<NewEntry> batch, Limits limits) throws SQLException {
+    long[] counted = undelivered.get(c);
+    long count = counted[0];
+    long bytes = counted[1];
+    long addedEntries = 0;
+    long addedBytes = 0;
     List<SpoolEntry> result = new ArrayList<>(batch.size());
-    boolean added = false;
     try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + p + "entries AS e (idempotency_key, "
         + "fingerprint, state, attempts, created_at, next_attempt_at, deliver_by, size_bytes) "
         + "VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + columns);
         PreparedStatement body = c.prepareStatement("INSERT INTO " + p + "bodies (entry_id, message) VALUES (?, ?)")) {
       for (NewEntry entry : batch) {
-        Optional<SpoolEntry> existing = findIn(c, entry.idempotencyKey());
-        if (existing.isPresent()) {
-          result.add(existing.get());
-          continue;
-        }
-        if (count + 1 > limits.maxEntries() || bytes + entry.sizeBytes() > limits.maxBytes()) {
-          throw new SpoolFullException(count + " undelivered entries of " + bytes + " bytes, limits "
-              + limits.maxEntries() + " entries and " + limits.maxBytes() + " bytes");
-        }
         insert.setString(1, entry.idempotencyKey().value());
         insert.setString(2, entry.fingerprint());
         insert.setObject(3, time(entry.createdAt()));
@@ -231,28 +229,75 @@ public final class PostgresSpool implements TransactionalSpool {
           }
         }
         if (stored == null) {
-          // Another node committed the same key between our look-up and insert: the constraint decided.
-          stored = findIn(c, entry.idempotencyKey()).orElseThrow(() -> new IllegalStateException(
-              "key " + entry.idempotencyKey() + " conflicted but cannot be read"));
-          result.add(stored);
+          // The key is already spooled (by this batch, or any node): the unique constraint decided.
+          result.add(findIn(c, entry.idempotencyKey()).orElseThrow(() -> new IllegalStateException(
+              "key " + entry.idempotencyKey() + " conflicted but cannot be read")));
           continue;
+        }
+        if (count + addedEntries + 1 > limits.maxEntries() || bytes + addedBytes + entry.sizeBytes() > limits.maxBytes()) {
+          // The caller rolls back (the transaction, or the outbox savepoint): nothing is stored.
+          throw new SpoolFullException((count + addedEntries) + " undelivered entries of " + (bytes + addedBytes)
+              + " bytes, limits " + limits.maxEntries() + " entries and " + limits.maxBytes() + " bytes");
         }
         body.setLong(1, stored.id());
         body.setBytes(2, MessageCodec.encode(entry.message()));
         body.executeUpdate();
-        count++;
-        bytes += entry.sizeBytes();
-        added = true;
+        addedEntries++;
+        addedBytes += entry.sizeBytes();
         result.add(stored);
       }
     }
-    if (added) {
+    if (addedEntries > 0) {
       try (PreparedStatement n = c.prepareStatement("SELECT pg_notify(?, '')")) {
         n.setString(1, channel);
         n.execute();
       }
     }
-    return List.copyOf(result);
+    return new Appended(List.copyOf(result), addedEntries, addedBytes);
+  }
+
+  /**
+   * The undelivered totals the limit check reads: counted at most once a second, plus what this node
+   * appended since. Counting on every append would make submits O(backlog) just when an outage grows
+   * the backlog; a shared counter row would serialise every node's appends (and hold a lock for the
+   * length of each outbox transaction). Local deliveries invalidate it, so freed room is seen at once.
+   */
+  private final class Undelivered {
+    private static final long FRESH_NANOS = 1_000_000_000L;
+    /** Guarded by {@code this}. */
+    private long entries;
+    /** Guarded by {@code this}. */
+    private long bytes;
+    /** Guarded by {@code this}; 0 when there is no count. */
+    private long countedAt;
+
+    long[] get(Connection c) throws SQLException {
+      synchronized (this) {
+        if (countedAt != 0 && System.nanoTime() - countedAt < FRESH_NANOS) {
+          return new long[] {entries, bytes};
+        }
+      }
+      try (PreparedStatement q = c.prepareStatement("SELECT count(*), coalesce(sum(size_bytes), 0) FROM " + p
+          + "entries WHERE state IN ('PENDING', 'IN_FLIGHT')"); ResultSet r = q.executeQuery()) {
+        r.next();
+        long[] counted = {r.getLong(1), r.getLong(2)};
+        synchronized (this) {
+          entries = counted[0];
+          bytes = counted[1];
+          countedAt = Math.max(1, System.nanoTime());
+        }
+        return counted;
+      }
+    }
+
+    synchronized void added(long addedEntries, long addedBytes) {
+      entries += addedEntries;
+      bytes += addedBytes;
+    }
+
+    synchronized void invalidate() {
+      countedAt = 0;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -354,7 +399,7 @@ public final class PostgresSpool implements TransactionalSpool {
    * {@inheritDoc}
    *
    * <p>Takes at most the configured claim batch. Before claiming, returns entries whose lease expired
-   * (a node that died or stalled) to the queue, due when their lease ended, with the last error saying
+   * (a node that died or stalled) to the queue, in their place by due time, with the last error saying
    * the outcome of that attempt is unknown.
    */
   @Override
@@ -411,8 +456,9 @@ public final class PostgresSpool implements TransactionalSpool {
 
   /** The reaper: expired leases back to pending, a bounded batch at a time, skipping rows being changed. */
   private void reapExpired(Connection c, Instant now) throws SQLException {
+    // next_attempt_at stays: the entry was due when claimed, and keeps its place, oldest due first.
     try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'PENDING', "
-        + "next_attempt_at = e.lease_until, lease_until = NULL, "
+        + "lease_until = NULL, "
         + "last_error = 'UNKNOWN: the lease of node ' || coalesce(e.lease_owner, '?') || ' expired; SparkPost may have "
         + "accepted that attempt, so it is retried with the same idempotency key' "
         + "WHERE e.id IN (SELECT id FROM " + p + "entries WHERE state = 'IN_FLIGHT' AND lease_until <= ? "
@@ -534,6 +580,7 @@ public final class PostgresSpool implements TransactionalSpool {
         updated = u.executeUpdate();
       }
       if (updated == 1) {
+        undelivered.invalidate();
         // The body is no longer needed; the state row stays as the idempotency ledger entry.
         try (PreparedStatement d = c.prepareStatement("DELETE FROM " + p + "bodies WHERE entry_id = ?")) {
           d.setLong(1, id);
@@ -599,7 +646,11 @@ public final class PostgresSpool implements TransactionalSpool {
         if (token != null) {
           u.setLong(4, token);
         }
-        return u.executeUpdate() == 1;
+        boolean moved = u.executeUpdate() == 1;
+        if (moved) {
+          undelivered.invalidate();
+        }
+        return moved;
       }
     });
   }

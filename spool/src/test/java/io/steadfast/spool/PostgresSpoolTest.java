@@ -66,9 +66,13 @@ class PostgresSpoolTest {
   }
 
   private static Spool.NewEntry entry(String key) {
+    return entry(key, T0);
+  }
+
+  private static Spool.NewEntry entry(String key, Instant at) {
     Message message = Message.builder().from("sender@example.com").to("rcpt@example.com").subject(key)
         .text("body " + key).build();
-    return new Spool.NewEntry(IdempotencyKey.of(key), message.fingerprint(), message, T0, T0.plus(Duration.ofHours(72)),
+    return new Spool.NewEntry(IdempotencyKey.of(key), message.fingerprint(), message, at, at.plus(Duration.ofHours(72)),
         message.estimatedSizeBytes());
   }
 
@@ -97,9 +101,10 @@ class PostgresSpoolTest {
   void deliveryThatOutlivedItsLeaseStillCountsIfNoNodeClaimedTheEntryAgain() {
     PostgresSpool a = node("a");
     PostgresSpool b = node("b");
-    a.append(List.of(entry("k1"), entry("other")), Spool.Limits.NONE);
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
     Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
-    // b's claim reaps k1's expired lease (due again at its expiry) but takes the older "other".
+    a.append(List.of(entry("other", T0.minusSeconds(1))), Spool.Limits.NONE);
+    // b's claim reaps k1's expired lease but takes "other", due earlier.
     assertThat(b.claim(1, T0.plus(LEASE), LEASE)).extracting(c -> c.entry().idempotencyKey().value())
         .containsExactly("other");
     assertThat(a.inspect(byA.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.PENDING);
@@ -131,8 +136,9 @@ class PostgresSpoolTest {
   void reapedButUnclaimedEntryIsTakenBackByItsRenewingNode() {
     PostgresSpool a = node("a");
     PostgresSpool b = node("b");
-    a.append(List.of(entry("k1"), entry("other")), Spool.Limits.NONE);
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
     Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
+    a.append(List.of(entry("other", T0.minusSeconds(1))), Spool.Limits.NONE);
     b.claim(1, T0.plus(LEASE), LEASE);
 
     Set<Long> lost = a.renewLeases(List.of(byA), T0.plus(LEASE), LEASE);
