@@ -409,6 +409,25 @@ class SteadfastSpoolAutoConfigurationTest {
   }
 
   @Test
+  void explainsSpoolWrittenByNewerVersion() throws Exception {
+    SqliteSpool.open(directory).close();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+        "jdbc:sqlite:" + directory.resolve(SqliteSpool.DATABASE_FILE)); java.sql.Statement s = c.createStatement()) {
+      s.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (" + (SqliteSpool.SCHEMA_VERSION + 1)
+          + ", 0)");
+    }
+
+    spooled().run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).startsWith("Steadfast could not open its spool").contains("newer");
+      assertThat(analysis.getAction()).contains("Upgrade Steadfast").contains("left unchanged");
+    });
+  }
+
+  @Test
   void explainsUnwritableDirectory() throws Exception {
     // Tests may run as root, who can write anywhere: a path below a regular file cannot be created by anyone.
     Path file = Files.writeString(temp.resolve("not-a-directory"), "x");
