@@ -165,8 +165,8 @@ public final class OkHttpRestTransport implements Transport {
     }
     byte[] body;
     try {
-      body = MAPPER.writeValueAsBytes(TransmissionMapper.toJson(delivery.message(), delivery.idempotencyKey()));
-    } catch (JacksonException e) {
+      body = TransmissionWriter.write(MAPPER, delivery.message(), delivery.idempotencyKey());
+    } catch (JacksonException | IllegalArgumentException e) {
       // Core validates every JSON value, so this is a bug; the message cannot be sent as it is.
       // The exception's own text could quote message content, so it is kept only as the cause's type.
       return new Ended(new Outcome.Rejected(Outcome.Rejected.Reason.MESSAGE,

@@ -9,6 +9,10 @@ import io.steadfast.Recipient;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,13 +38,23 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code To} header), and visible Cc addresses go in a {@code CC} header in {@code content.headers}.
  *
  * <p>Fields are written in one fixed order (transmission: options, campaign_id, description,
- * return_path, metadata, substitution_data, recipients, content), the order of SparkPost's
- * documentation; the expected JSON in this module's tests pins it byte for byte.
+ * return_path, metadata, substitution_data, recipients, content), the order of the Jackson DTOs this
+ * writer replaced, so the bytes sent did not change; the expected JSON in this module's tests pins it.
  */
 final class TransmissionWriter {
 
   /** The header SparkPost shows Cc recipients through. */
   private static final String CC_HEADER = "CC";
+
+  /**
+   * SparkPost's documented {@code start_time} format, {@code YYYY-MM-DDTHH:MM:SS+-HH:MM}: always an
+   * offset ({@code +00:00}), never {@code Z}, and no fraction of a second.
+   */
+  private static final DateTimeFormatter START_TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx").withZone(ZoneOffset.UTC);
+
+  /** RFC 5322 3.2.3 atext, the characters a display name may hold without quotes (plus spaces). */
+  private static final String ATEXT_SPECIALS = "!#$%&'*+-/=?^_`{|}~";
 
   private TransmissionWriter() {}
 
@@ -78,7 +92,7 @@ final class TransmissionWriter {
     json.writeName("options");
     json.writeStartObject();
     if (options.startTime() != null) {
-      json.writeStringProperty("start_time", TransmissionMapper.startTime(options.startTime()));
+      json.writeStringProperty("start_time", startTime(options.startTime()));
     }
     booleanIfSet(json, "open_tracking", options.openTracking());
     booleanIfSet(json, "click_tracking", options.clickTracking());
@@ -207,7 +221,7 @@ final class TransmissionWriter {
     stringIfSet(json, "text", message.text());
     stringIfSet(json, "html", message.html());
     stringIfSet(json, "amp_html", message.ampHtml());
-    stringIfSet(json, "reply_to", message.replyTo() == null ? null : TransmissionMapper.format(message.replyTo()));
+    stringIfSet(json, "reply_to", message.replyTo() == null ? null : format(message.replyTo()));
     headers(json, message.headers(), cc(message.recipients()));
     attachments(json, "attachments", message.attachments());
     attachments(json, "inline_images", message.inlineImages());
@@ -219,7 +233,7 @@ final class TransmissionWriter {
     for (Recipient recipient : recipients) {
       if (recipient.kind() == Recipient.Kind.CC) {
         cc = cc == null ? new StringBuilder() : cc.append(", ");
-        cc.append(TransmissionMapper.format(recipient.address()));
+        cc.append(format(recipient.address()));
       }
     }
     return cc == null ? null : cc.toString();
@@ -345,6 +359,54 @@ final class TransmissionWriter {
       size += 128 + image.content().length / 3 * 4 + 4;
     }
     return (int) Math.min(size, Integer.MAX_VALUE - 8);
+  }
+
+  /** Formats {@code startTime} as SparkPost documents it, e.g. {@code 2026-11-25T10:00:00+00:00}. */
+  static String startTime(Instant startTime) {
+    return START_TIME.format(startTime.truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  /**
+   * Formats {@code address} for a header value: {@code email}, or {@code Name <email>} with the name
+   * quoted as an RFC 5322 quoted-string when it holds anything but atext and single spaces.
+   *
+   * <p>Non-ASCII letters are left as they are: SparkPost expects header values in UTF-8 and applies
+   * RFC 2047 encoding itself ("Each header value is expected in the UTF-8 charset without RFC2047
+   * encoding").
+   */
+  static String format(EmailAddress address) {
+    String name = address.name();
+    if (name == null) {
+      return address.email();
+    }
+    return (needsQuoting(name) ? quote(name) : name) + " <" + address.email() + ">";
+  }
+
+  private static boolean needsQuoting(String name) {
+    if (name.startsWith(" ") || name.endsWith(" ") || name.contains("  ")) {
+      return true;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean atext = c >= 0x80 || Character.isLetterOrDigit(c) || ATEXT_SPECIALS.indexOf(c) >= 0;
+      if (!atext && c != ' ') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String quote(String name) {
+    StringBuilder quoted = new StringBuilder(name.length() + 2).append('"');
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      // RFC 5322 3.2.4: inside a quoted-string, DQUOTE and backslash travel as quoted-pairs.
+      if (c == '"' || c == '\\') {
+        quoted.append('\\');
+      }
+      quoted.append(c);
+    }
+    return quoted.append('"').toString();
   }
 
   private static int length(@Nullable String text) {

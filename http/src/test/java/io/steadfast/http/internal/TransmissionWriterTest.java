@@ -18,8 +18,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -27,8 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The Transmissions JSON byte for byte: field order, only the fields set, escaping and number
  * formats, for every content kind and every field of {@link Message}. The expected files were written
- * by the first (Jackson databind) implementation, so the streaming writer must send exactly what it
- * sent.
+ * by the first (Jackson databind DTO) implementation, so the streaming writer must send exactly what it
+ * sent. Also the header formatting of addresses (RFC 5322 3.4) and SparkPost's start_time format.
  */
 class TransmissionWriterTest {
   private static final JsonMapper MAPPER = JsonMapper.builder()
@@ -184,10 +186,37 @@ class TransmissionWriterTest {
   void writesWhatTheDatabindPathWrote(String name, Message message) throws IOException {
     byte[] written = TransmissionWriter.write(MAPPER, message, KEY);
 
-    byte[] databind = MAPPER.writeValueAsBytes(TransmissionMapper.toJson(message, KEY));
-    assertThat(new String(written, StandardCharsets.UTF_8)).isEqualTo(new String(databind, StandardCharsets.UTF_8));
-    assertThat(written).isEqualTo(databind);
-    assertThat(written).isEqualTo(expected(name));
+    byte[] expected = expected(name);
+    assertThat(new String(written, StandardCharsets.UTF_8)).isEqualTo(new String(expected, StandardCharsets.UTF_8));
+    assertThat(written).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "Alice Liddell | Alice Liddell <a@example.com>",
+      "O'Brien | O'Brien <a@example.com>",
+      "Zoë Müller | Zoë Müller <a@example.com>",
+      "Carol, Accounts | `\"Carol, Accounts\" <a@example.com>`",
+      "Dr. Who | `\"Dr. Who\" <a@example.com>`",
+      "Support @ Shop | `\"Support @ Shop\" <a@example.com>`",
+      "`Shop \"Orders\"` | `\"Shop \\\"Orders\\\"\" <a@example.com>`",
+      "`back\\slash` | `\"back\\\\slash\" <a@example.com>`",
+      "`a  b` | `\"a  b\" <a@example.com>`",
+      "(comment) | `\"(comment)\" <a@example.com>`",
+  })
+  void formatsDisplayNameQuotingOnlyWhenNeeded(String name, String expected) {
+    assertThat(TransmissionWriter.format(EmailAddress.of("a@example.com", name))).isEqualTo(expected);
+  }
+
+  @Test
+  void formatsAddressWithoutNameAsPlainEmail() {
+    assertThat(TransmissionWriter.format(EmailAddress.of("a@example.com"))).isEqualTo("a@example.com");
+  }
+
+  @Test
+  void formatsStartTimeWithOffsetAndWholeSeconds() {
+    assertThat(TransmissionWriter.startTime(Instant.parse("2026-11-25T10:00:00.999999Z")))
+        .isEqualTo("2026-11-25T10:00:00+00:00");
   }
 
   private static byte[] expected(String name) throws IOException {
