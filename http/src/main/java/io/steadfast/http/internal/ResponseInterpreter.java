@@ -15,6 +15,8 @@ import okhttp3.ResponseBody;
 import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -91,6 +93,10 @@ final class ResponseInterpreter {
   private Outcome success(int status, String statusLine, Body body, @Nullable String requestId) {
     String problem = body.problem();
     if (problem == null) {
+      Outcome.Accepted fast = acceptedFast(body.bytes(), requestId);
+      if (fast != null) {
+        return fast;
+      }
       JsonNode root = parse(body.bytes());
       if (root == null) {
         problem = nonJson(body);
@@ -130,6 +136,69 @@ final class ResponseInterpreter {
       return null;
     }
     return new Outcome.Accepted(Texts.clean(transmissionId, apiKey, 100), accepted, rejected, requestId);
+  }
+
+  /**
+   * Reads the usual success body, {@code {"results": {"total_rejected_recipients": 0,
+   * "total_accepted_recipients": 1, "id": "..."}}}, with a streaming parser instead of building a tree:
+   * most responses are this, and it is on every send's path.
+   *
+   * <p>Returns {@code null} for anything else, which then takes the tree path: any other field,
+   * a repeated field, an id that is not a non-blank string, a count that is not a non-negative
+   * {@code long}, trailing content or malformed JSON. So this returns an acceptance only where the tree
+   * path would return the same one, and every other body gets the tree path's answer.
+   */
+  private Outcome.@Nullable Accepted acceptedFast(byte[] bytes, @Nullable String requestId) {
+    try (JsonParser json = mapper.createParser(bytes)) {
+      if (json.nextToken() != JsonToken.START_OBJECT
+          || json.nextToken() != JsonToken.PROPERTY_NAME || !"results".equals(json.currentName())
+          || json.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String id = null;
+      long accepted = -1;
+      long rejected = -1;
+      while (json.nextToken() == JsonToken.PROPERTY_NAME) {
+        String name = json.currentName();
+        JsonToken value = json.nextToken();
+        if ("id".equals(name) && id == null && value == JsonToken.VALUE_STRING) {
+          id = json.getString();
+        } else if ("total_accepted_recipients".equals(name) && accepted < 0) {
+          accepted = countFast(json, value);
+          if (accepted < 0) {
+            return null;
+          }
+        } else if ("total_rejected_recipients".equals(name) && rejected < 0) {
+          rejected = countFast(json, value);
+          if (rejected < 0) {
+            return null;
+          }
+        } else {
+          return null;
+        }
+      }
+      if (json.currentToken() != JsonToken.END_OBJECT || json.nextToken() != JsonToken.END_OBJECT
+          || json.nextToken() != null || id == null || id.isBlank()) {
+        return null;
+      }
+      // As in accepted(JsonNode): a missing count reads as zero.
+      return new Outcome.Accepted(Texts.clean(id, apiKey, 100), Math.max(accepted, 0), Math.max(rejected, 0),
+          requestId);
+    } catch (JacksonException e) {
+      return null;
+    }
+  }
+
+  /** Returns the count at the parser, or -1 if it is not an integer that fits a non-negative long. */
+  private static long countFast(JsonParser json, @Nullable JsonToken value) {
+    if (value != JsonToken.VALUE_NUMBER_INT) {
+      return -1;
+    }
+    JsonParser.NumberType type = json.getNumberType();
+    if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
+      return -1;
+    }
+    return json.getLongValue();
   }
 
   private static @Nullable Long count(JsonNode node) {
@@ -199,13 +268,27 @@ final class ResponseInterpreter {
         return new Body(new byte[0], contentType, "a body over 1 MiB (not read)", null);
       }
       byte[] bytes = source.readByteArray();
-      if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+      if (isBlank(bytes)) {
         return new Body(bytes, contentType, "an empty body", null);
       }
       return new Body(bytes, contentType, null, null);
     } catch (IOException e) {
       return new Body(new byte[0], contentType, "a body that broke off (" + e.getClass().getSimpleName() + ")", e);
     }
+  }
+
+  /** Returns whether {@code bytes} is empty or only white space, decoding them only if it must. */
+  private static boolean isBlank(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        // Not ASCII: let String decide, as it always did (it knows Unicode's white space).
+        return new String(bytes, StandardCharsets.UTF_8).isBlank();
+      }
+      if (!Character.isWhitespace(b)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
