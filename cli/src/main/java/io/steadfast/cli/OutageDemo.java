@@ -223,7 +223,12 @@ final class OutageDemo {
         // story starts when the first message can be submitted.
         SqliteSpool first = SqliteSpool.open(directory);
         spool = first;
-        client = open(fake, first);
+        EmailClient opened = open(fake, first);
+        client = opened;
+        // One message outside the count warms the path (class loading, the first commit, the first
+        // request), so the story starts at full speed; the fake then forgets it.
+        opened.result(opened.submit(message("outage-" + settings.seed() + "-warm-up", 0))).get(30, TimeUnit.SECONDS);
+        fake.reset();
         long startNanos = System.nanoTime();
         CompressedClock story = new CompressedClock(STORY_START, speed, startNanos);
         clock = story;
@@ -391,9 +396,9 @@ final class OutageDemo {
       SpoolStats before = atKill;
       Instant at = killedAt;
       progress.event((at == null ? time() : HH_MM.format(at)) + " KILL: the dispatcher's process dies mid-outage"
-          + (before == null ? "" : " with " + before.count(SpoolState.PENDING) + " pending and "
-              + before.count(SpoolState.IN_FLIGHT) + " in flight")
-          + "; nothing it was doing gets recorded in the spool file");
+          + (before == null ? "" : " (" + before.count(SpoolState.PENDING) + " pending, "
+              + before.count(SpoolState.IN_FLIGHT) + " in flight)")
+          + ": it sends nothing more, and its spool file is closed under it, so what it was doing is never recorded");
       // What is left of the dead process (its threads and connections) goes away; the file is untouched.
       java.util.Objects.requireNonNull(client, "client").close();
       java.util.Objects.requireNonNull(transport, "transport").close();
@@ -486,9 +491,7 @@ final class OutageDemo {
 
     private void submit(int i) {
       String key = "outage-" + settings.seed() + "-" + i;
-      Message message = Message.builder().from("orders@shop.example").to("customer" + i + "@example.com")
-          .subject("Order " + i).text("Thanks for your order " + i + ".").idempotencyKey(IdempotencyKey.of(key))
-          .build();
+      Message message = message(key, i);
       for (int tries = 0; tries < 5; tries++) {
         int seen;
         synchronized (restarts) {
@@ -513,6 +516,12 @@ final class OutageDemo {
       }
       firstError.compareAndSet(null, "gave up on message " + i + " after 5 tries");
       refused.incrementAndGet();
+    }
+
+    private static Message message(String key, int i) {
+      return Message.builder().from("orders@shop.example").to("customer" + i + "@example.com")
+          .subject("Order " + i).text("Thanks for your order " + i + ".").idempotencyKey(IdempotencyKey.of(key))
+          .build();
     }
 
     private void awaitGenerationAfter(int seen) {
