@@ -1,9 +1,9 @@
 package io.steadfast;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -15,17 +15,22 @@ import org.jspecify.annotations.Nullable;
  * same fingerprint are the same email. Every value is length-prefixed so that no two different
  * messages can feed the digest the same bytes; maps are hashed in key order so insertion order does
  * not matter.
+ *
+ * <p>Fingerprints are stored in spools and idempotency ledgers, so the bytes fed to the digest must
+ * never change (MessageFingerprintTest pins them). Only how they are fed is tuned, because this runs
+ * on every send: small writes gather in a scratch array and reach the digest in a few calls, ASCII
+ * text is copied without encoding it to a new array, the digest is cloned from a prototype rather
+ * than looked up, and a map already in key order is not copied into a {@link TreeMap}.
  */
 final class MessageFingerprint {
-  private final MessageDigest digest;
+  private static final MessageDigest PROTOTYPE = sha256();
 
-  private MessageFingerprint() {
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must support SHA-256", e);
-    }
-  }
+  private final MessageDigest digest = newDigest();
+  /** Bytes not yet given to the digest; most fields are short, so most writes only copy. */
+  private final byte[] scratch = new byte[1024];
+  private int used;
+
+  private MessageFingerprint() {}
 
   static String of(Message m) {
     MessageFingerprint f = new MessageFingerprint();
@@ -45,25 +50,58 @@ final class MessageFingerprint {
         .text(String.valueOf(o.skipSuppression())).text(String.valueOf(o.inlineCss()))
         .text(String.valueOf(o.performSubstitutions())).text(o.ipPool())
         .text(o.startTime() == null ? null : o.startTime().toString());
+    f.flush();
     return HexFormat.of().formatHex(f.digest.digest());
   }
 
+  /** Feeds {@code n} as 8 big-endian bytes. */
   private MessageFingerprint number(long n) {
-    digest.update(ByteBuffer.allocate(Long.BYTES).putLong(n).array());
+    if (used + Long.BYTES > scratch.length) {
+      flush();
+    }
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      scratch[used++] = (byte) (n >>> shift);
+    }
     return this;
   }
 
   private MessageFingerprint bytes(byte[] bytes) {
     number(bytes.length);
-    digest.update(bytes);
+    if (bytes.length <= scratch.length - used) {
+      System.arraycopy(bytes, 0, scratch, used, bytes.length);
+      used += bytes.length;
+    } else {
+      flush();
+      digest.update(bytes);
+    }
     return this;
   }
 
+  /** Feeds the length of {@code text}'s UTF-8 encoding, then the encoding; -1 for {@code null}. */
   private MessageFingerprint text(@Nullable String text) {
     if (text == null) {
       return number(-1);
     }
-    return bytes(text.getBytes(StandardCharsets.UTF_8));
+    int length = text.length();
+    for (int i = 0; i < length; i++) {
+      if (text.charAt(i) >= 0x80) {
+        // Anything but ASCII is encoded exactly as before, lone surrogates and all.
+        return bytes(text.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    // ASCII: its UTF-8 encoding is one byte per char, copied without a new array.
+    number(length);
+    int i = 0;
+    while (i < length) {
+      if (used == scratch.length) {
+        flush();
+      }
+      int end = Math.min(length, i + scratch.length - used);
+      while (i < end) {
+        scratch[used++] = (byte) text.charAt(i++);
+      }
+    }
+    return this;
   }
 
   private MessageFingerprint address(@Nullable EmailAddress address) {
@@ -81,8 +119,15 @@ final class MessageFingerprint {
   private MessageFingerprint value(Object value) {
     if (value instanceof Map<?, ?> map) {
       text("{").number(map.size());
-      for (Map.Entry<?, ?> entry : new TreeMap<>(map).entrySet()) {
-        text(String.valueOf(entry.getKey())).value(entry.getValue());
+      Object[] keys = sortedStringKeys(map);
+      if (keys == null) {
+        for (Map.Entry<?, ?> entry : new TreeMap<>(map).entrySet()) {
+          text(String.valueOf(entry.getKey())).value(entry.getValue());
+        }
+      } else {
+        for (Object key : keys) {
+          text((String) key).value(map.get(key));
+        }
       }
       return this;
     }
@@ -93,6 +138,69 @@ final class MessageFingerprint {
       }
       return this;
     }
-    return text(value.getClass().getSimpleName()).text(value.toString());
+    return text(typeName(value)).text(value.toString());
+  }
+
+  /**
+   * Returns {@code map}'s keys in the order a {@link TreeMap} would iterate them (natural String
+   * order), sorting only if they are not in it already; {@code null} if a key is not a String, which
+   * is then left to a TreeMap as before.
+   */
+  private static Object @Nullable [] sortedStringKeys(Map<?, ?> map) {
+    Object[] keys = map.keySet().toArray();
+    boolean sorted = true;
+    for (int i = 0; i < keys.length; i++) {
+      if (!(keys[i] instanceof String key)) {
+        return null;
+      }
+      if (i > 0 && ((String) keys[i - 1]).compareTo(key) > 0) {
+        sorted = false;
+      }
+    }
+    if (!sorted) {
+      Arrays.sort(keys);
+    }
+    return keys;
+  }
+
+  /** {@code value.getClass().getSimpleName()}, without reflection for the JSON types core allows. */
+  private static String typeName(Object value) {
+    if (value instanceof String) {
+      return "String";
+    }
+    if (value instanceof Integer) {
+      return "Integer";
+    }
+    if (value instanceof Long) {
+      return "Long";
+    }
+    if (value instanceof Boolean) {
+      return "Boolean";
+    }
+    return value.getClass().getSimpleName();
+  }
+
+  private void flush() {
+    if (used > 0) {
+      digest.update(scratch, 0, used);
+      used = 0;
+    }
+  }
+
+  private static MessageDigest newDigest() {
+    try {
+      return (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      // Every JDK's SHA-256 can be cloned; a provider whose cannot still gets a correct digest.
+      return sha256();
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform must support SHA-256", e);
+    }
   }
 }
