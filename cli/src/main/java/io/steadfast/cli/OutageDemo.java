@@ -161,8 +161,10 @@ final class OutageDemo {
     row(out, "retries within a delivery", s.retries());
     row(out, "redeliveries from the spool", s.redeliveries());
     row(out, "circuit openings", s.circuitOpenings());
-    row(out, "dispatcher kills and restarts", s.restarts() + " (" + s.carriedOver() + " messages carried over, "
-        + s.recoveredInFlight() + " of them left in flight)");
+    row(out, "dispatcher kills and restarts", s.restarts() == 0
+        ? "0 (no kill: the run ended, or was too slow to kill, between 22:18 and 23:00)"
+        : s.restarts() + " (" + s.carriedOver() + " messages carried over, " + s.recoveredInFlight()
+            + " of them left in flight)");
     row(out, "wall time", String.format(java.util.Locale.ROOT, "%.1f s", s.wallTime().toMillis() / 1000.0));
     if (s.timedOut()) {
       out.println("The spool was not empty when the demo gave up waiting; the machine may be overloaded.");
@@ -217,7 +219,7 @@ final class OutageDemo {
         progress.line(String.format(java.util.Locale.ROOT,
             "Steadfast outage demo: SparkPost's outage of 23 May 2019, 3 hours played in %s (x%d).",
             format(settings.duration()), Math.round(speed)));
-        progress.line("  " + settings.messages() + " messages from " + PRODUCERS + " threads through a SQLite spool in "
+        progress.line("  " + settings.messages() + (settings.messages() == 1 ? " message" : " messages") + " from " + PRODUCERS + " threads through a SQLite spool in "
             + directory + ", to a fake SparkPost at " + fake.baseUrl() + " (seed " + settings.seed() + ").");
         // Open the spool and the client first (loading SQLite's native library takes a moment), so the
         // story starts when the first message can be submitted.
@@ -283,13 +285,14 @@ final class OutageDemo {
           Thread.sleep(progress.tickMillis());
         }
         for (Thread producer : producers) {
-          producer.join();
+          producer.join(TimeUnit.SECONDS.toMillis(30));
         }
         EmailClient last = current();
         SpoolStats end = last.spoolOperations().stats();
         long redeliveries = 0;
         for (SpoolState state : SpoolState.values()) {
-          for (SpoolEntry entry : last.spoolOperations().list(state, Math.max(1, settings.messages()))) {
+          // Every message, plus the warm-up.
+          for (SpoolEntry entry : last.spoolOperations().list(state, settings.messages() + 1)) {
             redeliveries += Math.max(0, entry.attempts() - 1);
           }
         }
