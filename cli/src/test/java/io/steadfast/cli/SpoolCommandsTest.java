@@ -248,14 +248,20 @@ class SpoolCommandsTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String[] command : new String[][] {{"submit"}, {"drain"}, {"spool"}, {"spool", "status"},
-        {"spool", "list"}, {"spool", "show"}, {"spool", "requeue"}, {"spool", "purge"}}) {
+    for (String[] command : new String[][] {{"send"}, {"submit"}, {"drain"}, {"spool"}, {"spool", "status"},
+        {"spool", "list"}, {"spool", "show"}, {"spool", "requeue"}, {"spool", "purge"}, {"doctor"}, {"demo"},
+        {"demo", "outage"}}) {
       String[] args = java.util.Arrays.copyOf(command, command.length + 1);
       args[command.length] = "--help";
       assertThat(run(args)).as(String.join(" ", args)).isZero();
       assertThat(out.toString()).as(String.join(" ", args)).contains("Usage: steadfast " + String.join(" ", command));
     }
+    assertThat(run("spool", "purge", "--help")).isZero();
+    assertThat(out.toString()).contains("--older-than");
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("submit").contains("drain").contains("spool");
+    assertThat(out.toString()).contains("submit").contains("drain").contains("spool").contains("demo");
+    assertThat(run()).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("'steadfast' needs a command: send, submit, drain, spool, doctor, demo.")
+        .contains("Run 'steadfast --help' for usage.");
   }
 }
