@@ -240,8 +240,9 @@ final class OutageDemo {
         long recovered = 0;
         boolean restarted = false;
         String phase = "";
-        long deadline = startNanos + settings.duration().toNanos() + Math.max(TimeUnit.SECONDS.toNanos(30),
-            settings.duration().toNanos());
+        // Generous: an overloaded machine can take several times the story's length to drain the spool.
+        long deadline = startNanos + settings.duration().toNanos() + Math.max(TimeUnit.SECONDS.toNanos(60),
+            2 * settings.duration().toNanos());
         boolean timedOut;
         while (true) {
           String now = fake.currentPhase().orElse("");
