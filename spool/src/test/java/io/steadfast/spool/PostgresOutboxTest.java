@@ -59,12 +59,17 @@ class PostgresOutboxTest {
   }
 
   private EmailClient client(Spool spool) {
+    return client(spool, sparkPost);
+  }
+
+  private static EmailClient client(Spool spool, FakeSparkPost target) {
     return EmailClient.create(SteadfastConfig.builder()
         .apiKey(API_KEY)
-        .endpoint(Endpoint.custom(sparkPost.baseUrl().toString()))
+        .endpoint(Endpoint.custom(target.baseUrl().toString()))
         .retryPolicy(RetryPolicy.NO_RETRIES)
         .circuitBreakerPolicy(CircuitBreakerPolicy.DISABLED)
-        .spool(SpoolConfig.builder(spool).pollInterval(Duration.ofMillis(50)).build())
+        .spool(SpoolConfig.builder(spool).pollInterval(Duration.ofMillis(50)).minRetryDelay(Duration.ofMillis(50))
+            .maxRetryDelay(Duration.ofMillis(200)).build())
         .build());
   }
 
@@ -121,6 +126,25 @@ class PostgresOutboxTest {
 
       assertThat(client.result(receipt)).succeedsWithin(Duration.ofSeconds(20)).isInstanceOf(DeliveryResult.Delivered.class);
       assertThat(sparkPost.transmissionCountFor("order-3")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void resultCompletesWhenAnotherNodeDeliveredTheMessage() throws Exception {
+    try (FakeSparkPost broken = FakeSparkPost.start(API_KEY)) {
+      broken.alwaysRespond(io.steadfast.testing.FakeResponse.serverError(503));
+      PostgresSpool spoolA = PostgresSpool.builder(pool).tablePrefix("outbox3_").nodeId("a").build();
+      PostgresSpool spoolB = PostgresSpool.builder(pool).tablePrefix("outbox3_").nodeId("b").build();
+      // Node a reaches only a failing SparkPost, node b a healthy one: b ends up delivering a's message.
+      try (EmailClient a = client(spoolA, broken); EmailClient b = client(spoolB, sparkPost)) {
+        SubmitReceipt receipt = a.submit(confirmation(5));
+
+        assertThat(a.result(receipt)).succeedsWithin(Duration.ofSeconds(30))
+            .isInstanceOf(DeliveryResult.Delivered.class);
+        assertThat(sparkPost.transmissionCountFor("order-5")).isEqualTo(1);
+        assertThat(broken.transmissions()).isEmpty();
+        assertThat(b.spoolOperations().inspect(receipt.spoolId()).orElseThrow().receipt()).isNotNull();
+      }
     }
   }
 

@@ -272,8 +272,39 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     Instant now = clock.instant();
     purgeIfDue(now);
     Duration untilRenewal = renewIfDue(now);
+    completeForeignResults();
     Duration wait = dispatchClaims(now);
     return min(wait, untilRenewal);
+  }
+
+  /**
+   * For a shared spool, completes the awaited results of entries another node delivered or
+   * dead-lettered: this node's workers never see those. Checks at most a bounded number per loop.
+   */
+  private void completeForeignResults() {
+    if (!spool.shared() || results.isEmpty()) {
+      return;
+    }
+    int checked = 0;
+    for (Long id : List.copyOf(results.keySet())) {
+      if (checked++ >= 100) {
+        return;
+      }
+      if (inFlight.containsKey(id)) {
+        continue;
+      }
+      try {
+        spool.inspect(id).flatMap(Dispatcher::finalResult).ifPresent(result -> {
+          CompletableFuture<DeliveryResult> future = results.remove(id);
+          if (future != null) {
+            future.complete(result);
+          }
+        });
+      } catch (RuntimeException e) {
+        log.debug("Could not check spool entry {} for its result; checking again on the next loop", id, e);
+        return;
+      }
+    }
   }
 
   private Duration dispatchClaims(Instant now) {
