@@ -21,8 +21,9 @@ final class DemoCommand {
       description = {"Replay SparkPost's outage of 23 May 2019 (21:00 to 24:00: intermittent 5xx and 429s from 21:14,"
           + " a full outage from 21:22, recovery at 23:14) against an embedded fake SparkPost on a compressed"
           + " clock. Producer threads submit messages through a real SQLite spool in a temporary directory while"
-          + " the outage plays; half-way through, the dispatcher is stopped and a new one takes over the same"
-          + " spool. Shows live progress and ends with a table.",
+          + " the outage plays; mid-outage the dispatcher is killed during a delivery and a new one takes over the"
+          + " same spool file, sending what was left in flight again with the same idempotency keys. Shows live"
+          + " progress and ends with a table.",
           "Exits 0 only if every message was accepted by SparkPost exactly once (none lost, none doubled), 1"
               + " otherwise. Needs no API key and no network."})
   static final class Outage implements Callable<Integer> {

@@ -51,11 +51,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * Replays SparkPost's outage of 23 May 2019 against an embedded FakeSparkPost on a compressed clock,
  * through a real SQLite spool: producer threads {@code submit()} messages while the outage plays and
- * the spool's dispatcher delivers them. Half-way through, during a delivery attempt, the dispatcher
- * is killed (its spool file is closed under it, so nothing it was doing is recorded) and a new one
- * is started on the same spool directory; it returns the entries left in flight to the queue and
- * sends them with their original keys. At the end every acknowledged submit is looked up by key in
- * what the fake accepted.
+ * the spool's dispatcher delivers them. Mid-outage (from 22:18), during a delivery attempt, the
+ * dispatcher is killed: its transport sends nothing more and its spool file is closed under it, so
+ * nothing it was doing is recorded. A new one is started on the same spool directory; it returns the
+ * entries left in flight to the queue and sends them with their original keys. Producers whose
+ * submit failed in the crash submit again with the same key. At the end every acknowledged submit
+ * is looked up by key in what the fake accepted.
  *
  * <p>The kill comes mid-outage, when SparkPost accepts nothing, because that is when a crash is
  * guaranteed to cost nothing: a crash just after SparkPost accepted a message but before the spool
@@ -65,9 +66,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The story, in outage time: 21:00 healthy; 21:14 intermittent 5xx and 429s; 21:22 full outage
  * (503s and connection resets); 23:14 recovery; the story ends at 24:00. Messages are submitted
  * evenly from 21:00 to 23:45. Every wait the client and the dispatcher make (backoffs, retry
- * delays, the circuit's open state) is divided by the same speed-up as the outage, so the run behaves
- * as the real three hours would; network timeouts are not, so a slow machine does not turn answers
- * into unknown outcomes.
+ * delays, the circuit's open state, the message deadline) is divided by the same speed-up as the
+ * outage, so the run behaves as the real three hours would; network and attempt timeouts are not, so
+ * a slow machine does not turn answers into unknown outcomes.
  */
 final class OutageDemo {
   private static final String KEY = "sk-demo-outage";
