@@ -202,9 +202,10 @@ final class OutageDemo {
     private volatile @Nullable SqliteSpool spool;
     private volatile @Nullable FakeSparkPost sparkPost;
     private volatile @Nullable CompressedClock clock;
-    /** What the spool held when the dispatcher was killed, and when, or {@code null} before. */
-    private volatile @Nullable SpoolStats atKill;
+    /** When the dispatcher was killed, in story time, or {@code null} before. */
     private volatile @Nullable Instant killedAt;
+    /** Whether the kill came during a delivery attempt rather than while the dispatcher was idle. */
+    private volatile boolean killedDuringDelivery;
 
     Run(Settings settings, Progress progress, Path directory) {
       this.settings = settings;
@@ -258,7 +259,7 @@ final class OutageDemo {
           }
           if (!killed.get() && !story.instant().isBefore(KILL_FALLBACK)) {
             // No delivery started in the window (little or nothing pending): kill the idle dispatcher.
-            tryKill();
+            tryKill(false);
           }
           if (killed.get() && !restarted) {
             SpoolStats found = restart(fake);
@@ -368,23 +369,20 @@ final class OutageDemo {
      * SparkPost would answer a request written before the crash at once; holding the clock keeps a
      * slow machine, answering late, from moving such a request into the recovery.
      */
-    private synchronized void tryKill() {
+    private synchronized void tryKill(boolean duringDelivery) {
       CompressedClock story = java.util.Objects.requireNonNull(clock, "clock");
-      if (killed.get()) {
+      if (killed.get() || !inKillWindow()) {
         return;
       }
+      // Held, the clock cannot leave the window between this check and the kill.
       story.pause();
       if (!inKillWindow()) {
         story.resume();
         return;
       }
       killed.set(true);
+      killedDuringDelivery = duringDelivery;
       SqliteSpool dying = java.util.Objects.requireNonNull(spool, "spool");
-      try {
-        atKill = dying.stats(Instant.now());
-      } catch (IllegalStateException e) {
-        atKill = null;
-      }
       killedAt = java.util.Objects.requireNonNull(clock, "clock").instant();
       // A dead process sends nothing more: its transport refuses every attempt from now on.
       java.util.Objects.requireNonNull(transport, "transport").kill();
@@ -398,12 +396,10 @@ final class OutageDemo {
      * @return what the new dispatcher found in the spool file
      */
     private SpoolStats restart(FakeSparkPost fake) {
-      SpoolStats before = atKill;
       Instant at = killedAt;
       progress.event((at == null ? time() : HH_MM.format(at)) + " KILL: the dispatcher's process dies mid-outage"
-          + (before == null ? "" : " (" + before.count(SpoolState.PENDING) + " pending, "
-              + before.count(SpoolState.IN_FLIGHT) + " in flight)")
-          + ": it sends nothing more, and its spool file is closed under it, so what it was doing is never recorded");
+          + (killedDuringDelivery ? ", during a delivery" : "") + ": it sends nothing more, and its spool file is closed under it, so what it was"
+          + " doing is never recorded");
       // What is left of the dead process (its threads and connections) goes away; the file is untouched.
       java.util.Objects.requireNonNull(client, "client").close();
       java.util.Objects.requireNonNull(transport, "transport").close();
@@ -419,8 +415,9 @@ final class OutageDemo {
         restarts.notifyAll();
       }
       progress.event(time() + " RESTART: a new dispatcher opened the same spool file and took over "
-          + found.undeliveredCount() + " messages; the " + found.count(SpoolState.IN_FLIGHT)
-          + " left in flight go out again with their original idempotency keys");
+          + found.undeliveredCount() + " messages: " + found.count(SpoolState.PENDING) + " pending and "
+          + found.count(SpoolState.IN_FLIGHT) + " the dead one left in flight, which go out again with their"
+          + " original idempotency keys");
       return found;
     }
 
@@ -571,7 +568,7 @@ final class OutageDemo {
         circuits.putIfAbsent(route, CircuitState.CLOSED);
         // The crash comes while this delivery is in flight, so at least one entry is left IN_FLIGHT.
         if (!killed.get()) {
-          tryKill();
+          tryKill(true);
         }
       }
 
