@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Fingerprints are stored in spools and idempotency ledgers, so the bytes fed to the digest must
  * never change (MessageFingerprintTest pins them). Only how they are fed is tuned, because this runs
  * on every send: small writes gather in a scratch array and reach the digest in a few calls, ASCII
- * text is copied without encoding it to a new array, the digest is cloned from a prototype rather
+ * text is copied straight into that array, the digest is cloned from a prototype rather
  * than looked up, and a map already in key order is not copied into a {@link TreeMap}.
  */
 final class MessageFingerprint {
@@ -89,19 +89,26 @@ final class MessageFingerprint {
         return bytes(text.getBytes(StandardCharsets.UTF_8));
       }
     }
-    // ASCII: its UTF-8 encoding is one byte per char, copied without a new array.
     number(length);
-    int i = 0;
-    while (i < length) {
+    for (int start = 0; start < length; ) {
       if (used == scratch.length) {
         flush();
       }
-      int end = Math.min(length, i + scratch.length - used);
-      while (i < end) {
-        scratch[used++] = (byte) text.charAt(i++);
-      }
+      int end = Math.min(length, start + scratch.length - used);
+      ascii(text, start, end);
+      used += end - start;
+      start = end;
     }
     return this;
+  }
+
+  /**
+   * Copies ASCII chars into the scratch array: for ASCII, their UTF-8 encoding is their low byte. The
+   * deprecated {@code getBytes} is the one that copies into an existing array, without allocating.
+   */
+  @SuppressWarnings("deprecation")
+  private void ascii(String text, int start, int end) {
+    text.getBytes(start, end, scratch, used);
   }
 
   private MessageFingerprint address(@Nullable EmailAddress address) {
