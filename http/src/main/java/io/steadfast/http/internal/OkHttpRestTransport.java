@@ -173,20 +173,24 @@ public final class OkHttpRestTransport implements Transport {
           Failure.of("could not encode the message as Transmissions JSON (" + e.getClass().getSimpleName() + ")", null)));
     }
     AttemptTracker tracker = new AttemptTracker();
+    // addHeader, not header: the builder is new, so there is nothing for header() to replace first.
     Request.Builder request = new Request.Builder()
         .url(url)
-        .header("Authorization", apiKey.value())
-        .header("Accept", "application/json")
-        .header("User-Agent", UserAgent.VALUE)
+        .addHeader("Authorization", apiKey.value())
+        .addHeader("Accept", "application/json")
+        .addHeader("User-Agent", UserAgent.VALUE)
         // SparkPost ignores it; proxies and FakeSparkPost use it to recognise a retried transmission.
-        .header("Idempotency-Key", key)
+        .addHeader("Idempotency-Key", key)
         .post(RequestBody.create(body, JSON))
         .tag(AttemptTracker.class, tracker);
     if (subaccountId != null) {
-      request.header("X-MSYS-SUBACCOUNT", subaccountId);
+      request.addHeader("X-MSYS-SUBACCOUNT", subaccountId);
     }
-    log.debug("Message {} attempt {} on route '{}': POST {} ({} bytes)", key, delivery.attempt(), route, url,
-        body.length);
+    if (log.isDebugEnabled()) {
+      // Guarded: five arguments would allocate their array on every send even with debug off.
+      log.debug("Message {} attempt {} on route '{}': POST {} ({} bytes)", key, delivery.attempt(), route, url,
+          body.length);
+    }
     return new Ready(request.build(), tracker);
   }
 

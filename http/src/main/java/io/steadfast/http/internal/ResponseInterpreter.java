@@ -67,11 +67,11 @@ final class ResponseInterpreter {
   Outcome interpret(Response response) {
     int status = response.code();
     String requestId = Texts.clean(response.header(REQUEST_ID_HEADER), apiKey, 100);
-    String statusLine = statusLine(response);
     Body body = read(response.body());
     if (status >= 200 && status < 300) {
-      return success(status, statusLine, body, requestId);
+      return success(status, response, body, requestId);
     }
+    String statusLine = statusLine(response);
     String providerCode = null;
     String providerMessage = null;
     String problem = body.problem();
@@ -90,7 +90,7 @@ final class ResponseInterpreter {
     return ErrorClassifier.forStatus(status, failure, retryAfter);
   }
 
-  private Outcome success(int status, String statusLine, Body body, @Nullable String requestId) {
+  private Outcome success(int status, Response response, Body body, @Nullable String requestId) {
     String problem = body.problem();
     if (problem == null) {
       Outcome.Accepted fast = acceptedFast(body.bytes(), requestId);
@@ -108,7 +108,7 @@ final class ResponseInterpreter {
         problem = "a JSON body that is not SparkPost's success response";
       }
     }
-    Failure failure = new Failure("HTTP " + status + statusLine + " with " + problem, status, null, null,
+    Failure failure = new Failure("HTTP " + status + statusLine(response) + " with " + problem, status, null, null,
         requestId, body.error());
     return ErrorClassifier.forStatus(status, failure, null);
   }
@@ -239,8 +239,12 @@ final class ResponseInterpreter {
     }
   }
 
-  private static String nonJson(Body body) {
-    return "a non-JSON body (" + (body.contentType() == null ? "no content type" : body.contentType()) + ")";
+  private String nonJson(Body body) {
+    // The content type is parsed only here, for the summary: the usual success never needs it.
+    MediaType mediaType = body.source().contentType();
+    String contentType = mediaType == null ? null
+        : Texts.clean(mediaType.type() + "/" + mediaType.subtype(), apiKey, 80);
+    return "a non-JSON body (" + (contentType == null ? "no content type" : contentType) + ")";
   }
 
   private String statusLine(Response response) {
@@ -256,24 +260,21 @@ final class ResponseInterpreter {
    * it whole would risk memory on a hostile or broken server.
    */
   private Body read(ResponseBody responseBody) {
-    MediaType mediaType = responseBody.contentType();
-    String contentType = mediaType == null ? null
-        : Texts.clean(mediaType.type() + "/" + mediaType.subtype(), apiKey, 80);
     try (ResponseBody body = responseBody) {
       if (body.contentLength() > MAX_BODY_BYTES) {
-        return new Body(new byte[0], contentType, "a body over 1 MiB (" + body.contentLength() + " bytes, not read)", null);
+        return new Body(new byte[0], responseBody, "a body over 1 MiB (" + body.contentLength() + " bytes, not read)", null);
       }
       BufferedSource source = body.source();
       if (source.request(MAX_BODY_BYTES + 1)) {
-        return new Body(new byte[0], contentType, "a body over 1 MiB (not read)", null);
+        return new Body(new byte[0], responseBody, "a body over 1 MiB (not read)", null);
       }
       byte[] bytes = source.readByteArray();
       if (isBlank(bytes)) {
-        return new Body(bytes, contentType, "an empty body", null);
+        return new Body(bytes, responseBody, "an empty body", null);
       }
-      return new Body(bytes, contentType, null, null);
+      return new Body(bytes, responseBody, null, null);
     } catch (IOException e) {
-      return new Body(new byte[0], contentType, "a body that broke off (" + e.getClass().getSimpleName() + ")", e);
+      return new Body(new byte[0], responseBody, "a body that broke off (" + e.getClass().getSimpleName() + ")", e);
     }
   }
 
@@ -294,8 +295,9 @@ final class ResponseInterpreter {
   /**
    * A response body as read.
    *
+   * @param source the body as OkHttp gave it, closed by now; only its content type is read from it
    * @param problem why the body cannot be used, or {@code null} if it can
    * @param error the I/O failure while reading it, or {@code null}
    */
-  private record Body(byte[] bytes, @Nullable String contentType, @Nullable String problem, @Nullable IOException error) {}
+  private record Body(byte[] bytes, ResponseBody source, @Nullable String problem, @Nullable IOException error) {}
 }
