@@ -539,9 +539,10 @@ public final class PostgresSpool implements TransactionalSpool {
     Objects.requireNonNull(wakeUp, "wakeUp");
     checkOpen();
     if (wakeups == null) {
-      wakeups = new PostgresWakeups(dataSource, channel, reconnectDelay);
+      wakeups = new PostgresWakeups(dataSource, channel, reconnectDelay, wakeUp);
+    } else {
+      wakeups.add(wakeUp);
     }
-    wakeups.add(wakeUp);
   }
 
   // ---------------------------------------------------------------------------------------------

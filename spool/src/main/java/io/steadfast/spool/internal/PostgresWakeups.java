@@ -32,19 +32,27 @@ public final class PostgresWakeups implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Thread thread;
 
-  /** Starts listening on {@code channel} in a daemon thread. */
-  public PostgresWakeups(DataSource dataSource, String channel, Duration retryEvery) {
+  /**
+   * Starts listening on {@code channel} in a daemon thread, with {@code first} as the first callback:
+   * registered before the thread starts, so it also gets the wake-up that follows {@code LISTEN}.
+   */
+  public PostgresWakeups(DataSource dataSource, String channel, Duration retryEvery, Runnable first) {
     this.dataSource = dataSource;
     this.channel = channel;
     this.retryEvery = retryEvery;
+    callbacks.add(first);
     this.thread = new Thread(this::run, "steadfast-spool-listen");
     thread.setDaemon(true);
     thread.start();
   }
 
-  /** Adds a callback run on every notification; it must return quickly. */
+  /**
+   * Adds a callback run on every notification, and once now, for appends made before it was added;
+   * it must return quickly.
+   */
   public void add(Runnable callback) {
     callbacks.add(callback);
+    callback.run();
   }
 
   private void run() {
