@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresLeaseRenewalTest {
   private static final String API_KEY = "sk-renewal-test-key";
-  private static final Duration LEASE = Duration.ofSeconds(3);
+  private static final Duration LEASE = Duration.ofSeconds(6);
 
   private final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
 
@@ -44,7 +44,7 @@ class PostgresLeaseRenewalTest {
         .clock(clock)
         .retryPolicy(RetryPolicy.NO_RETRIES)
         .circuitBreakerPolicy(CircuitBreakerPolicy.DISABLED)
-        .spool(SpoolConfig.builder(spool).lease(LEASE).attemptTimeout(Duration.ofSeconds(2))
+        .spool(SpoolConfig.builder(spool).lease(LEASE).attemptTimeout(Duration.ofSeconds(5))
             .pollInterval(Duration.ofMillis(20)).build())
         .build());
   }
@@ -64,7 +64,8 @@ class PostgresLeaseRenewalTest {
   void deliveryStillRunningWhenItsFirstLeaseEndsIsNotTakenOverByAnotherNode() throws Exception {
     try (FakeSparkPost sparkPost = FakeSparkPost.start(API_KEY);
         HikariDataSource pool = PostgresSpoolContractTest.pool(EmbeddedPostgresServer.newDatabase())) {
-      sparkPost.enqueue(FakeResponse.acceptedAfter(Duration.ofMillis(1500)));
+      // Answered after 4 s of real time: room for the renewal below even on a loaded machine.
+      sparkPost.enqueue(FakeResponse.acceptedAfter(Duration.ofSeconds(4)));
       PostgresSpool spoolA = PostgresSpool.builder(pool).nodeId("a").build();
       PostgresSpool spoolB = PostgresSpool.builder(pool).nodeId("b").build();
       try (EmailClient a = node(spoolA, sparkPost); EmailClient b = node(spoolB, sparkPost)) {
@@ -75,12 +76,14 @@ class PostgresLeaseRenewalTest {
         SpoolEntry claimed = a.spoolOperations().inspect(receipt.spoolId()).orElseThrow();
         Instant firstLeaseEnd = Objects.requireNonNull(claimed.leaseUntil());
 
-        // A third of a lease later (T0 + 1.1 s), node a's dispatcher renews, to T0 + 4.1 s; then the clock
-        // passes the end of the first lease (T0 + 3 s), where node b would take over an unrenewed lease.
+        // A third of a lease later (T0 + 2.1 s), node a's dispatcher renews, to T0 + 8.1 s; then the clock
+        // passes the end of the first lease (T0 + 6 s), where node b would take over an unrenewed lease.
         clock.advance(LEASE.dividedBy(3).plusMillis(100));
-        await(() -> firstLeaseEnd.isBefore(a.spoolOperations().inspect(receipt.spoolId()).orElseThrow().leaseUntil()),
-            "node a renewed its lease");
-        clock.advance(Duration.ofMillis(2500));
+        await(() -> {
+          Instant leaseUntil = a.spoolOperations().inspect(receipt.spoolId()).orElseThrow().leaseUntil();
+          return leaseUntil != null && leaseUntil.isAfter(firstLeaseEnd);
+        }, "node a renewed its lease");
+        clock.advance(Duration.ofMillis(4500));
 
         DeliveryResult result = a.result(receipt).get(30, TimeUnit.SECONDS);
 
