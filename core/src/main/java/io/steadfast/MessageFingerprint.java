@@ -27,7 +27,7 @@ final class MessageFingerprint {
 
   private final MessageDigest digest = newDigest();
   /** Bytes not yet given to the digest; most fields are short, so most writes only copy. */
-  private final byte[] scratch = new byte[1024];
+  private final byte[] scratch = new byte[256];
   private int used;
 
   private MessageFingerprint() {}

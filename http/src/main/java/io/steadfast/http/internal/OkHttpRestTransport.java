@@ -163,7 +163,7 @@ public final class OkHttpRestTransport implements Transport {
       return new Ended(new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE,
           Failure.of("route '" + route + "' is closed", null), null));
     }
-    byte[] body;
+    TransmissionWriter.Json body;
     try {
       body = TransmissionWriter.write(MAPPER, delivery.message(), delivery.idempotencyKey());
     } catch (JacksonException | IllegalArgumentException e) {
@@ -181,7 +181,7 @@ public final class OkHttpRestTransport implements Transport {
         .addHeader("User-Agent", UserAgent.VALUE)
         // SparkPost ignores it; proxies and FakeSparkPost use it to recognise a retried transmission.
         .addHeader("Idempotency-Key", key)
-        .post(RequestBody.create(body, JSON))
+        .post(RequestBody.create(body.bytes(), JSON, 0, body.length()))
         .tag(AttemptTracker.class, tracker);
     if (subaccountId != null) {
       request.addHeader("X-MSYS-SUBACCOUNT", subaccountId);
@@ -189,7 +189,7 @@ public final class OkHttpRestTransport implements Transport {
     if (log.isDebugEnabled()) {
       // Guarded: five arguments would allocate their array on every send even with debug off.
       log.debug("Message {} attempt {} on route '{}': POST {} ({} bytes)", key, delivery.attempt(), route, url,
-          body.length);
+          body.length());
     }
     return new Ready(request.build(), tracker);
   }

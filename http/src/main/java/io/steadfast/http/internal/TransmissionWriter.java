@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -66,8 +67,8 @@ final class TransmissionWriter {
    * @throws IllegalArgumentException if metadata or substitution data holds a value JSON cannot
    *     represent (core rejects those when the message is built, so this is a bug)
    */
-  static byte[] write(JsonMapper mapper, Message message, IdempotencyKey key) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint(message));
+  static Json write(JsonMapper mapper, Message message, IdempotencyKey key) {
+    Output out = new Output(sizeHint(message));
     try (JsonGenerator json = mapper.createGenerator(out)) {
       json.writeStartObject();
       options(json, message.options());
@@ -82,7 +83,47 @@ final class TransmissionWriter {
       content(json, message);
       json.writeEndObject();
     }
-    return out.toByteArray();
+    return out.json();
+  }
+
+  /**
+   * The JSON of one transmission: the first {@link #length()} bytes of {@link #bytes()}, which may be
+   * longer. Handed to OkHttp as it is, so the JSON is not copied once more into an exact-size array.
+   */
+  static final class Json {
+    private final byte[] bytes;
+    private final int length;
+
+    Json(byte[] bytes, int length) {
+      this.bytes = bytes;
+      this.length = length;
+    }
+
+    /** Returns the buffer holding the JSON; not a copy, and not to be changed. */
+    byte[] bytes() {
+      return bytes;
+    }
+
+    /** Returns how many bytes of {@link #bytes()} are the JSON. */
+    int length() {
+      return length;
+    }
+
+    /** Returns a copy of exactly the JSON's bytes. */
+    byte[] toByteArray() {
+      return Arrays.copyOf(bytes, length);
+    }
+  }
+
+  /** A {@link ByteArrayOutputStream} that gives up its buffer instead of copying it. */
+  private static final class Output extends ByteArrayOutputStream {
+    Output(int size) {
+      super(size);
+    }
+
+    synchronized Json json() {
+      return new Json(buf, count);
+    }
   }
 
   private static void options(JsonGenerator json, MessageOptions options) {
@@ -360,8 +401,8 @@ final class TransmissionWriter {
 
   /** A first guess at the JSON's size, so the buffer rarely grows: the bodies, base64 and some room. */
   private static int sizeHint(Message message) {
-    long size = 512 + length(message.subject()) + length(message.text()) + length(message.html())
-        + length(message.ampHtml()) + length(message.rfc822()) + 128L * message.recipients().size();
+    long size = 256 + length(message.subject()) + length(message.text()) + length(message.html())
+        + length(message.ampHtml()) + length(message.rfc822()) + 96L * message.recipients().size();
     for (Attachment attachment : message.attachments()) {
       size += 128 + attachment.content().length / 3 * 4 + 4;
     }
