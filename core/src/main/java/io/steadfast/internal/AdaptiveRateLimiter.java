@@ -10,13 +10,19 @@ import org.slf4j.LoggerFactory;
  * Paces one route once SparkPost has rate-limited it (HTTP 429), so a backlog drains at the rate
  * SparkPost accepts instead of in bursts that are refused and retried.
  *
- * <p>It does nothing until the first refusal: a client that is never rate-limited never waits. On a
- * refusal it measures how many messages the route had accepted over the last second, which is the
- * provider's rate while it is refusing the excess, and paces sends slightly below that. While nothing is
- * refused it raises the pace a little each second, so it finds a higher limit again; after a minute
- * without a refusal it stops pacing altogether. Refusals of requests that were already on their way
- * when the pace was cut say nothing new, so the pace is cut at most once per second. This is TCP's
- * additive-increase/multiplicative-decrease idea, with the decrease anchored to what got through.
+ * <p>It does nothing until SparkPost refuses: a client that is never rate-limited never waits. At a
+ * refusal, at most once a second, it looks at the second just past. If at least {@link #CUT_SHARE} of
+ * that second's attempts were refused, the route is pressing against a limit, and the rate it accepted
+ * in that second is the provider's rate: the route is paced slightly below it. While nothing is refused the pace grows
+ * a little each second, so it finds a higher limit again; after a minute without a refusal pacing
+ * stops altogether. This is TCP's additive-increase/multiplicative-decrease idea, with the decrease
+ * anchored to what got through.
+ *
+ * <p>An overloaded SparkPost also mixes 429s into its 5xx answers, whatever our rate; slowing down does
+ * not make those stop, and cutting again and again would pace a route to a standstill. So if the
+ * second after a cut is refused about as much as the second before it (and not heavily), the cut is
+ * undone and refusals are ignored for {@link #NOISE_HOLD}; and the pace never falls below half the
+ * most the route accepted in any second since pacing began.
  *
  * <p>The refused message itself still waits at least its Retry-After before it is retried
  * ({@link SendRun}); the pace only spaces out the route's other sends. Thread-safe.
@@ -24,31 +30,49 @@ import org.slf4j.LoggerFactory;
 final class AdaptiveRateLimiter {
   private static final Logger log = LoggerFactory.getLogger(AdaptiveRateLimiter.class);
 
-  /** How far below the measured accepted rate to settle after a refusal. */
+  /** How far below the accepted rate to settle after a cut. */
   static final double SETTLE_FACTOR = 0.95;
   /** How much the pace grows per second without a refusal. */
   static final double GROWTH_PER_SECOND = 1.02;
   /** The slowest pace: one message per second, so a route is never paced to a halt. */
   static final double MIN_RATE = 1.0;
+  /** The share of a second's attempts that must have been refused to show a limit. */
+  static final double CUT_SHARE = 0.02;
+  /** Above this share of refused attempts, refusals are a limit being pressed, never noise. */
+  static final double NOISE_MAX_SHARE = 0.25;
+  /** How long refusals are ignored after slowing down did not reduce them. */
+  static final Duration NOISE_HOLD = Duration.ofSeconds(10);
+  /** The lowest pace, as a share of the most accepted in a second since pacing began. */
+  static final double FLOOR_SHARE = 0.5;
   /** How long without a refusal before pacing stops. */
   static final Duration RELEASE_AFTER = Duration.ofMinutes(1);
 
-  private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long NEVER = Long.MIN_VALUE;
+  private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
   private static final int BUCKETS = 100;
-  private static final long BUCKET_NANOS = WINDOW_NANOS / BUCKETS;
+  private static final long BUCKET_NANOS = SECOND / BUCKETS;
 
   private final String route;
-  /** Acceptances per 10 ms over the last second, a ring indexed by time. */
-  private final long[] acceptedInBucket = new long[BUCKETS];
+  /** Attempts, acceptances and refusals per 10 ms over the last second, rings indexed by time. */
+  private final long[] attempted = new long[BUCKETS];
+  private final long[] accepted = new long[BUCKETS];
+  private final long[] refused = new long[BUCKETS];
   private final long[] bucketStart = new long[BUCKETS];
-  private long firstAcceptedAt = Long.MIN_VALUE;
 
   /** Messages per second; zero while not pacing. */
   private double rate;
+  private double floor;
   private long nextSlotAt;
-  private long lastCutAt;
   private long lastGrowthAt;
-  private long lastRefusalAt;
+  private long firstEventAt = NEVER;
+  private long lastRefusalAt = NEVER;
+  private long lastEvaluationAt = NEVER;
+  private long lastCutAt = NEVER;
+  /** The pace before the last cut, and the share of attempts refused that led to it. */
+  private double rateBeforeCut;
+  private double shareAtCut;
+  /** Until when refusals are not acted on, after they proved not to follow our pace. */
+  private long holdUntil = NEVER;
 
   AdaptiveRateLimiter(String route) {
     this.route = route;
@@ -70,49 +94,35 @@ final class AdaptiveRateLimiter {
       return Duration.ZERO;
     }
     if (at > lastGrowthAt) {
-      rate *= Math.pow(GROWTH_PER_SECOND, (at - lastGrowthAt) / (double) WINDOW_NANOS);
+      rate *= Math.pow(GROWTH_PER_SECOND, (at - lastGrowthAt) / (double) SECOND);
       lastGrowthAt = at;
     }
     long slot = Math.max(at, nextSlotAt);
-    nextSlotAt = slot + (long) (WINDOW_NANOS / rate);
+    nextSlotAt = slot + (long) (SECOND / rate);
     return Duration.ofNanos(slot - at);
   }
 
   /** Records that the route accepted a message at {@code now}. */
   synchronized void onAccepted(Instant now) {
     long at = nanos(now);
-    if (firstAcceptedAt == Long.MIN_VALUE) {
-      firstAcceptedAt = at;
-    }
-    int index = (int) Math.floorMod(at / BUCKET_NANOS, (long) BUCKETS);
-    long start = at - Math.floorMod(at, BUCKET_NANOS);
-    if (bucketStart[index] != start) {
-      bucketStart[index] = start;
-      acceptedInBucket[index] = 0;
-    }
-    acceptedInBucket[index]++;
+    int index = bucket(at);
+    attempted[index]++;
+    accepted[index]++;
+  }
+
+  /** Records that an attempt at {@code now} ended neither accepted nor rate-limited (e.g. a 503). */
+  synchronized void onOtherOutcome(Instant now) {
+    attempted[bucket(nanos(now))]++;
   }
 
   /** Records that SparkPost refused a message at {@code now} for exceeding its rate limit. */
   synchronized void onRateLimited(Instant now) {
     long at = nanos(now);
+    int index = bucket(at);
+    attempted[index]++;
+    refused[index]++;
     lastRefusalAt = at;
-    if (rate > 0 && at - lastCutAt < WINDOW_NANOS) {
-      return; // Sent before the last cut took effect.
-    }
-    double accepted = acceptedRate(at);
-    double previous = rate;
-    double target = accepted > 0 ? accepted * SETTLE_FACTOR : previous * 0.5;
-    rate = Math.max(MIN_RATE, previous > 0 ? Math.min(target, previous * SETTLE_FACTOR) : target);
-    lastCutAt = at;
-    lastGrowthAt = at;
-    nextSlotAt = Math.max(nextSlotAt, at);
-    if (previous == 0) {
-      log.info("Route '{}' is rate-limited by SparkPost; pacing it at {} messages/s", route, Math.round(rate));
-    } else {
-      log.debug("Route '{}' rate-limited again; pace {} -> {} messages/s", route, Math.round(previous),
-          Math.round(rate));
-    }
+    evaluateIfDue(at);
   }
 
   /** Returns the pace in messages per second, or zero when the route is not paced. */
@@ -120,19 +130,76 @@ final class AdaptiveRateLimiter {
     return rate;
   }
 
-  /** Acceptances per second over the last second (or since the first acceptance, if more recent). */
-  private double acceptedRate(long at) {
-    if (firstAcceptedAt == Long.MIN_VALUE) {
-      return 0;
+  /**
+   * At a refusal, at most once a second (refusals of requests already on their way when the pace was
+   * cut say nothing new), decides from the second just past whether to start, cut or undo the pace.
+   */
+  private void evaluateIfDue(long at) {
+    if (lastEvaluationAt != NEVER && at - lastEvaluationAt < SECOND || at < holdUntil) {
+      return;
     }
+    lastEvaluationAt = at;
+    double share = inLastSecond(refused, at) / (double) inLastSecond(attempted, at);
+    if (share < CUT_SHARE) {
+      return; // Stray refusals, not a limit we are pressing against.
+    }
+    // Early in a run the second just past is shorter: a rate, not a count.
+    long span = Math.min(SECOND, Math.max(BUCKET_NANOS, at - firstEventAt));
+    double acceptedRate = inLastSecond(accepted, at) * (double) SECOND / span;
+    boolean justCut = lastCutAt != NEVER && at - lastCutAt < 2 * SECOND;
+    if (justCut && share >= shareAtCut / 2 && share < NOISE_MAX_SHARE) {
+      // We slowed down a second ago and SparkPost refuses about as much as before: these refusals do
+      // not follow our pace. Undo the cut. (A share that fell by half or more, or a large one, is a
+      // limit we still press against: cut again below.)
+      log.debug("Route '{}': refusals did not fall after slowing down; pace back to {} messages/s, refusals "
+          + "ignored for {}s", route, Math.round(rateBeforeCut), NOISE_HOLD.toSeconds());
+      rate = rateBeforeCut;
+      holdUntil = at + NOISE_HOLD.toNanos();
+      lastCutAt = NEVER;
+      return;
+    }
+    double previous = rate;
+    floor = Math.max(previous == 0 ? MIN_RATE : floor, acceptedRate * FLOOR_SHARE);
+    // From what got through, not from the last pace: an early look may have seen only a few ms.
+    rate = Math.max(floor, acceptedRate * SETTLE_FACTOR);
+    if (previous == 0) {
+      log.info("Route '{}' is rate-limited by SparkPost; pacing it at {} messages/s", route, Math.round(rate));
+    } else {
+      log.debug("Route '{}' rate-limited again; pace {} -> {} messages/s", route, Math.round(previous),
+          Math.round(rate));
+    }
+    rateBeforeCut = previous;
+    shareAtCut = share;
+    lastCutAt = at;
+    lastGrowthAt = at;
+    nextSlotAt = Math.max(nextSlotAt, at);
+  }
+
+  /** Returns the ring index for {@code at}, clearing the slot if it held an older 10 ms. */
+  private int bucket(long at) {
+    if (firstEventAt == NEVER) {
+      firstEventAt = at;
+    }
+    int index = (int) Math.floorMod(at / BUCKET_NANOS, (long) BUCKETS);
+    long start = at - Math.floorMod(at, BUCKET_NANOS);
+    if (bucketStart[index] != start) {
+      bucketStart[index] = start;
+      attempted[index] = 0;
+      accepted[index] = 0;
+      refused[index] = 0;
+    }
+    return index;
+  }
+
+  /** Returns the count in {@code ring} over the second that ends at {@code at}. */
+  private long inLastSecond(long[] ring, long at) {
     long count = 0;
     for (int i = 0; i < BUCKETS; i++) {
-      if (at - bucketStart[i] < WINDOW_NANOS && bucketStart[i] <= at) {
-        count += acceptedInBucket[i];
+      if (bucketStart[i] <= at && at - bucketStart[i] < SECOND) {
+        count += ring[i];
       }
     }
-    long span = Math.min(WINDOW_NANOS, Math.max(at - firstAcceptedAt, BUCKET_NANOS));
-    return count * (double) WINDOW_NANOS / span;
+    return count;
   }
 
   private static long nanos(Instant instant) {

@@ -134,6 +134,8 @@ final class RouteHandle {
       pace.onAccepted(clock.instant());
     } else if (outcome instanceof Outcome.NotSent notSent && notSent.reason() == Outcome.NotSent.Reason.RATE_LIMITED) {
       pace.onRateLimited(clock.instant());
+    } else {
+      pace.onOtherOutcome(clock.instant());
     }
     if (breaker == null) {
       return;

@@ -71,6 +71,7 @@ class CrashRecoveryTest {
         reader.join(TimeUnit.SECONDS.toMillis(10));
       }
 
+      long drainStarted = System.nanoTime();
       Process drainer = start(dir, sparkPost, kills + 1, "drain");
       CountDownLatch drained = new CountDownLatch(1);
       CountDownLatch dumped = new CountDownLatch(1);
@@ -85,7 +86,9 @@ class CrashRecoveryTest {
           }
         }
       });
-      if (!drained.await(60, TimeUnit.SECONDS)) {
+      // Generous: this test is about what survives, not speed, and the fault plan's random 429s make the
+      // client pace itself (at no less than half the rate it reached) while it drains.
+      if (!drained.await(180, TimeUnit.SECONDS)) {
         // SIGQUIT: the child prints its threads' stacks to stdout, to show where it is stuck.
         new ProcessBuilder("kill", "-3", Long.toString(drainer.pid())).start().waitFor(10, TimeUnit.SECONDS);
         dumped.await(10, TimeUnit.SECONDS);
@@ -100,9 +103,10 @@ class CrashRecoveryTest {
             state.append(entry).append('\n');
           }
         }
-        throw new AssertionError("the restarted child did not drain the spool within 60 s (seed " + seed + "):\n"
+        throw new AssertionError("the restarted child did not drain the spool within 180 s (seed " + seed + "):\n"
             + state + "child stderr:\n" + tail(dir.resolveSibling("child-" + (kills + 1) + ".err")));
       }
+      double drainSeconds = (System.nanoTime() - drainStarted) / 1e9;
       assertThat(drainer.waitFor(30, TimeUnit.SECONDS)).isTrue();
       reader.join(TimeUnit.SECONDS.toMillis(10));
 
@@ -118,9 +122,9 @@ class CrashRecoveryTest {
       }
       int transmissions = sparkPost.transmissions().size();
       System.out.printf("Crash test (seed %d): %d SIGKILLs, %d acknowledged submits, %d delivered, %d lost, "
-          + "%d duplicate deliveries, %d transmissions accepted, %d requests in all%n", seed, kills,
-          acknowledged.size(), acknowledged.size() - lost.size(), lost.size(), duplicates, transmissions,
-          sparkPost.requests().size());
+          + "%d duplicate deliveries, %d transmissions accepted, %d requests in all; the restarted child "
+          + "drained in %.1f s%n", seed, kills, acknowledged.size(), acknowledged.size() - lost.size(), lost.size(),
+          duplicates, transmissions, sparkPost.requests().size(), drainSeconds);
       assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(kills);
       assertThat(lost).as("acknowledged but never delivered (seed %d)", seed).isEmpty();
     }
