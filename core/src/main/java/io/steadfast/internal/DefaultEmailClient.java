@@ -107,7 +107,7 @@ public final class DefaultEmailClient implements EmailClient {
     this.backoff = new Backoff(config.retryPolicy(), () -> ThreadLocalRandom.current().nextDouble());
     this.ledger = config.ledger().orElseGet(() -> new InMemoryIdempotencyLedger(
         SteadfastConfig.DEFAULT_LEDGER_RETENTION, SteadfastConfig.DEFAULT_LEDGER_MAX_ENTRIES, config.clock()));
-    this.dispatcher = config.spool().map(spool -> new Dispatcher(spool, config.clock(), this::send,
+    this.dispatcher = config.spool().map(spool -> new Dispatcher(spool, config.clock(), this::sendSpooled,
         listener, new RetrySchedule(spool.minRetryDelay(), spool.maxRetryDelay(),
             () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, config.maxMessageBytes()))
         .orElse(null);
@@ -208,7 +208,16 @@ public final class DefaultEmailClient implements EmailClient {
 
   @Override
   public SendReceipt send(Message message, SendOptions options) {
-    Prepared prepared = prepare(message, options);
+    return sendSync(message, options, true);
+  }
+
+  /** The dispatcher's send: one pass over the routes, no in-call retry waits (the spool schedules those). */
+  private SendReceipt sendSpooled(Message message, SendOptions options) {
+    return sendSync(message, options, false);
+  }
+
+  private SendReceipt sendSync(Message message, SendOptions options, boolean waitsToRetry) {
+    Prepared prepared = prepare(message, options, waitsToRetry);
     if (prepared.existing() != null) {
       return await(prepared.existing());
     }
@@ -238,7 +247,7 @@ public final class DefaultEmailClient implements EmailClient {
   public CompletableFuture<SendReceipt> sendAsync(Message message, SendOptions options) {
     Prepared prepared;
     try {
-      prepared = prepare(message, options);
+      prepared = prepare(message, options, true);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -266,7 +275,7 @@ public final class DefaultEmailClient implements EmailClient {
 
   private record Prepared(SendRun run, InFlight own, @Nullable CompletableFuture<SendReceipt> existing) {}
 
-  private Prepared prepare(Message message, SendOptions options) {
+  private Prepared prepare(Message message, SendOptions options, boolean waitsToRetry) {
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(options, "options");
     if (closed.get()) {
@@ -286,7 +295,7 @@ public final class DefaultEmailClient implements EmailClient {
         throw new IdempotencyConflictException(key);
       }
       log.debug("Message {} was already accepted; returning the first receipt", key);
-      return new Prepared(newRun(message, key, options), new InFlight(fingerprint, new CompletableFuture<>()),
+      return new Prepared(newRun(message, key, options, waitsToRetry), new InFlight(fingerprint, new CompletableFuture<>()),
           CompletableFuture.completedFuture(accepted.get().receipt()));
     }
     InFlight own = new InFlight(fingerprint, new CompletableFuture<>());
@@ -296,14 +305,15 @@ public final class DefaultEmailClient implements EmailClient {
         throw new IdempotencyConflictException(key);
       }
       log.debug("Message {} is already being sent; joining that send", key);
-      return new Prepared(newRun(message, key, options), own, other.result());
+      return new Prepared(newRun(message, key, options, waitsToRetry), own, other.result());
     }
-    return new Prepared(newRun(message, key, options), own, null);
+    return new Prepared(newRun(message, key, options, waitsToRetry), own, null);
   }
 
-  private SendRun newRun(Message message, IdempotencyKey key, SendOptions options) {
+  private SendRun newRun(Message message, IdempotencyKey key, SendOptions options, boolean waitsToRetry) {
     Duration deadline = options.deadline() != null ? options.deadline() : config.retryPolicy().deadline();
-    return new SendRun(routes, message, key, config.retryPolicy(), backoff, config.clock(), listener, deadline);
+    return new SendRun(routes, message, key, config.retryPolicy(), backoff, config.clock(), listener, deadline,
+        waitsToRetry);
   }
 
   private void complete(Prepared prepared, @Nullable SendReceipt receipt, @Nullable Throwable error) {

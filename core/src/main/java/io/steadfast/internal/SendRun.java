@@ -63,6 +63,8 @@ final class SendRun {
   private final Clock clock;
   private final DeliveryListener listener;
   private final Instant deadline;
+  /** False for spooled messages: the spool's schedule is their wait, and a worker never sleeps one. */
+  private final boolean waitsToRetry;
 
   private int routeIndex;
   private int attempts;
@@ -74,7 +76,7 @@ final class SendRun {
   private @Nullable SteadfastException lastError;
 
   SendRun(List<RouteHandle> routes, Message message, IdempotencyKey key, RetryPolicy policy, Backoff backoff,
-      Clock clock, DeliveryListener listener, Duration deadline) {
+      Clock clock, DeliveryListener listener, Duration deadline, boolean waitsToRetry) {
     this.routes = routes;
     this.message = message;
     this.key = key;
@@ -83,6 +85,7 @@ final class SendRun {
     this.clock = clock;
     this.listener = listener;
     this.deadline = clock.instant().plus(deadline);
+    this.waitsToRetry = waitsToRetry;
   }
 
   IdempotencyKey key() {
@@ -176,6 +179,11 @@ final class SendRun {
   }
 
   private Step retry(RouteHandle target, boolean afterTimeout, @Nullable Duration retryAfter, SteadfastException error) {
+    if (!waitsToRetry) {
+      // A spooled message goes back to the spool, which retries it no sooner than Retry-After; holding
+      // a dispatcher worker asleep for a backoff would stall every other message behind it.
+      return new Failed(error);
+    }
     Duration delay = backoff.delay(retries + 1);
     if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
       delay = retryAfter; // Retry-After is a minimum: never shortened.

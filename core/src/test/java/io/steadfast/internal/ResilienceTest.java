@@ -108,6 +108,41 @@ class ResilienceTest {
         assertThat((double) wait.toNanos()).isCloseTo(1e9 / pace, within(2e6)));
   }
 
+  @Test
+  void spooledMessageRefusedWith429GoesBackToTheSpoolInsteadOfHoldingAWorkerAsleep() throws Exception {
+    rest.then(new Outcome.NotSent(Outcome.NotSent.Reason.RATE_LIMITED, DOWN, Duration.ofSeconds(40)));
+    SteadfastConfig config = SteadfastConfig.builder().transports(List.of(rest)).listener(listener).clock(clock)
+        .spool(io.steadfast.SpoolConfig.builder(io.steadfast.spi.Spool.inMemory()).build()).build();
+    try (EmailClient client = new DefaultEmailClient(config, timer)) {
+      io.steadfast.SubmitReceipt receipt = client.submit(MESSAGE);
+
+      io.steadfast.spi.SpoolEntry entry = awaitEntry(client, receipt.spoolId(),
+          e -> e.attempts() == 1 && e.state() == io.steadfast.spi.SpoolState.PENDING);
+
+      assertThat(timer.waits()).as("no worker slept through a backoff").isEmpty();
+      assertThat(rest.deliveries()).hasSize(1);
+      assertThat(entry.nextAttemptAt()).isAfterOrEqualTo(receipt.acceptedAt().plusSeconds(40));
+      assertThat(entry.lastError()).contains("429");
+    }
+  }
+
+  /** Waits, up to 10 s, for the spool entry to satisfy {@code condition}; the dispatcher runs in its own threads. */
+  private static io.steadfast.spi.SpoolEntry awaitEntry(EmailClient client, long id,
+      java.util.function.Predicate<io.steadfast.spi.SpoolEntry> condition) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      java.util.Optional<io.steadfast.spi.SpoolEntry> entry = client.spoolOperations().inspect(id);
+      if (entry.isPresent() && condition.test(entry.get())) {
+        return entry.get();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("spool entry " + id + " never reached the expected state; it is " + entry);
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(SendMode.class)
   void failsRatherThanShortenARetryAfterBeyondTheDeadline(SendMode mode) {
