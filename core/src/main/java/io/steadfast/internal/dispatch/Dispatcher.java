@@ -6,6 +6,7 @@ import io.steadfast.IdempotencyConflictException;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
+import io.steadfast.RateLimitedException;
 import io.steadfast.RejectedByProviderException;
 import io.steadfast.RetryableException;
 import io.steadfast.SendOptions;
@@ -365,6 +366,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       } catch (RejectedByProviderException | InvalidMessageException | IdempotencyConflictException e) {
         deadLetter(claim, DeliveryResult.Reason.REJECTED, e.getMessage());
         return;
+      } catch (RateLimitedException e) {
+        reschedule(claim, e.getMessage(), schedule.afterRateLimit(e.retryAfter().orElse(null)));
+        return;
       } catch (RetryableException e) {
         retry(claim, e.getMessage(), e.retryAfter().orElse(null));
         return;
@@ -396,8 +400,12 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
 
   private void retry(Spool.Claimed claim, String error, @Nullable Duration retryAfter) {
     SpoolEntry entry = claim.entry();
+    reschedule(claim, error, schedule.delay(entry.createdAt(), clock.instant(), entry.attempts(), retryAfter));
+  }
+
+  private void reschedule(Spool.Claimed claim, String error, Duration delay) {
+    SpoolEntry entry = claim.entry();
     Instant now = clock.instant();
-    Duration delay = schedule.delay(entry.createdAt(), now, entry.attempts(), retryAfter);
     Instant next = now.plus(delay);
     if (next.isAfter(entry.deliverBy())) {
       deadLetter(claim, DeliveryResult.Reason.EXPIRED, "not delivered by its deadline " + entry.deliverBy()

@@ -40,4 +40,17 @@ public final class RetrySchedule {
     }
     return result;
   }
+
+  /**
+   * Returns the wait before a message SparkPost refused with 429 is tried again: between the server's
+   * {@code retryAfter} (one second if it gave none) and twice that. A rate-limited message was not
+   * refused for a fault, only for arriving too fast; the route's pace keeps the rate, so it goes
+   * back soon rather than after an age-long backoff, which would leave a drained backlog's last
+   * messages waiting minutes.
+   */
+  public Duration afterRateLimit(@Nullable Duration retryAfter) {
+    Duration floor = retryAfter == null || retryAfter.isZero() || retryAfter.isNegative()
+        ? Duration.ofSeconds(1) : retryAfter;
+    return floor.plusMillis((long) (random.getAsDouble() * floor.toMillis()));
+  }
 }

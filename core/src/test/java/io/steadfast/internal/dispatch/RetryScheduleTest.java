@@ -57,4 +57,22 @@ class RetryScheduleTest {
     assertThat(low.delay(T0, T0, 4, null)).isEqualTo(MIN);
     assertThat(high.delay(T0, T0, 4, null)).isEqualTo(Duration.ofMillis(5000 + (40_000 - 5000) / 2));
   }
+
+  @Test
+  void rateLimitedMessageGoesBackAfterRetryAfterWithUpToAsMuchAgainOfJitter() {
+    assertThat(new RetrySchedule(MIN, MAX, () -> 0.0).afterRateLimit(Duration.ofSeconds(3)))
+        .isEqualTo(Duration.ofSeconds(3));
+    assertThat(new RetrySchedule(MIN, MAX, () -> 0.999).afterRateLimit(Duration.ofSeconds(3)))
+        .isBetween(Duration.ofMillis(5990), Duration.ofSeconds(6));
+  }
+
+  @Test
+  void rateLimitedMessageWithoutRetryAfterGoesBackAfterAboutASecondNotAnAgeLongBackoff() {
+    RetrySchedule schedule = new RetrySchedule(MIN, MAX, () -> 0.5);
+
+    assertThat(schedule.afterRateLimit(null)).isEqualTo(Duration.ofMillis(1500));
+    assertThat(schedule.afterRateLimit(Duration.ZERO)).isEqualTo(Duration.ofMillis(1500));
+    // For comparison: a fault on a message an hour old waits minutes.
+    assertThat(schedule.delay(T0, T0.plus(Duration.ofHours(1)), 1, null)).isGreaterThan(Duration.ofMinutes(10));
+  }
 }
