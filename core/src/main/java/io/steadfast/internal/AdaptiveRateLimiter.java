@@ -31,9 +31,9 @@ final class AdaptiveRateLimiter {
   private static final Logger log = LoggerFactory.getLogger(AdaptiveRateLimiter.class);
 
   /** How far below the accepted rate to settle after a cut. */
-  static final double SETTLE_FACTOR = 0.95;
+  static final double SETTLE_FACTOR = 0.93;
   /** How much the pace grows per second without a refusal. */
-  static final double GROWTH_PER_SECOND = 1.02;
+  static final double GROWTH_PER_SECOND = 1.01;
   /** The slowest pace: one message per second, so a route is never paced to a halt. */
   static final double MIN_RATE = 1.0;
   /** The share of a second's attempts that must have been refused to show a limit. */

@@ -98,7 +98,7 @@ class ResilienceTest {
 
     // The refused send waits its backoff (at least the Retry-After); the two after it are paced: 19 were
     // accepted in the second before the refusal (the first send is exactly a second old), so the pace
-    // settles 5% below that and grows 2% a second meanwhile.
+    // settles 7% below that and grows 1% a second meanwhile.
     assertThat(timer.waits()).hasSize(3);
     Duration retryWait = timer.waits().get(0);
     assertThat(retryWait).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
