@@ -72,7 +72,7 @@ for part in "${parts[@]}"; do
     drain)
       java "${java_opts[@]}" \
         -Dbench.drainMessages="$(setting BENCH_DRAIN_MESSAGES 100000 5000)" \
-        -Dbench.drainRate="$(setting BENCH_DRAIN_RATE 1000 1000)" \
+        -Dbench.drainRate="$(setting BENCH_DRAIN_RATE 800 800)" \
         -Dbench.capacityMessages="$(setting BENCH_CAPACITY_MESSAGES 20000 2000)" \
         -Dbench.outageSeconds="$(setting BENCH_OUTAGE_SECONDS 20 5)" \
         ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.DrainBenchmark "$root/docs" "$work/machine.txt"

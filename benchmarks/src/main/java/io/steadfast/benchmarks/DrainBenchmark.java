@@ -60,7 +60,7 @@ public final class DrainBenchmark {
   private void run(Path docs, String machine) throws Exception {
     long started = System.nanoTime();
     int messages = Integer.getInteger("bench.drainMessages", 100_000);
-    int rate = Integer.getInteger("bench.drainRate", 1000);
+    int rate = Integer.getInteger("bench.drainRate", 800);
     int workers = Integer.getInteger("bench.drainWorkers", SpoolConfig.DEFAULT_WORKERS);
     int capacityMessages = Integer.getInteger("bench.capacityMessages", 20_000);
     double outageSeconds = Double.parseDouble(System.getProperty("bench.outageSeconds", "20"));
@@ -83,10 +83,11 @@ public final class DrainBenchmark {
         + "then a client with the default settings (REST route, ").append(workers).append(" dispatcher workers, "
         + "default retry policy and circuit breaker) opens the spool and the clock starts. It stops when the "
         + "last message is delivered.\n");
-    md.append("- **Pacing**: after the first `429` each route paces itself just below the rate SparkPost "
-        + "accepted over the last second, grows the pace 2% a second while nothing is refused, and stops "
-        + "pacing after a quiet minute (`AdaptiveRateLimiter`). The refused message itself waits its backoff, "
-        + "never less than Retry-After.\n");
+    md.append("- **Pacing**: when SparkPost refuses at least 2% of a second's requests, the route paces itself 7% "
+        + "below the rate SparkPost accepted in that second, grows the pace 1% a second while nothing is refused, "
+        + "and stops pacing after a quiet minute (`AdaptiveRateLimiter`). A spooled message that is refused goes "
+        + "back to the spool and is retried after its Retry-After (with up to as much again of jitter); no "
+        + "dispatcher worker sleeps.\n");
     md.append("- **Capacity**: the same drain without a limit, to show what the dispatcher can do on this machine "
         + "(the limited drain can only reach its ideal if R is below this).\n");
     md.append("- **Outage**: messages are submitted at a steady 100 a second; after 5 s the stub answers every "
