@@ -1,6 +1,6 @@
 /**
- * The spool's storage details: message codec and group-commit writer. Internal: not API, may change
- * in any release.
+ * The spools' storage details: message codec, SQLite's group-commit writer and statement cache, the
+ * PostgreSQL schema and LISTEN/NOTIFY wake-ups. Internal: not API, may change in any release.
  */
 @NullMarked
 package io.steadfast.spool.internal;
