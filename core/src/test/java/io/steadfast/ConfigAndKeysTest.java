@@ -88,4 +88,22 @@ class ConfigAndKeysTest {
     assertThatThrownBy(() -> IdempotencyKey.of("")).hasMessageContaining("1 to 64");
     assertThatThrownBy(() -> IdempotencyKey.of("a b")).hasMessageContaining("printable ASCII");
   }
+
+  @Test
+  void generatedKeysSpreadTheirRandomBitsOverEveryRandomField() {
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    java.util.Set<String> randA = new java.util.HashSet<>();
+    java.util.Set<String> randBHigh = new java.util.HashSet<>();
+    for (int i = 0; i < 2000; i++) {
+      String key = IdempotencyKey.generate().value();
+      keys.add(key);
+      randA.add(key.substring(15, 18));
+      randBHigh.add(key.substring(20, 23));
+    }
+
+    assertThat(keys).hasSize(2000);
+    // 12 random bits in rand_a and (after the variant) in the next field: 2000 draws hit hundreds of values.
+    assertThat(randA).hasSizeGreaterThan(500);
+    assertThat(randBHigh).hasSizeGreaterThan(500);
+  }
 }

@@ -3,6 +3,8 @@ package io.steadfast.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +27,12 @@ import org.slf4j.LoggerFactory;
  * most the route accepted in any second since pacing began.
  *
  * <p>The refused message itself still waits at least its Retry-After before it is retried
- * ({@link SendRun}); the pace only spaces out the route's other sends. Thread-safe.
+ * ({@link SendRun}); the pace only spaces out the route's other sends.
+ *
+ * <p>Thread-safe. Every send of the route passes through here, so the common path takes no lock:
+ * counting is on atomic rings (a count that races with a bucket turning over is off by one, which a
+ * rate estimate does not notice), and an unpaced route's {@link #reserve} reads one volatile field.
+ * Decisions, which follow refusals, and paced reservations are synchronised.
  */
 final class AdaptiveRateLimiter {
   private static final Logger log = LoggerFactory.getLogger(AdaptiveRateLimiter.class);
@@ -54,17 +61,17 @@ final class AdaptiveRateLimiter {
 
   private final String route;
   /** Attempts, acceptances and refusals per 10 ms over the last second, rings indexed by time. */
-  private final long[] attempted = new long[BUCKETS];
-  private final long[] accepted = new long[BUCKETS];
-  private final long[] refused = new long[BUCKETS];
-  private final long[] bucketStart = new long[BUCKETS];
+  private final AtomicLongArray attempted = new AtomicLongArray(BUCKETS);
+  private final AtomicLongArray accepted = new AtomicLongArray(BUCKETS);
+  private final AtomicLongArray refused = new AtomicLongArray(BUCKETS);
+  private final AtomicLongArray bucketStart = new AtomicLongArray(BUCKETS);
 
   /** Messages per second; zero while not pacing. */
-  private double rate;
+  private volatile double rate;
   private double floor;
   private long nextSlotAt;
   private long lastGrowthAt;
-  private long firstEventAt = NEVER;
+  private final AtomicLong firstEventAt = new AtomicLong(NEVER);
   private long lastRefusalAt = NEVER;
   private long lastEvaluationAt = NEVER;
   private long lastCutAt = NEVER;
@@ -82,7 +89,11 @@ final class AdaptiveRateLimiter {
    * Reserves the next send slot and returns how long the caller waits for it: zero when the route is
    * not being paced.
    */
-  synchronized Duration reserve(Instant now) {
+  Duration reserve(Instant now) {
+    return rate == 0 ? Duration.ZERO : reservePaced(now);
+  }
+
+  private synchronized Duration reservePaced(Instant now) {
     if (rate == 0) {
       return Duration.ZERO;
     }
@@ -103,30 +114,29 @@ final class AdaptiveRateLimiter {
   }
 
   /** Records that the route accepted a message at {@code now}. */
-  synchronized void onAccepted(Instant now) {
-    long at = nanos(now);
-    int index = bucket(at);
-    attempted[index]++;
-    accepted[index]++;
+  void onAccepted(Instant now) {
+    int index = bucket(nanos(now));
+    attempted.incrementAndGet(index);
+    accepted.incrementAndGet(index);
   }
 
   /** Records that an attempt at {@code now} ended neither accepted nor rate-limited (e.g. a 503). */
-  synchronized void onOtherOutcome(Instant now) {
-    attempted[bucket(nanos(now))]++;
+  void onOtherOutcome(Instant now) {
+    attempted.incrementAndGet(bucket(nanos(now)));
   }
 
   /** Records that SparkPost refused a message at {@code now} for exceeding its rate limit. */
   synchronized void onRateLimited(Instant now) {
     long at = nanos(now);
     int index = bucket(at);
-    attempted[index]++;
-    refused[index]++;
+    attempted.incrementAndGet(index);
+    refused.incrementAndGet(index);
     lastRefusalAt = at;
     evaluateIfDue(at);
   }
 
   /** Returns the pace in messages per second, or zero when the route is not paced. */
-  synchronized double rate() {
+  double rate() {
     return rate;
   }
 
@@ -144,7 +154,7 @@ final class AdaptiveRateLimiter {
       return; // Stray refusals, not a limit we are pressing against.
     }
     // Early in a run the second just past is shorter: a rate, not a count.
-    long span = Math.min(SECOND, Math.max(BUCKET_NANOS, at - firstEventAt));
+    long span = Math.min(SECOND, Math.max(BUCKET_NANOS, at - firstEventAt.get()));
     double acceptedRate = inLastSecond(accepted, at) * (double) SECOND / span;
     boolean justCut = lastCutAt != NEVER && at - lastCutAt < 2 * SECOND;
     if (justCut && share >= shareAtCut / 2 && share < NOISE_MAX_SHARE) {
@@ -177,26 +187,25 @@ final class AdaptiveRateLimiter {
 
   /** Returns the ring index for {@code at}, clearing the slot if it held an older 10 ms. */
   private int bucket(long at) {
-    if (firstEventAt == NEVER) {
-      firstEventAt = at;
-    }
+    firstEventAt.compareAndSet(NEVER, at);
     int index = (int) Math.floorMod(at / BUCKET_NANOS, (long) BUCKETS);
     long start = at - Math.floorMod(at, BUCKET_NANOS);
-    if (bucketStart[index] != start) {
-      bucketStart[index] = start;
-      attempted[index] = 0;
-      accepted[index] = 0;
-      refused[index] = 0;
+    long held = bucketStart.get(index);
+    if (held != start && bucketStart.compareAndSet(index, held, start)) {
+      attempted.set(index, 0);
+      accepted.set(index, 0);
+      refused.set(index, 0);
     }
     return index;
   }
 
   /** Returns the count in {@code ring} over the second that ends at {@code at}. */
-  private long inLastSecond(long[] ring, long at) {
+  private long inLastSecond(AtomicLongArray ring, long at) {
     long count = 0;
     for (int i = 0; i < BUCKETS; i++) {
-      if (bucketStart[i] <= at && at - bucketStart[i] < SECOND) {
-        count += ring[i];
+      long start = bucketStart.get(i);
+      if (start <= at && at - start < SECOND) {
+        count += ring.get(i);
       }
     }
     return count;

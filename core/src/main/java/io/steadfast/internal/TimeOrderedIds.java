@@ -12,8 +12,14 @@ public final class TimeOrderedIds {
   /** Returns a new UUIDv7 string; ids made later sort after ids made earlier (at millisecond grain). */
   public static String next() {
     long millis = System.currentTimeMillis();
-    long randA = RANDOM.nextInt(1 << 12);
-    long randB = RANDOM.nextLong();
+    // One call for all 74 random bits: SecureRandom is synchronised, and this runs on every send.
+    byte[] random = new byte[10];
+    RANDOM.nextBytes(random);
+    long randA = ((random[0] & 0xffL) << 8 | (random[1] & 0xffL)) & 0xfffL;
+    long randB = 0;
+    for (int i = 2; i < 10; i++) {
+      randB = randB << 8 | (random[i] & 0xffL);
+    }
     long msb = (millis << 16) | (0x7L << 12) | randA;
     long lsb = (randB & 0x3fffffffffffffffL) | 0x8000000000000000L;
     return new UUID(msb, lsb).toString();
