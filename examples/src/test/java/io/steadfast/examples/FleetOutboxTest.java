@@ -1,5 +1,6 @@
 package io.steadfast.examples;
 
+import io.steadfast.testing.EmbeddedPostgresServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.testing.FakeSparkPost;

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
 import io.steadfast.testing.FaultPlan;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +47,7 @@ class CrashRecoveryTest {
       for (int run = 1; run <= kills; run++) {
         Process child = start(dir, sparkPost, run, "submit");
         CountDownLatch firstAck = new CountDownLatch(1);
-        Thread reader = readLines(child, line -> {
+        Thread reader = ChildOutput.readLines(child, "crash-child-reader", line -> {
           if (line.startsWith("ACK ")) {
             acknowledged.add(line.substring(4));
             firstAck.countDown();
@@ -76,7 +73,7 @@ class CrashRecoveryTest {
       CountDownLatch drained = new CountDownLatch(1);
       CountDownLatch dumped = new CountDownLatch(1);
       StringBuffer threads = new StringBuffer();
-      Thread reader = readLines(drainer, line -> {
+      Thread reader = ChildOutput.readLines(drainer, "crash-child-reader", line -> {
         if (line.equals("DRAINED")) {
           drained.countDown();
         } else if (!line.startsWith("ACK ")) {
@@ -141,22 +138,5 @@ class CrashRecoveryTest {
         CrashChild.class.getName(), dir.toString(), sparkPost.baseUrl().toString(), API_KEY, Integer.toString(run), mode);
     builder.redirectError(dir.resolveSibling("child-" + run + ".err").toFile());
     return builder.start();
-  }
-
-  private static Thread readLines(Process process, java.util.function.Consumer<String> onLine) {
-    Thread thread = new Thread(() -> {
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          onLine.accept(line);
-        }
-      } catch (java.io.IOException e) {
-        // The child was killed mid-line; what was read is what it acknowledged.
-      }
-    }, "crash-child-reader");
-    thread.setDaemon(true);
-    thread.start();
-    return thread;
   }
 }

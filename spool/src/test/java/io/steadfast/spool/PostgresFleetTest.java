@@ -1,5 +1,6 @@
 package io.steadfast.spool;
 
+import io.steadfast.testing.EmbeddedPostgresServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -18,9 +19,6 @@ import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import io.steadfast.testing.FakeSparkPost;
 import io.steadfast.testing.OutageScenario;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -100,7 +98,7 @@ class PostgresFleetTest {
 
       Process child = startChild(database, sparkPost, "child");
       CountDownLatch ready = new CountDownLatch(1);
-      Thread reader = readLines(child, line -> {
+      Thread reader = ChildOutput.readLines(child, "fleet-child-reader", line -> {
         if (line.startsWith("READY")) {
           ready.countDown();
         } else if (line.startsWith("DELIVERED ")) {
@@ -214,22 +212,5 @@ class PostgresFleetTest {
     Path file = temp.resolve(node + ".err");
     String text = Files.exists(file) ? Files.readString(file) : "";
     return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
-  }
-
-  private static Thread readLines(Process process, java.util.function.Consumer<String> onLine) {
-    Thread thread = new Thread(() -> {
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          onLine.accept(line);
-        }
-      } catch (java.io.IOException e) {
-        // The child was killed mid-line; what was read is what it recorded.
-      }
-    }, "fleet-child-reader");
-    thread.setDaemon(true);
-    thread.start();
-    return thread;
   }
 }

@@ -1,5 +1,6 @@
 package io.steadfast.spool;
 
+import io.steadfast.testing.EmbeddedPostgresServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;

