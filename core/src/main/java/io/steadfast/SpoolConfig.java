@@ -133,7 +133,10 @@ public final class SpoolConfig {
     return lease;
   }
 
-  /** Returns the limit on one delivery run of a spooled message, in-call retries included. */
+  /**
+   * Returns the limit on one delivery run of a spooled message: one pass over the routes, with any wait
+   * for a rate-limited route's pace. Retries are not made within a run; the spool schedules them.
+   */
   public Duration attemptTimeout() {
     return attemptTimeout;
   }
@@ -297,7 +300,9 @@ public final class SpoolConfig {
     }
 
     /**
-     * Sets the limit on one delivery run of a spooled message. If not set, defaults to 60 seconds.
+     * Sets the limit on one delivery run of a spooled message (one pass over the routes, with any wait
+     * for a rate-limited route's pace; retries are scheduled by the spool). If not set, defaults to 60
+     * seconds.
      *
      * @throws IllegalArgumentException if not positive
      */
