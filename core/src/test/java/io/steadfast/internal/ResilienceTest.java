@@ -116,13 +116,17 @@ class ResilienceTest {
     try (EmailClient client = new DefaultEmailClient(config, timer)) {
       io.steadfast.SubmitReceipt receipt = client.submit(MESSAGE);
 
+      // Rescheduled in the spool, then reported to the listener.
       io.steadfast.spi.SpoolEntry entry = awaitEntry(client, receipt.spoolId(),
-          e -> e.attempts() == 1 && e.state() == io.steadfast.spi.SpoolState.PENDING);
+          e -> e.attempts() == 1 && e.state() == io.steadfast.spi.SpoolState.PENDING
+              && listener.events().stream().anyMatch(event -> event.startsWith("retry ")));
 
       assertThat(timer.waits()).as("no worker slept through a backoff").isEmpty();
       assertThat(rest.deliveries()).hasSize(1);
       assertThat(entry.nextAttemptAt()).isAfterOrEqualTo(receipt.acceptedAt().plusSeconds(40));
       assertThat(entry.lastError()).contains("429");
+      // The spool's retry is reported like any other, with its delay.
+      assertThat(listener.events()).anySatisfy(event -> assertThat(event).startsWith("retry rest-us #1 in PT"));
     }
   }
 

@@ -367,17 +367,18 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         deadLetter(claim, DeliveryResult.Reason.REJECTED, e.getMessage());
         return;
       } catch (RateLimitedException e) {
-        reschedule(claim, e.getMessage(), schedule.afterRateLimit(e.retryAfter().orElse(null)));
+        reschedule(claim, e.getMessage(), e.route().orElse(null),
+            schedule.afterRateLimit(e.retryAfter().orElse(null)));
         return;
       } catch (RetryableException e) {
-        retry(claim, e.getMessage(), e.retryAfter().orElse(null));
+        retry(claim, e.getMessage(), e.route().orElse(null), e.retryAfter().orElse(null));
         return;
       } catch (SteadfastException e) {
         // An authentication failure is about the account, not the message: keep it until fixed.
-        retry(claim, e.getMessage(), null);
+        retry(claim, e.getMessage(), e.route().orElse(null), null);
         return;
       } catch (RuntimeException e) {
-        retry(claim, "unexpected failure: " + e, null);
+        retry(claim, "unexpected failure: " + e, null, null);
         return;
       }
       if (spool.markDelivered(claim, receipt, clock.instant())) {
@@ -398,12 +399,14 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     }
   }
 
-  private void retry(Spool.Claimed claim, String error, @Nullable Duration retryAfter) {
+  private void retry(Spool.Claimed claim, String error, @Nullable String route, @Nullable Duration retryAfter) {
     SpoolEntry entry = claim.entry();
-    reschedule(claim, error, schedule.delay(entry.createdAt(), clock.instant(), entry.attempts(), retryAfter));
+    reschedule(claim, error, route,
+        schedule.delay(entry.createdAt(), clock.instant(), entry.attempts(), retryAfter));
   }
 
-  private void reschedule(Spool.Claimed claim, String error, Duration delay) {
+  /** Returns the entry to the queue, due after {@code delay}; the listener hears of it as a retry. */
+  private void reschedule(Spool.Claimed claim, String error, @Nullable String route, Duration delay) {
     SpoolEntry entry = claim.entry();
     Instant now = clock.instant();
     Instant next = now.plus(delay);
@@ -414,7 +417,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     }
     log.debug("Spooled message {} not delivered (attempt {}); next attempt in {}", entry.idempotencyKey(),
         entry.attempts(), delay);
-    spool.reschedule(claim, next, error);
+    if (spool.reschedule(claim, next, error) && route != null) {
+      listener.retryScheduled(entry.idempotencyKey(), route, entry.attempts(), delay);
+    }
   }
 
   private void deadLetter(Spool.Claimed claim, DeliveryResult.Reason reason, @Nullable String detail) {
