@@ -159,7 +159,7 @@ final class OutageDemo {
     row(out, "lost (acknowledged, never accepted)", s.lost());
     row(out, "dead letters", s.dead());
     row(out, "requests SparkPost saw", s.requests());
-    row(out, "retries within a delivery", s.retries());
+    row(out, "retries scheduled", s.retries());
     row(out, "redeliveries from the spool", s.redeliveries());
     row(out, "circuit openings", s.circuitOpenings());
     row(out, "dispatcher kills and restarts", s.restarts() == 0
