@@ -65,28 +65,15 @@ final class RestVariants {
     Transport rest = RestTransport.create(base);
     EmailClient client = EmailClient.create(base.toBuilder().transports(List.of(rest)).build());
     Message message = message();
-    return new Variant() {
-      @Override
-      public String name() {
-        return name;
+    return new Variant(name, () -> {
+      SendReceipt receipt = client.send(message);
+      if (receipt.transmissionId().isEmpty()) {
+        throw new IllegalStateException("no transmission id");
       }
-
-      @Override
-      public Operation operation() {
-        return () -> {
-          SendReceipt receipt = client.send(message);
-          if (receipt.transmissionId().isEmpty()) {
-            throw new IllegalStateException("no transmission id");
-          }
-        };
-      }
-
-      @Override
-      public void close() {
-        client.close();
-        rest.close();
-      }
-    };
+    }, () -> {
+      client.close();
+      rest.close();
+    });
   }
 
   /**
@@ -100,37 +87,24 @@ final class RestVariants {
         .build();
     String url = baseUrl + "/api/v1/transmissions";
     RequestBody requestBody = RequestBody.create(body, JSON);
-    return new Variant() {
-      @Override
-      public String name() {
-        return name;
+    return new Variant(name, () -> {
+      Request request = new Request.Builder()
+          .url(url)
+          .header("Authorization", API_KEY)
+          .header("Accept", "application/json")
+          .header("Idempotency-Key", UUID.randomUUID().toString())
+          .post(requestBody)
+          .build();
+      try (Response response = client.newCall(request).execute()) {
+        byte[] answer = response.body().bytes();
+        if (response.code() != 200 || answer.length == 0) {
+          throw new IllegalStateException("HTTP " + response.code());
+        }
       }
-
-      @Override
-      public Operation operation() {
-        return () -> {
-          Request request = new Request.Builder()
-              .url(url)
-              .header("Authorization", API_KEY)
-              .header("Accept", "application/json")
-              .header("Idempotency-Key", UUID.randomUUID().toString())
-              .post(requestBody)
-              .build();
-          try (Response response = client.newCall(request).execute()) {
-            byte[] answer = response.body().bytes();
-            if (response.code() != 200 || answer.length == 0) {
-              throw new IllegalStateException("HTTP " + response.code());
-            }
-          }
-        };
-      }
-
-      @Override
-      public void close() {
-        client.dispatcher().executorService().shutdown();
-        client.connectionPool().evictAll();
-      }
-    };
+    }, () -> {
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    });
   }
 
   /** SparkPost's official client ({@code com.sparkpost:sparkpost-lib}) pointed at the stub. */
@@ -149,24 +123,11 @@ final class RestVariants {
     content.setHtml(HTML);
     transmission.setContentAttributes(content);
     transmission.setMetadata(Map.of("bench", "peer"));
-    return new Variant() {
-      @Override
-      public String name() {
-        return name;
+    return new Variant(name, () -> {
+      TransmissionCreateResponse response = ResourceTransmissions.create(connection, null, transmission);
+      if (response.getResults() == null || response.getResults().getId() == null) {
+        throw new IllegalStateException("no transmission id");
       }
-
-      @Override
-      public Operation operation() {
-        return () -> {
-          TransmissionCreateResponse response = ResourceTransmissions.create(connection, null, transmission);
-          if (response.getResults() == null || response.getResults().getId() == null) {
-            throw new IllegalStateException("no transmission id");
-          }
-        };
-      }
-
-      @Override
-      public void close() {}
-    };
+    }, () -> { });
   }
 }

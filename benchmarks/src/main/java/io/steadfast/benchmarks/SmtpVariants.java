@@ -22,26 +22,11 @@ final class SmtpVariants {
         .maxMessagesPerConnection(maxMessagesPerConnection)
         .build();
     Message message = RestVariants.message();
-    return new Variant() {
-      @Override
-      public String name() {
-        return name;
+    return new Variant(name, () -> {
+      Outcome outcome = transport.deliver(new Delivery(message, IdempotencyKey.generate(), 1));
+      if (!(outcome instanceof Outcome.Accepted)) {
+        throw new IllegalStateException("not accepted: " + outcome);
       }
-
-      @Override
-      public Operation operation() {
-        return () -> {
-          Outcome outcome = transport.deliver(new Delivery(message, IdempotencyKey.generate(), 1));
-          if (!(outcome instanceof Outcome.Accepted)) {
-            throw new IllegalStateException("not accepted: " + outcome);
-          }
-        };
-      }
-
-      @Override
-      public void close() {
-        transport.close();
-      }
-    };
+    }, transport::close);
   }
 }
