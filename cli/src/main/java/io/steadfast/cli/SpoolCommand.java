@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,6 +61,12 @@ final class SpoolCommand {
     }
 
     abstract int run(Spool spool, PrintWriter out, PrintWriter err);
+
+    /** Returns the entry with {@code id}, or fails with where to find the ids. */
+    static SpoolEntry entry(Spool spool, long id) {
+      return spool.inspect(id).orElseThrow(
+          () -> new UsageException("No spool entry with id " + id + "; 'steadfast spool list' shows the ids."));
+    }
 
     void printJson(PrintWriter out, Object value) {
       out.println(JSON.writeValueAsString(value));
@@ -138,11 +143,7 @@ final class SpoolCommand {
 
     @Override
     int run(Spool spool, PrintWriter out, PrintWriter err) {
-      Optional<SpoolEntry> found = spool.inspect(id);
-      if (found.isEmpty()) {
-        throw new UsageException("No spool entry with id " + id + "; 'steadfast spool list' shows the ids.");
-      }
-      Map<String, Object> details = summary(found.get());
+      Map<String, Object> details = summary(entry(spool, id));
       if (json) {
         printJson(out, details);
       } else {
@@ -159,8 +160,7 @@ final class SpoolCommand {
 
     @Override
     int run(Spool spool, PrintWriter out, PrintWriter err) {
-      SpoolEntry entry = spool.inspect(id).orElseThrow(
-          () -> new UsageException("No spool entry with id " + id + "; 'steadfast spool list' shows the ids."));
+      SpoolEntry entry = entry(spool, id);
       if (entry.state() != SpoolState.DEAD) {
         throw new UsageException("Entry " + id + " is " + entry.state() + "; only dead letters can be requeued.");
       }
