@@ -187,7 +187,10 @@ final class AdaptiveRateLimiter {
 
   /** Returns the ring index for {@code at}, clearing the slot if it held an older 10 ms. */
   private int bucket(long at) {
-    firstEventAt.compareAndSet(NEVER, at);
+    if (firstEventAt.get() == NEVER) {
+      // Read first: a compare-and-set on every send would contend for the line even once it is set.
+      firstEventAt.compareAndSet(NEVER, at);
+    }
     int index = (int) Math.floorMod(at / BUCKET_NANOS, (long) BUCKETS);
     long start = at - Math.floorMod(at, BUCKET_NANOS);
     long held = bucketStart.get(index);
