@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -121,6 +122,12 @@ public final class SqliteSpool implements Spool {
 
   private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2);
 
+  /**
+   * Rows per multi-row INSERT: a statement is prepared (and cached) for each row count up to this, so
+   * it bounds the cache; 32 rows of 6 parameters stay far below SQLite's parameter limit.
+   */
+  private static final int ROWS_PER_STATEMENT = 32;
+
   private static final String COLUMNS = "id, idempotency_key, fingerprint, state, attempts, created_at, "
       + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt";
 
@@ -131,6 +138,8 @@ public final class SqliteSpool implements Spool {
   private final GroupCommitWriter writer;
   /** Used only on the writer thread, inside tasks. */
   private final StatementCache statements = new StatementCache();
+  /** One object, so the writer combines the appends of concurrent callers into one run. */
+  private final GroupCommitWriter.Combined<Append, List<SpoolEntry>> appends = this::appendAll;
   private volatile boolean closed;
 
   private SqliteSpool(Path directory, FileChannel lockChannel, FileLock lock, Connection connection) {
@@ -321,50 +330,137 @@ public final class SqliteSpool implements Spool {
     for (NewEntry entry : batch) {
       bodies.add(MessageCodec.encode(entry.message()));
     }
-    return execute(c -> {
-      List<SpoolEntry> result = new ArrayList<>();
-      for (int i = 0; i < batch.size(); i++) {
-        NewEntry entry = batch.get(i);
-        // Insert first and look the key up only on a conflict: a new key (the usual case) costs one
-        // statement fewer. RETURNING rather than getGeneratedKeys(), which makes sqlite-jdbc parse the SQL.
-        PreparedStatement insert = statements.get(c, "INSERT INTO entries (idempotency_key, fingerprint, state, "
-            + "attempts, created_at, next_attempt_at, deliver_by, size_bytes) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?) "
-            + "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id");
-        insert.setString(1, entry.idempotencyKey().value());
-        insert.setString(2, entry.fingerprint());
-        insert.setLong(3, entry.createdAt().toEpochMilli());
-        insert.setLong(4, entry.createdAt().toEpochMilli());
-        insert.setLong(5, entry.deliverBy().toEpochMilli());
-        insert.setLong(6, entry.sizeBytes());
-        long id;
-        try (ResultSet keys = insert.executeQuery()) {
-          id = keys.next() ? keys.getLong(1) : -1;
-        }
-        if (id < 0) {
-          // Already spooled (by an earlier submit, or earlier in this batch): the caller compares fingerprints.
-          result.add(findIn(c, entry.idempotencyKey()).orElseThrow());
-          continue;
-        }
-        // The triggers have counted the new entry; over a limit, throwing rolls it back with its savepoint.
-        try (ResultSet r = statements.get(c, "SELECT entries, bytes FROM undelivered").executeQuery()) {
-          r.next();
-          long count = r.getLong(1) - 1;
-          long bytes = r.getLong(2) - entry.sizeBytes();
-          if (count + 1 > limits.maxEntries() || bytes + entry.sizeBytes() > limits.maxBytes()) {
-            throw new SpoolFullException(count + " undelivered entries of " + bytes + " bytes, limits "
+    if (closed) {
+      throw new IllegalStateException("spool is closed");
+    }
+    return writer.execute(appends, new Append(batch, bodies, limits));
+  }
+
+  /** One caller's append: its entries, their encoded bodies, and the limits it must stay within. */
+  private record Append(List<NewEntry> entries, List<byte[]> bodies, Limits limits) {}
+
+  /**
+   * Stores the appends of every caller in a group commit with one multi-row statement per table:
+   * per-entry statements and savepoints cost the single writer thread more than the rows themselves.
+   * Over a limit, a group of several callers throws, and the writer runs each caller alone, so the
+   * callers that fit are stored and only the rest hear that the spool is full.
+   */
+  private List<List<SpoolEntry>> appendAll(Connection c, List<Append> appends) throws SQLException {
+    List<NewEntry> all = new ArrayList<>();
+    List<byte[]> bodies = new ArrayList<>();
+    for (Append append : appends) {
+      all.addAll(append.entries());
+      bodies.addAll(append.bodies());
+    }
+    long[] ids = insertEntries(c, all);
+    long addedCount = 0;
+    long addedBytes = 0;
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] >= 0) {
+        addedCount++;
+        addedBytes += all.get(i).sizeBytes();
+      }
+    }
+    if (addedCount > 0) {
+      // The triggers have counted the new entries; over a limit, throwing rolls them back.
+      try (ResultSet r = statements.get(c, "SELECT entries, bytes FROM undelivered").executeQuery()) {
+        r.next();
+        long count = r.getLong(1);
+        long bytes = r.getLong(2);
+        for (Append append : appends) {
+          Limits limits = append.limits();
+          if (count > limits.maxEntries() || bytes > limits.maxBytes()) {
+            throw new SpoolFullException((count - addedCount) + " undelivered entries of " + (bytes - addedBytes)
+                + " bytes, and this append adds " + addedCount + " of " + addedBytes + " bytes; limits "
                 + limits.maxEntries() + " entries and " + limits.maxBytes() + " bytes");
           }
         }
-        PreparedStatement body = statements.get(c, "INSERT INTO bodies (entry_id, message) VALUES (?, ?)");
-        body.setLong(1, id);
-        body.setBytes(2, bodies.get(i));
-        body.executeUpdate();
-        result.add(new SpoolEntry(id, entry.idempotencyKey(), entry.fingerprint(), SpoolState.PENDING, 0,
-            millis(entry.createdAt()), millis(entry.createdAt()), millis(entry.deliverBy()), null, null,
-            entry.sizeBytes(), null));
       }
-      return List.copyOf(result);
-    });
+      insertBodies(c, ids, bodies);
+    }
+    List<List<SpoolEntry>> results = new ArrayList<>(appends.size());
+    int index = 0;
+    for (Append append : appends) {
+      List<SpoolEntry> result = new ArrayList<>(append.entries().size());
+      for (NewEntry entry : append.entries()) {
+        long id = ids[index++];
+        if (id < 0) {
+          // Already spooled (by an earlier submit, or earlier in this group): the caller compares fingerprints.
+          result.add(findIn(c, entry.idempotencyKey()).orElseThrow());
+        } else {
+          result.add(new SpoolEntry(id, entry.idempotencyKey(), entry.fingerprint(), SpoolState.PENDING, 0,
+              millis(entry.createdAt()), millis(entry.createdAt()), millis(entry.deliverBy()), null, null,
+              entry.sizeBytes(), null));
+        }
+      }
+      results.add(List.copyOf(result));
+    }
+    return results;
+  }
+
+  /**
+   * Inserts the entries' rows, skipping keys already spooled; returns each entry's new id, or -1 where
+   * its key was already there (also when an earlier entry of the same list has the same key).
+   */
+  private long[] insertEntries(Connection c, List<NewEntry> entries) throws SQLException {
+    long[] ids = new long[entries.size()];
+    java.util.Arrays.fill(ids, -1);
+    for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
+      int rows = Math.min(ROWS_PER_STATEMENT, entries.size() - from);
+      PreparedStatement insert = statements.get(c, "INSERT INTO entries (idempotency_key, fingerprint, state, "
+          + "attempts, created_at, next_attempt_at, deliver_by, size_bytes) VALUES "
+          + rowsOf("(?, ?, 'PENDING', 0, ?, ?, ?, ?)", rows)
+          + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key");
+      int p = 1;
+      Map<String, Integer> firstIndex = new HashMap<>();
+      for (int i = from; i < from + rows; i++) {
+        NewEntry entry = entries.get(i);
+        firstIndex.putIfAbsent(entry.idempotencyKey().value(), i);
+        insert.setString(p++, entry.idempotencyKey().value());
+        insert.setString(p++, entry.fingerprint());
+        insert.setLong(p++, entry.createdAt().toEpochMilli());
+        insert.setLong(p++, entry.createdAt().toEpochMilli());
+        insert.setLong(p++, entry.deliverBy().toEpochMilli());
+        insert.setLong(p++, entry.sizeBytes());
+      }
+      // RETURNING rather than getGeneratedKeys(), which makes sqlite-jdbc parse the SQL. Its row order
+      // is unspecified, so rows are matched by key; a key repeated in one statement is inserted once.
+      try (ResultSet keys = insert.executeQuery()) {
+        while (keys.next()) {
+          ids[firstIndex.get(keys.getString(2))] = keys.getLong(1);
+        }
+      }
+    }
+    return ids;
+  }
+
+  /** Inserts the bodies of the entries that got an id. */
+  private void insertBodies(Connection c, long[] ids, List<byte[]> bodies) throws SQLException {
+    List<Integer> added = new ArrayList<>(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] >= 0) {
+        added.add(i);
+      }
+    }
+    for (int from = 0; from < added.size(); from += ROWS_PER_STATEMENT) {
+      int rows = Math.min(ROWS_PER_STATEMENT, added.size() - from);
+      PreparedStatement insert = statements.get(c, "INSERT INTO bodies (entry_id, message) VALUES "
+          + rowsOf("(?, ?)", rows));
+      int p = 1;
+      for (int i = from; i < from + rows; i++) {
+        insert.setLong(p++, ids[added.get(i)]);
+        insert.setBytes(p++, bodies.get(added.get(i)));
+      }
+      insert.executeUpdate();
+    }
+  }
+
+  private static String rowsOf(String row, int rows) {
+    StringBuilder sql = new StringBuilder(rows * (row.length() + 2));
+    for (int i = 0; i < rows; i++) {
+      sql.append(i == 0 ? "" : ", ").append(row);
+    }
+    return sql.toString();
   }
 
   @Override

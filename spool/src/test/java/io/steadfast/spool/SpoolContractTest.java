@@ -90,6 +90,70 @@ public abstract class SpoolContractTest {
   }
 
   @Test
+  void largeBatchAppendKeepsEachEntryWithItsOwnMessage() {
+    // Larger than one multi-row statement (SQLite writes 32 rows per INSERT), with repeated keys.
+    List<Spool.NewEntry> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < 75; i++) {
+      batch.add(newEntry("key-" + (i % 70), "subject " + (i % 70), T0));
+    }
+
+    List<SpoolEntry> stored = spool.append(batch, Spool.Limits.NONE);
+
+    assertThat(stored).hasSize(75);
+    for (int i = 70; i < 75; i++) {
+      assertThat(stored.get(i)).isEqualTo(stored.get(i - 70));
+    }
+    assertThat(stored.subList(0, 70)).extracting(SpoolEntry::id).doesNotHaveDuplicates();
+    List<Spool.Claimed> claimed = spool.claim(100, T0, LEASE);
+    assertThat(claimed).hasSize(70);
+    for (Spool.Claimed c : claimed) {
+      String n = c.entry().idempotencyKey().value().substring("key-".length());
+      assertThat(c.message()).isEqualTo(message("subject " + n));
+      assertThat(c.entry().id()).isEqualTo(stored.get(Integer.parseInt(n)).id());
+    }
+  }
+
+  @Test
+  void concurrentAppendsOfOverlappingKeysStoreEachKeyOnce() throws Exception {
+    int threads = 8;
+    int perThread = 40;
+    List<java.util.concurrent.Future<List<SpoolEntry>>> results = new java.util.ArrayList<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    try {
+      for (int t = 0; t < threads; t++) {
+        results.add(pool.submit(() -> {
+          start.await();
+          List<SpoolEntry> mine = new java.util.ArrayList<>();
+          for (int i = 0; i < perThread; i++) {
+            // Every thread appends the same keys, so the same key arrives from several threads at once.
+            mine.add(append("shared-" + i, "subject " + i, T0));
+          }
+          return mine;
+        }));
+      }
+      start.countDown();
+      List<List<SpoolEntry>> all = new java.util.ArrayList<>();
+      for (java.util.concurrent.Future<List<SpoolEntry>> result : results) {
+        all.add(result.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      for (int i = 0; i < perThread; i++) {
+        long id = all.get(0).get(i).id();
+        for (List<SpoolEntry> mine : all) {
+          assertThat(mine.get(i).id()).as("key shared-%d", i).isEqualTo(id);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(spool.stats(T0).count(SpoolState.PENDING)).isEqualTo(perThread);
+    for (Spool.Claimed c : spool.claim(100, T0, LEASE)) {
+      String n = c.entry().idempotencyKey().value().substring("shared-".length());
+      assertThat(c.message()).isEqualTo(message("subject " + n));
+    }
+  }
+
+  @Test
   void appendBeyondLimitsThrowsSpoolFullAndStoresNothing() {
     append("k1", "a", T0);
 

@@ -146,12 +146,13 @@ class SqliteSpoolTest {
           claimed.get(0).entry().idempotencyKey(), "rest", 1, null), T0)).isTrue();
       assertThat(spool.deadLetter(claimed.get(1).entry().id(), "rejected", T0)).isTrue();
       assertThat(spool.reschedule(claimed.get(2).entry().id(), T0, "503")).isTrue();
-      // Two new entries against room for one more: the first fits, the second does not, and the whole
-      // append (including the first) is rolled back, totals with it.
+      // Two new entries against room for one more: the first would fit, the second does not, and the
+      // whole append (including the first) is rolled back, totals with it.
       Spool.Limits roomForOne = new Spool.Limits(5, Long.MAX_VALUE);
       assertThatThrownBy(() -> spool.append(List.of(entry("n1", small), entry("n2", small)), roomForOne))
           .isInstanceOf(io.steadfast.SpoolFullException.class)
-          .hasMessageContaining("5 undelivered entries");
+          .hasMessageContaining("4 undelivered entries")
+          .hasMessageContaining("this append adds 2");
       assertThat(spool.find(IdempotencyKey.of("n1"))).isEmpty();
       assertThat(spool.requeue(claimed.get(1).entry().id(), T0, T0.plus(Duration.ofHours(1)))).isTrue();
       assertThatThrownBy(() -> spool.append(List.of(entry("n3", small)), roomForOne))

@@ -80,8 +80,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
   private final Condition room = lock.newCondition();
-  /** Guarded by {@link #lock}. */
-  private boolean signalled;
+  /** Written under {@link #lock}; volatile so that {@link #wake()} can skip the lock when already set. */
+  private volatile boolean signalled;
   private volatile boolean running;
   private volatile boolean closed;
   private @Nullable Thread loop;
@@ -244,6 +244,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
 
   /** Wakes the loop: something was submitted, a worker finished or a circuit changed state. */
   public void wake() {
+    if (signalled) {
+      // The loop has not yet taken the last wake-up, and reads the spool after taking it: nothing to add.
+      // Every submit calls this, so the lock (and a futex wake) per message is worth skipping.
+      return;
+    }
     lock.lock();
     try {
       signalled = true;
