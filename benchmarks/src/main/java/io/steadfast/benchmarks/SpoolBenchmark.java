@@ -526,10 +526,7 @@ public final class SpoolBenchmark {
   }
 
   static String body(int size) {
-    if (Boolean.getBoolean("words")) {
-      String[] w = "the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part".split(" ");
-      java.util.Random r = new java.util.Random(size);
-      StringBuilder sb = new StringBuilder(size);
+    StringBuilder sb = new StringBuilder(size);
       int line = 0;
       while (sb.length() < size) { String x = w[r.nextInt(w.length)]; sb.append(x); line += x.length() + 1; if (r.nextInt(12) == 0) sb.append(". "); if (line > 70) { sb.append('\n'); line = 0; } else sb.append(' '); }
       sb.setLength(size); return sb.toString();
