@@ -527,11 +527,6 @@ public final class SpoolBenchmark {
 
   static String body(int size) {
     StringBuilder sb = new StringBuilder(size);
-      int line = 0;
-      while (sb.length() < size) { String x = w[r.nextInt(w.length)]; sb.append(x); line += x.length() + 1; if (r.nextInt(12) == 0) sb.append(". "); if (line > 70) { sb.append('\n'); line = 0; } else sb.append(' '); }
-      sb.setLength(size); return sb.toString();
-    }
-    StringBuilder sb = new StringBuilder(size);
     String line = "The quick brown fox jumps over the lazy dog 0123456789.\n";
     while (sb.length() < size) {
       sb.append(line);
