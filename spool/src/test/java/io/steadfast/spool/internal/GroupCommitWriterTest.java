@@ -129,6 +129,39 @@ class GroupCommitWriterTest {
   }
 
   @Test
+  void workQueuedWhileATransactionRunsJoinsItsCommit() throws Exception {
+    long before = writer.commits();
+    List<CompletableFuture<Long>> late = new ArrayList<>();
+    // The first caller's task runs while four more callers queue; they must share its commit, not wait
+    // for the next one.
+    Long first = writer.execute(c -> {
+      for (String item : List.of("b", "c", "d", "e")) {
+        late.add(CompletableFuture.supplyAsync(() -> writer.execute(insertAll, item), runnable -> new Thread(runnable,
+            "late-" + item).start()));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (writer.backlog() < 4) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("late callers did not queue within 10 s");
+        }
+        Thread.onSpinWait();
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("INSERT INTO items (name) VALUES ('a')");
+      }
+      return 1L;
+    });
+
+    assertThat(first).isEqualTo(1L);
+    for (CompletableFuture<Long> result : late) {
+      assertThat(result.get(10, TimeUnit.SECONDS)).isPositive();
+    }
+    assertThat(writer.commits() - before).isEqualTo(1);
+    assertThat(callSizes).containsExactly(4);
+    assertThat(storedNames()).containsExactly("a", "b", "c", "d", "e");
+  }
+
+  @Test
   void aFailedCombinedRunIsUndoneAndEveryItemRunsAloneSoOnlyTheBadOneFails() throws Exception {
     List<CompletableFuture<Long>> results = queueWhileHeld(List.of("a", "bad", "c"));
 
