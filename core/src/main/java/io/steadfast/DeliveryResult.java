@@ -1,5 +1,6 @@
 package io.steadfast;
 
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -11,15 +12,23 @@ public sealed interface DeliveryResult permits DeliveryResult.Delivered, Deliver
   IdempotencyKey idempotencyKey();
 
   /**
+   * Returns when the spool accepted the message (when {@code submit} stored it), so that the time from
+   * submit to the outcome can be measured without reading the spool again.
+   */
+  Instant submittedAt();
+
+  /**
    * SparkPost accepted the message.
    *
    * @param spoolId the spool's id for the entry
    * @param receipt SparkPost's receipt
+   * @param submittedAt when the spool accepted the message
    */
-  record Delivered(long spoolId, SendReceipt receipt) implements DeliveryResult {
-    /** Checks the receipt is present. */
+  record Delivered(long spoolId, SendReceipt receipt, Instant submittedAt) implements DeliveryResult {
+    /** Checks the parts are present. */
     public Delivered {
       Objects.requireNonNull(receipt, "receipt");
+      Objects.requireNonNull(submittedAt, "submittedAt");
     }
 
     @Override
@@ -36,14 +45,16 @@ public sealed interface DeliveryResult permits DeliveryResult.Delivered, Deliver
    * @param idempotencyKey the message's key
    * @param reason why: {@link Reason#REJECTED}, {@link Reason#EXPIRED} or {@link Reason#UNREADABLE}
    * @param detail what happened last, for people
+   * @param submittedAt when the spool accepted the message
    */
-  record DeadLettered(long spoolId, IdempotencyKey idempotencyKey, Reason reason, String detail)
+  record DeadLettered(long spoolId, IdempotencyKey idempotencyKey, Reason reason, String detail, Instant submittedAt)
       implements DeliveryResult {
     /** Checks the parts are present. */
     public DeadLettered {
       Objects.requireNonNull(idempotencyKey, "idempotencyKey");
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(detail, "detail");
+      Objects.requireNonNull(submittedAt, "submittedAt");
     }
   }
 

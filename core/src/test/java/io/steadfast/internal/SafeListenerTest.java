@@ -23,7 +23,7 @@ class SafeListenerTest {
     };
     SafeListener safe = new SafeListener(hostile);
     DeliveryResult.DeadLettered result = new DeliveryResult.DeadLettered(1L, IdempotencyKey.of("k"),
-        DeliveryResult.DeadLettered.Reason.REJECTED, "refused");
+        DeliveryResult.DeadLettered.Reason.REJECTED, "refused", java.time.Instant.EPOCH);
 
     assertThatCode(() -> safe.deadLettered(result)).doesNotThrowAnyException();
     assertThat(called).isTrue();

@@ -113,6 +113,7 @@ class SubmitAndDispatchTest {
 
       assertThat(result).isInstanceOf(DeliveryResult.Delivered.class);
       assertThat(((DeliveryResult.Delivered) result).receipt().idempotencyKey()).isEqualTo(receipt.idempotencyKey());
+      assertThat(result.submittedAt()).isEqualTo(receipt.acceptedAt());
       assertThat(sparkPost.transmissionCountFor(receipt.idempotencyKey().value())).isEqualTo(1);
       assertThat(observed).contains(result);
     }
@@ -162,6 +163,7 @@ class SubmitAndDispatchTest {
 
       assertThat(result).isInstanceOfSatisfying(DeliveryResult.DeadLettered.class,
           dead -> assertThat(dead.reason()).isEqualTo(DeliveryResult.Reason.REJECTED));
+      assertThat(result.submittedAt()).isEqualTo(receipt.acceptedAt());
       assertThat(client.spoolOperations().stats().deadCount()).isEqualTo(1);
       assertThat(client.spoolOperations().list(SpoolState.DEAD, 10)).extracting(SpoolEntry::id)
           .containsExactly(receipt.spoolId());

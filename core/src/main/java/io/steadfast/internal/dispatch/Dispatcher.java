@@ -387,7 +387,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         return;
       }
       if (spool.markDelivered(claim, receipt, clock.instant())) {
-        finish(entry.id(), new DeliveryResult.Delivered(entry.id(), receipt));
+        finish(entry.id(), new DeliveryResult.Delivered(entry.id(), receipt, entry.createdAt()));
       } else {
         log.warn("Spooled message {} was accepted but its lease had passed to another node, which sends it again "
             + "with the same idempotency key", entry.idempotencyKey());
@@ -433,7 +433,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     if (spool.deadLetter(claim, reason.name() + ": " + text, clock.instant())) {
       log.error("Spooled message {} moved to the dead letters ({}) after {} attempts", entry.idempotencyKey(), reason,
           entry.attempts());
-      finish(entry.id(), new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, text));
+      finish(entry.id(), new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, text,
+          entry.createdAt()));
     }
   }
 
@@ -452,7 +453,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
 
   private static Optional<DeliveryResult> finalResult(SpoolEntry entry) {
     if (entry.state() == SpoolState.DELIVERED && entry.receipt() != null) {
-      return Optional.of(new DeliveryResult.Delivered(entry.id(), entry.receipt()));
+      return Optional.of(new DeliveryResult.Delivered(entry.id(), entry.receipt(), entry.createdAt()));
     }
     if (entry.state() == SpoolState.DEAD) {
       String error = entry.lastError() == null ? "" : entry.lastError();
@@ -467,7 +468,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
           // Written by another tool; keep the whole text as the detail.
         }
       }
-      return Optional.of(new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, detail));
+      return Optional.of(new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, detail,
+          entry.createdAt()));
     }
     return Optional.empty();
   }

@@ -16,10 +16,8 @@ import io.steadfast.spi.Outcome;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -186,21 +184,12 @@ final class SteadfastMetrics extends DeliveryListener {
     String route = result.receipt().route();
     Counter.builder("steadfast.spool.delivered").description("Spooled messages SparkPost accepted")
         .tag("route", route).register(registry).increment();
-    Optional<Instant> submitted;
-    try {
-      submitted = state.submittedAt(result.spoolId());
-    } catch (RuntimeException e) {
-      // The spool could not be read (closing, or its database is away): skip this one sample.
-      return;
-    }
-    submitted.ifPresent(at -> {
-      // Another node of a fleet may have a clock slightly behind: never record a negative time.
-      Duration latency = Duration.between(at, state.now());
-      Timer.builder("steadfast.spool.delivery.latency")
-          .description("Time from submit to SparkPost's acceptance, across retries and restarts")
-          .tag("route", route).register(registry)
-          .record(latency.isNegative() ? Duration.ZERO : latency);
-    });
+    // Another node of a fleet may have a clock slightly behind: never record a negative time.
+    Duration latency = Duration.between(result.submittedAt(), state.now());
+    Timer.builder("steadfast.spool.delivery.latency")
+        .description("Time from submit to SparkPost's acceptance, across retries and restarts")
+        .tag("route", route).register(registry)
+        .record(latency.isNegative() ? Duration.ZERO : latency);
   }
 
   @Override

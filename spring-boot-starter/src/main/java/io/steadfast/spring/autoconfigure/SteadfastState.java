@@ -6,7 +6,6 @@ import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolOperations;
-import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolStats;
 import java.time.Clock;
 import java.time.Duration;
@@ -125,15 +124,6 @@ final class SteadfastState extends DeliveryListener {
   /** Forgets the cached spool snapshot, because the spool just changed. */
   void spoolChanged() {
     snapshot.set(null);
-  }
-
-  /** Returns when the spool accepted the entry {@code spoolId}, if the running spool still holds it. */
-  Optional<Instant> submittedAt(long spoolId) {
-    SpoolView view = spool;
-    if (view == null) {
-      return Optional.empty();
-    }
-    return view.operations().inspect(spoolId).map(SpoolEntry::createdAt);
   }
 
   /** Returns the current time of the clock the state uses. */

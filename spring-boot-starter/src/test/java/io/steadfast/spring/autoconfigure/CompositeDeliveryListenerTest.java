@@ -45,7 +45,7 @@ class CompositeDeliveryListenerTest {
   @Test
   void forwardsDeliveredToEveryListener() {
     SendReceipt receipt = new SendReceipt("7", 1, 0, IdempotencyKey.generate(), "rest-us", 2, "req-1");
-    DeliveryResult.Delivered delivered = new DeliveryResult.Delivered(42, receipt);
+    DeliveryResult.Delivered delivered = new DeliveryResult.Delivered(42, receipt, java.time.Instant.EPOCH);
 
     composite.delivered(delivered);
 
@@ -56,7 +56,7 @@ class CompositeDeliveryListenerTest {
   @Test
   void forwardsDeadLetteredToEveryListener() {
     DeliveryResult.DeadLettered dead = new DeliveryResult.DeadLettered(43, IdempotencyKey.generate(),
-        DeliveryResult.Reason.REJECTED, "SparkPost rejected the recipient list");
+        DeliveryResult.Reason.REJECTED, "SparkPost rejected the recipient list", java.time.Instant.EPOCH);
 
     composite.deadLettered(dead);
 

@@ -7,8 +7,6 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.SendReceipt;
-import io.steadfast.spi.SpoolEntry;
-import io.steadfast.spi.SpoolState;
 import io.steadfast.testing.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,11 +21,6 @@ class SteadfastMetricsTest {
   private final SteadfastState state = new SteadfastState(clock, Duration.ZERO);
   private final SteadfastMetrics metrics = new SteadfastMetrics(registry, state);
   private final FixedSpoolOperations spool = new FixedSpoolOperations();
-
-  private static SpoolEntry delivered(long id, Instant createdAt, SendReceipt receipt) {
-    return new SpoolEntry(id, receipt.idempotencyKey(), "fp", SpoolState.DELIVERED, receipt.attempts(), createdAt,
-        createdAt, createdAt.plus(Duration.ofHours(72)), null, null, 100, receipt);
-  }
 
   @Test
   void countsFailoversByRoutePair() {
@@ -61,12 +54,11 @@ class SteadfastMetricsTest {
 
   @Test
   void timesDeliveryFromSubmitToAcceptanceAcrossTheWaitInTheSpool() {
-    state.clientStarted(new SteadfastState.SpoolView(spool, "sqlite", 100, 1_000_000));
     SendReceipt receipt = new SendReceipt("t-1", 1, 0, IdempotencyKey.of("order-1"), "rest-us", 1, null);
-    spool.add(delivered(7, clock.instant(), receipt));
+    Instant submitted = clock.instant();
     clock.advance(Duration.ofMinutes(42));
 
-    metrics.delivered(new DeliveryResult.Delivered(7, receipt));
+    metrics.delivered(new DeliveryResult.Delivered(7, receipt, submitted));
 
     assertThat(registry.get("steadfast.spool.delivery.latency").tag("route", "rest-us").timer()
         .totalTime(TimeUnit.MINUTES)).isEqualTo(42.0);
@@ -74,20 +66,20 @@ class SteadfastMetricsTest {
   }
 
   @Test
-  void countsDeliveryButSkipsLatencyWhenEntryIsGone() {
-    state.clientStarted(new SteadfastState.SpoolView(spool, "sqlite", 100, 1_000_000));
+  void recordsZeroLatencyWhenTheSubmittingNodesClockWasAhead() {
     SendReceipt receipt = new SendReceipt("t-1", 1, 0, IdempotencyKey.of("order-1"), "rest-us", 1, null);
 
-    metrics.delivered(new DeliveryResult.Delivered(7, receipt));
+    metrics.delivered(new DeliveryResult.Delivered(7, receipt, clock.instant().plusSeconds(3)));
 
-    assertThat(registry.get("steadfast.spool.delivered").counter().count()).isEqualTo(1.0);
-    assertThat(registry.find("steadfast.spool.delivery.latency").timer()).isNull();
+    assertThat(registry.get("steadfast.spool.delivery.latency").timer().count()).isEqualTo(1);
+    assertThat(registry.get("steadfast.spool.delivery.latency").timer().totalTime(TimeUnit.NANOSECONDS))
+        .isZero();
   }
 
   @Test
   void countsDeadLettersByReason() {
     metrics.deadLettered(new DeliveryResult.DeadLettered(3, IdempotencyKey.of("order-3"),
-        DeliveryResult.Reason.EXPIRED, "not delivered by its deadline"));
+        DeliveryResult.Reason.EXPIRED, "not delivered by its deadline", clock.instant()));
 
     assertThat(registry.get("steadfast.spool.dead.letters").tag("reason", "expired").counter().count())
         .isEqualTo(1.0);
