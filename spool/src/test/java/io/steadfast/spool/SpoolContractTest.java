@@ -13,7 +13,13 @@ import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +98,7 @@ public abstract class SpoolContractTest {
   @Test
   void largeBatchAppendKeepsEachEntryWithItsOwnMessage() {
     // Larger than one multi-row statement (SQLite writes 32 rows per INSERT), with repeated keys.
-    List<Spool.NewEntry> batch = new java.util.ArrayList<>();
+    List<Spool.NewEntry> batch = new ArrayList<>();
     for (int i = 0; i < 75; i++) {
       batch.add(newEntry("key-" + (i % 70), "subject " + (i % 70), T0));
     }
@@ -117,14 +123,14 @@ public abstract class SpoolContractTest {
   void concurrentAppendsOfOverlappingKeysStoreEachKeyOnce() throws Exception {
     int threads = 8;
     int perThread = 40;
-    List<java.util.concurrent.Future<List<SpoolEntry>>> results = new java.util.ArrayList<>();
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
-    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    List<Future<List<SpoolEntry>>> results = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
     try {
       for (int t = 0; t < threads; t++) {
         results.add(pool.submit(() -> {
           start.await();
-          List<SpoolEntry> mine = new java.util.ArrayList<>();
+          List<SpoolEntry> mine = new ArrayList<>();
           for (int i = 0; i < perThread; i++) {
             // Every thread appends the same keys, so the same key arrives from several threads at once.
             mine.add(append("shared-" + i, "subject " + i, T0));
@@ -133,9 +139,9 @@ public abstract class SpoolContractTest {
         }));
       }
       start.countDown();
-      List<List<SpoolEntry>> all = new java.util.ArrayList<>();
-      for (java.util.concurrent.Future<List<SpoolEntry>> result : results) {
-        all.add(result.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      List<List<SpoolEntry>> all = new ArrayList<>();
+      for (Future<List<SpoolEntry>> result : results) {
+        all.add(result.get(60, TimeUnit.SECONDS));
       }
       for (int i = 0; i < perThread; i++) {
         long id = all.get(0).get(i).id();
