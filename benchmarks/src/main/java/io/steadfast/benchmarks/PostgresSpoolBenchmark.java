@@ -108,6 +108,16 @@ public final class PostgresSpoolBenchmark {
       md.append(String.format(Locale.ROOT, "| milliseconds | %.2f | %.2f | %.2f | %.2f |%n%n", scale.percentile(50),
           scale.percentile(90), scale.percentile(99), scale.percentile(100)));
       md.append("The plan of the claim's inner query with that table:\n\n```\n").append(scale.plan).append("```\n\n");
+      md.append("`stats()` on the same table, 20 calls on a fresh node each way. Pending, in-flight and dead entries, "
+          + "bytes and age are counted on every call from the undelivered and dead rows only; the delivered rows "
+          + "are counted on the first call and then every `deliveredRecount` (default 30 s), with the node's own "
+          + "deliveries added in between.\n\n");
+      md.append("| `stats()` | p50 | max |\n|---|---|---|\n");
+      md.append(String.format(Locale.ROOT, "| delivered rows counted on every call (`deliveredRecount(0)`) | %.1f ms "
+          + "| %.1f ms |%n", Scale.percentile(scale.statsEveryCall(), 50), Scale.percentile(scale.statsEveryCall(),
+          100)));
+      md.append(String.format(Locale.ROOT, "| default (first call counts them) | %.1f ms | %.1f ms |%n%n",
+          Scale.percentile(scale.statsByDefault(), 50), Scale.percentile(scale.statsByDefault(), 100)));
     } finally {
       if (embedded != null) {
         embedded.close();
@@ -125,7 +135,9 @@ public final class PostgresSpoolBenchmark {
     String prefix = "bench" + dispatchers + "_";
     long requestsBefore = stub.requests();
     try (HikariDataSource pool = pool(url, dispatchers * (workers + 3) + 2);
-        PostgresSpool seeder = PostgresSpool.builder(pool).tablePrefix(prefix).nodeId("seeder").build()) {
+        // The seeder watches the dispatchers' deliveries, so it counts them on every call.
+        PostgresSpool seeder = PostgresSpool.builder(pool).tablePrefix(prefix).nodeId("seeder")
+            .deliveredRecount(Duration.ZERO).build()) {
       Instant now = Instant.now();
       long appendStart = System.nanoTime();
       for (int from = 0; from < messages; from += 500) {
@@ -166,8 +178,26 @@ public final class PostgresSpoolBenchmark {
     }
   }
 
-  private record Scale(double[] millis, String plan) {
+  /** Times 20 calls of {@code stats()} on a fresh node of the given tables. */
+  private static double[] statsMillis(HikariDataSource pool, String prefix, Duration deliveredRecount) {
+    try (PostgresSpool node = PostgresSpool.builder(pool).tablePrefix(prefix).nodeId("stats")
+        .deliveredRecount(deliveredRecount).build()) {
+      double[] millis = new double[20];
+      for (int i = 0; i < millis.length; i++) {
+        long t = System.nanoTime();
+        node.stats(Instant.now());
+        millis[i] = (System.nanoTime() - t) / 1e6;
+      }
+      return millis;
+    }
+  }
+
+  private record Scale(double[] millis, double[] statsEveryCall, double[] statsByDefault, String plan) {
     double percentile(int p) {
+      return percentile(millis, p);
+    }
+
+    static double percentile(double[] millis, int p) {
       double[] sorted = millis.clone();
       Arrays.sort(sorted);
       int index = Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1);
@@ -218,7 +248,11 @@ public final class PostgresSpoolBenchmark {
         }
         plan = text.toString();
       }
-      return new Scale(millis, plan);
+      // What a health check or metrics scrape costs on that table (the starter refreshes it up to once a
+      // second): with the delivered rows counted on every call, and with the default recount interval.
+      double[] everyCall = statsMillis(pool, prefix, Duration.ZERO);
+      double[] byDefault = statsMillis(pool, prefix, PostgresSpool.DEFAULT_DELIVERED_RECOUNT);
+      return new Scale(millis, everyCall, byDefault, plan);
     }
   }
 

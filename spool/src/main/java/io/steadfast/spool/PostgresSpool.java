@@ -81,6 +81,8 @@ public final class PostgresSpool implements TransactionalSpool {
   public static final int DEFAULT_MAX_CLAIM_BATCH = 100;
   /** How long the wake-up listener waits before reconnecting, if not set. */
   public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(5);
+  /** How often {@link #stats(Instant)} recounts delivered entries, unless the builder says otherwise. */
+  public static final Duration DEFAULT_DELIVERED_RECOUNT = Duration.ofSeconds(30);
 
   private static final Pattern PREFIX = Pattern.compile("[a-z_][a-z0-9_]{0,39}");
   /** Expired leases returned to the queue per claim, at most: bounded work per statement. */
@@ -96,6 +98,7 @@ public final class PostgresSpool implements TransactionalSpool {
   private final String channel;
   private final String columns;
   private final Undelivered undelivered = new Undelivered();
+  private final DeliveredCount deliveredCount;
   private @Nullable PostgresWakeups wakeups;
   private volatile boolean closed;
 
@@ -105,6 +108,7 @@ public final class PostgresSpool implements TransactionalSpool {
     this.p = builder.tablePrefix;
     this.maxClaimBatch = builder.maxClaimBatch;
     this.reconnectDelay = builder.reconnectDelay;
+    this.deliveredCount = new DeliveredCount(builder.deliveredRecount);
     this.channel = p + "spool_appended";
     this.columns = "e.id, e.idempotency_key, e.fingerprint, e.state, e.attempts, e.created_at, e.next_attempt_at, "
         + "e.deliver_by, e.lease_until, e.last_error, e.size_bytes, e.receipt";
@@ -300,6 +304,51 @@ public final class PostgresSpool implements TransactionalSpool {
     }
   }
 
+  /**
+   * The DELIVERED count of {@link #stats(Instant)}. Delivered rows are the idempotency ledger, a week
+   * of mail by default, so counting them is the one part of the statistics that grows with traffic;
+   * the starter reads statistics up to once a second on every node. So they are recounted at most
+   * once per interval (and after a purge), this node's own deliveries are added in between, and other
+   * nodes' deliveries appear at the next recount.
+   */
+  private final class DeliveredCount {
+    private final long freshNanos;
+    /** Guarded by {@code this}. */
+    private long count;
+    /** Guarded by {@code this}; 0 when there is no count. */
+    private long countedAt;
+
+    DeliveredCount(Duration recount) {
+      this.freshNanos = recount.toNanos();
+    }
+
+    long get(Connection c) throws SQLException {
+      synchronized (this) {
+        if (countedAt != 0 && System.nanoTime() - countedAt < freshNanos) {
+          return count;
+        }
+      }
+      try (PreparedStatement q = c.prepareStatement("SELECT count(*) FROM " + p + "entries WHERE state = "
+          + "'DELIVERED'"); ResultSet r = q.executeQuery()) {
+        r.next();
+        long counted = r.getLong(1);
+        synchronized (this) {
+          count = counted;
+          countedAt = Math.max(1, System.nanoTime());
+        }
+        return counted;
+      }
+    }
+
+    synchronized void add(long delta) {
+      count += delta;
+    }
+
+    synchronized void invalidate() {
+      countedAt = 0;
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Reading
 
@@ -361,33 +410,38 @@ public final class PostgresSpool implements TransactionalSpool {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Pending, in-flight and dead entries, bytes and age are counted exactly on every call, in one
+   * query that reads only those rows. The delivered count is at most {@link Builder#deliveredRecount}
+   * behind other nodes' deliveries (this node's own are added at once).
+   */
   @Override
   public SpoolStats stats(Instant now) {
     Objects.requireNonNull(now, "now");
     return query(c -> {
       Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
-      for (SpoolState state : SpoolState.values()) {
-        counts.put(state, 0L);
-      }
-      try (PreparedStatement q = c.prepareStatement("SELECT state, count(*) FROM " + p + "entries GROUP BY state");
-          ResultSet r = q.executeQuery()) {
-        while (r.next()) {
-          counts.put(SpoolState.valueOf(r.getString(1)), r.getLong(2));
-        }
-      }
+      // One pass over the undelivered and dead rows (the state index), never over the delivered bulk.
       long bytes;
-      try (PreparedStatement q = c.prepareStatement("SELECT coalesce(sum(e.size_bytes), 0) FROM " + p + "entries e "
-          + "JOIN " + p + "bodies b ON b.entry_id = e.id"); ResultSet r = q.executeQuery()) {
-        bytes = r.next() ? r.getLong(1) : 0;
-      }
       Duration age = Duration.ZERO;
-      try (PreparedStatement q = c.prepareStatement("SELECT min(created_at) FROM " + p + "entries "
-          + "WHERE state IN ('PENDING', 'IN_FLIGHT')"); ResultSet r = q.executeQuery()) {
-        OffsetDateTime oldest = r.next() ? r.getObject(1, OffsetDateTime.class) : null;
+      try (PreparedStatement q = c.prepareStatement("SELECT count(*) FILTER (WHERE e.state = 'PENDING'), "
+          + "count(*) FILTER (WHERE e.state = 'IN_FLIGHT'), count(*) FILTER (WHERE e.state = 'DEAD'), "
+          + "coalesce(sum(e.size_bytes) FILTER (WHERE b.entry_id IS NOT NULL), 0), "
+          + "min(e.created_at) FILTER (WHERE e.state IN ('PENDING', 'IN_FLIGHT')) "
+          + "FROM " + p + "entries e LEFT JOIN " + p + "bodies b ON b.entry_id = e.id "
+          + "WHERE e.state IN ('PENDING', 'IN_FLIGHT', 'DEAD')"); ResultSet r = q.executeQuery()) {
+        r.next();
+        counts.put(SpoolState.PENDING, r.getLong(1));
+        counts.put(SpoolState.IN_FLIGHT, r.getLong(2));
+        counts.put(SpoolState.DEAD, r.getLong(3));
+        bytes = r.getLong(4);
+        OffsetDateTime oldest = r.getObject(5, OffsetDateTime.class);
         if (oldest != null && oldest.toInstant().isBefore(now)) {
           age = Duration.between(oldest.toInstant(), now);
         }
       }
+      counts.put(SpoolState.DELIVERED, deliveredCount.get(c));
       return new SpoolStats(counts, bytes, age);
     });
   }
@@ -582,6 +636,7 @@ public final class PostgresSpool implements TransactionalSpool {
       }
       if (updated == 1) {
         undelivered.invalidate();
+        deliveredCount.add(1);
         // The body is no longer needed; the state row stays as the idempotency ledger entry.
         try (PreparedStatement d = c.prepareStatement("DELETE FROM " + p + "bodies WHERE entry_id = ?")) {
           d.setLong(1, id);
@@ -713,6 +768,8 @@ public final class PostgresSpool implements TransactionalSpool {
       });
       total += deleted;
       if (deleted < PURGE_BATCH) {
+        // The purge may have removed other nodes' deliveries this node has not counted yet: count again.
+        deliveredCount.invalidate();
         return total;
       }
     }
@@ -823,6 +880,7 @@ public final class PostgresSpool implements TransactionalSpool {
     private String tablePrefix = DEFAULT_TABLE_PREFIX;
     private int maxClaimBatch = DEFAULT_MAX_CLAIM_BATCH;
     private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+    private Duration deliveredRecount = DEFAULT_DELIVERED_RECOUNT;
 
     private Builder(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -879,6 +937,20 @@ public final class PostgresSpool implements TransactionalSpool {
         throw new IllegalArgumentException("reconnectDelay must be positive but was " + reconnectDelay);
       }
       this.reconnectDelay = reconnectDelay;
+      return this;
+    }
+
+    /**
+     * Sets how often {@link PostgresSpool#stats(Instant)} counts the delivered entries again (and after
+     * a purge). In between it adds this node's own deliveries; other nodes' appear at the next count.
+     * Zero counts on every call. If not set, defaults to 30 seconds.
+     */
+    public Builder deliveredRecount(Duration deliveredRecount) {
+      Objects.requireNonNull(deliveredRecount, "deliveredRecount");
+      if (deliveredRecount.isNegative()) {
+        throw new IllegalArgumentException("deliveredRecount must not be negative but was " + deliveredRecount);
+      }
+      this.deliveredRecount = deliveredRecount;
       return this;
     }
 

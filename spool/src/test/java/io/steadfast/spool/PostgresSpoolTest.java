@@ -11,6 +11,7 @@ import io.steadfast.SendReceipt;
 import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
+import io.steadfast.spi.SpoolStats;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -58,10 +59,15 @@ class PostgresSpoolTest {
 
   /** Opens a node on this test's tables; the first call picks the tables. */
   private PostgresSpool node(String nodeId) {
+    return node(nodeId, PostgresSpool.DEFAULT_DELIVERED_RECOUNT);
+  }
+
+  private PostgresSpool node(String nodeId, Duration deliveredRecount) {
     if (prefix == null) {
       prefix = "n" + TABLES.incrementAndGet() + "_";
     }
-    PostgresSpool spool = PostgresSpool.builder(pool).tablePrefix(prefix).nodeId(nodeId).build();
+    PostgresSpool spool = PostgresSpool.builder(pool).tablePrefix(prefix).nodeId(nodeId)
+        .deliveredRecount(deliveredRecount).build();
     opened.add(spool);
     return spool;
   }
@@ -79,6 +85,34 @@ class PostgresSpoolTest {
 
   private static SendReceipt receipt(String key) {
     return new SendReceipt("tx-" + key, 1, 0, IdempotencyKey.of(key), "rest-us", 1, null);
+  }
+
+  @Test
+  void statsCountUndeliveredExactlyAndDeliveredFromTheLastRecountPlusThisNodesOwn() {
+    PostgresSpool a = node("a", Duration.ofHours(1));
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1"), entry("k2"), entry("k3"), entry("k4")), Spool.Limits.NONE);
+    assertThat(a.stats(T0).count(SpoolState.DELIVERED)).isZero();
+    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
+    Spool.Claimed byB = b.claim(1, T0, LEASE).get(0);
+    Spool.Claimed dead = b.claim(1, T0, LEASE).get(0);
+
+    assertThat(a.markDelivered(byA, receipt(byA.entry().idempotencyKey().value()), T0)).isTrue();
+    assertThat(b.markDelivered(byB, receipt(byB.entry().idempotencyKey().value()), T0)).isTrue();
+    assertThat(b.deadLetter(dead, "rejected", T0)).isTrue();
+
+    SpoolStats byNodeA = a.stats(T0.plusSeconds(60));
+    // Exact on every call: the other node's dead letter, and what is still pending.
+    assertThat(byNodeA.count(SpoolState.PENDING)).isEqualTo(1);
+    assertThat(byNodeA.count(SpoolState.DEAD)).isEqualTo(1);
+    assertThat(byNodeA.oldestPendingAge()).isEqualTo(Duration.ofSeconds(60));
+    // Delivered: the count from the last recount plus a's own delivery; b's shows at the next recount.
+    assertThat(byNodeA.count(SpoolState.DELIVERED)).isEqualTo(1);
+    // A node that recounts on every call (b, default 30 s, counts now for the first time) sees both.
+    assertThat(b.stats(T0).count(SpoolState.DELIVERED)).isEqualTo(2);
+    assertThat(node("c", Duration.ZERO).stats(T0).count(SpoolState.DELIVERED)).isEqualTo(2);
+    assertThat(a.purgeDelivered(T0.plusSeconds(1))).isEqualTo(2);
+    assertThat(a.stats(T0).count(SpoolState.DELIVERED)).isZero();
   }
 
   @Test
