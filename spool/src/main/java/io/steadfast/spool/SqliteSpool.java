@@ -129,6 +129,9 @@ public final class SqliteSpool implements Spool {
    */
   private static final int ROWS_PER_STATEMENT = 32;
 
+  /** How often {@link #stats} counts the delivered entries (the ledger) again; see {@code deliveredCount}. */
+  private static final Duration DELIVERED_RECOUNT = Duration.ofSeconds(30);
+
   private static final String COLUMNS = "id, idempotency_key, fingerprint, state, attempts, created_at, "
       + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt";
 
@@ -139,6 +142,10 @@ public final class SqliteSpool implements Spool {
   private final GroupCommitWriter writer;
   /** Used only on the writer thread, inside tasks. */
   private final StatementCache statements = new StatementCache();
+  /** Delivered entries for {@link #stats}; -1 until counted. Used only on the writer thread. */
+  private long deliveredCount = -1;
+  /** When {@link #deliveredCount} was last counted ({@code System.nanoTime()}). Writer thread only. */
+  private long deliveredCountedAt;
   /** One object, so the writer combines the appends of concurrent callers into one run. */
   private final GroupCommitWriter.Combined<Append, List<SpoolEntry>> appends = this::appendAll;
   private volatile boolean closed;
@@ -583,6 +590,9 @@ public final class SqliteSpool implements Spool {
         updated = u.executeUpdate();
       }
       if (updated == 1) {
+        if (deliveredCount >= 0) {
+          deliveredCount++;
+        }
         // The body is no longer needed; the state row stays as the idempotency ledger entry.
         try (PreparedStatement d = c.prepareStatement("DELETE FROM bodies WHERE entry_id = ?")) {
           d.setLong(1, id);
@@ -651,32 +661,27 @@ public final class SqliteSpool implements Spool {
   public SpoolStats stats(Instant now) {
     return execute(c -> {
       Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
-      for (SpoolState state : SpoolState.values()) {
-        counts.put(state, 0L);
-      }
-      try (PreparedStatement q = c.prepareStatement("SELECT state, count(*) FROM entries GROUP BY state");
-          ResultSet r = q.executeQuery()) {
-        while (r.next()) {
-          counts.put(SpoolState.valueOf(r.getString(1)), r.getLong(2));
-        }
-      }
+      // One pass over the undelivered and dead rows (the state index), never over the delivered bulk:
+      // this runs on the thread every submit waits for, and counting a million-row ledger took 90 ms.
       long bytes;
-      try (PreparedStatement q = c.prepareStatement("SELECT coalesce(sum(e.size_bytes), 0) FROM entries e "
-          + "JOIN bodies b ON b.entry_id = e.id");
-          ResultSet r = q.executeQuery()) {
-        bytes = r.next() ? r.getLong(1) : 0;
-      }
       Duration age = Duration.ZERO;
-      try (PreparedStatement q = c.prepareStatement("SELECT min(created_at) FROM entries "
-          + "WHERE state IN ('PENDING', 'IN_FLIGHT')");
-          ResultSet r = q.executeQuery()) {
-        if (r.next()) {
-          long oldest = r.getLong(1);
-          if (!r.wasNull() && oldest < now.toEpochMilli()) {
-            age = Duration.ofMillis(now.toEpochMilli() - oldest);
-          }
+      try (ResultSet r = statements.get(c, "SELECT coalesce(sum(e.state = 'PENDING'), 0), "
+          + "coalesce(sum(e.state = 'IN_FLIGHT'), 0), coalesce(sum(e.state = 'DEAD'), 0), "
+          + "coalesce(sum(CASE WHEN b.entry_id IS NOT NULL THEN e.size_bytes END), 0), "
+          + "min(CASE WHEN e.state IN ('PENDING', 'IN_FLIGHT') THEN e.created_at END) "
+          + "FROM entries e LEFT JOIN bodies b ON b.entry_id = e.id "
+          + "WHERE e.state IN ('PENDING', 'IN_FLIGHT', 'DEAD')").executeQuery()) {
+        r.next();
+        counts.put(SpoolState.PENDING, r.getLong(1));
+        counts.put(SpoolState.IN_FLIGHT, r.getLong(2));
+        counts.put(SpoolState.DEAD, r.getLong(3));
+        bytes = r.getLong(4);
+        long oldest = r.getLong(5);
+        if (!r.wasNull() && oldest < now.toEpochMilli()) {
+          age = Duration.ofMillis(now.toEpochMilli() - oldest);
         }
       }
+      counts.put(SpoolState.DELIVERED, deliveredCount(c));
       return new SpoolStats(counts, bytes, age);
     });
   }
@@ -718,9 +723,31 @@ public final class SqliteSpool implements Spool {
       try (PreparedStatement d = c.prepareStatement("DELETE FROM entries WHERE state = 'DELIVERED' "
           + "AND next_attempt_at < ?")) {
         d.setLong(1, deliveredBefore.toEpochMilli());
-        return d.executeUpdate();
+        int deleted = d.executeUpdate();
+        if (deleted > 0 && deliveredCount >= 0) {
+          deliveredCount -= deleted;
+        }
+        return deleted;
       }
     });
+  }
+
+  /**
+   * Returns the number of delivered entries: counted on the first call and again every
+   * {@link #DELIVERED_RECOUNT}, with this spool's deliveries and purges applied in between (this
+   * process is the file's only writer). The recount corrects the rare drift of a commit that failed
+   * after a delivery was counted.
+   */
+  private long deliveredCount(Connection c) throws SQLException {
+    long now = System.nanoTime();
+    if (deliveredCount < 0 || now - deliveredCountedAt >= DELIVERED_RECOUNT.toNanos()) {
+      try (ResultSet r = statements.get(c, "SELECT count(*) FROM entries WHERE state = 'DELIVERED'").executeQuery()) {
+        r.next();
+        deliveredCount = r.getLong(1);
+        deliveredCountedAt = now;
+      }
+    }
+    return deliveredCount;
   }
 
   private <T> T execute(GroupCommitWriter.Task<T> task) {

@@ -337,6 +337,23 @@ public abstract class SpoolContractTest {
   }
 
   @Test
+  void statsSeeThisSpoolsOwnDeliveriesAndPurgesAtOnce() {
+    SpoolEntry a = append("a", "a", T0);
+    append("b", "b", T0);
+    assertThat(spool.stats(T0).count(SpoolState.DELIVERED)).isZero();
+    spool.claim(1, T0, LEASE);
+
+    spool.markDelivered(a.id(), receipt("a"), T0);
+
+    SpoolStats afterDelivery = spool.stats(T0);
+    assertThat(afterDelivery.count(SpoolState.DELIVERED)).isEqualTo(1);
+    assertThat(afterDelivery.count(SpoolState.PENDING)).isEqualTo(1);
+    assertThat(afterDelivery.undeliveredCount()).isEqualTo(1);
+    assertThat(spool.purgeDelivered(T0.plusSeconds(1))).isEqualTo(1);
+    assertThat(spool.stats(T0).count(SpoolState.DELIVERED)).isZero();
+  }
+
+  @Test
   void purgeDeliveredForgetsOldDeliveredKeysOnly() {
     SpoolEntry old = append("old", "a", T0);
     SpoolEntry recent = append("recent", "b", T0);
