@@ -623,17 +623,7 @@ public final class PostgresSpool implements TransactionalSpool {
     Objects.requireNonNull(now, "now");
     String json = MessageCodec.encodeReceipt(receipt);
     return update("could not mark entry " + id + " delivered", c -> {
-      int updated;
-      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'DELIVERED', "
-          + "lease_until = NULL, next_attempt_at = ?, receipt = ? WHERE id = ? AND " + holds(token))) {
-        u.setObject(1, time(now));
-        u.setString(2, json);
-        u.setLong(3, id);
-        if (token != null) {
-          u.setLong(4, token);
-        }
-        updated = u.executeUpdate();
-      }
+      int updated = recordOutcome(c, id, token, holds(token), "DELIVERED", now, "receipt", json);
       if (updated == 1) {
         undelivered.invalidate();
         deliveredCount.add(1);
@@ -645,6 +635,25 @@ public final class PostgresSpool implements TransactionalSpool {
       }
       return updated == 1;
     });
+  }
+
+  /**
+   * Moves entry {@code id} to {@code state}, out of its lease, where {@code condition} holds (its one
+   * parameter, if any, is {@code token}), with {@code next_attempt_at} set to {@code at} and
+   * {@code column} to {@code value}; returns how many rows changed.
+   */
+  private int recordOutcome(Connection c, long id, @Nullable Long token, String condition, String state, Instant at,
+      String column, String value) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = '" + state + "', "
+        + "lease_until = NULL, next_attempt_at = ?, " + column + " = ? WHERE id = ? AND " + condition)) {
+      u.setObject(1, time(at));
+      u.setString(2, value);
+      u.setLong(3, id);
+      if (token != null) {
+        u.setLong(4, token);
+      }
+      return u.executeUpdate();
+    }
   }
 
   /** The condition that the caller's claim still holds the entry (or, without a token, that it is in flight). */
@@ -666,16 +675,7 @@ public final class PostgresSpool implements TransactionalSpool {
     Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
     Objects.requireNonNull(lastError, "lastError");
     return update("could not reschedule entry " + id, c -> {
-      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'PENDING', "
-          + "lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ? AND " + holds(token))) {
-        u.setObject(1, time(nextAttemptAt));
-        u.setString(2, lastError);
-        u.setLong(3, id);
-        if (token != null) {
-          u.setLong(4, token);
-        }
-        return u.executeUpdate() == 1;
-      }
+      return recordOutcome(c, id, token, holds(token), "PENDING", nextAttemptAt, "last_error", lastError) == 1;
     });
   }
 
@@ -694,20 +694,11 @@ public final class PostgresSpool implements TransactionalSpool {
     Objects.requireNonNull(now, "now");
     String condition = token == null ? "state IN ('PENDING', 'IN_FLIGHT')" : holds(token);
     return update("could not move entry " + id + " to the dead letters", c -> {
-      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'DEAD', "
-          + "lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ? AND " + condition)) {
-        u.setObject(1, time(now));
-        u.setString(2, reason);
-        u.setLong(3, id);
-        if (token != null) {
-          u.setLong(4, token);
-        }
-        boolean moved = u.executeUpdate() == 1;
-        if (moved) {
-          undelivered.invalidate();
-        }
-        return moved;
+      boolean moved = recordOutcome(c, id, token, condition, "DEAD", now, "last_error", reason) == 1;
+      if (moved) {
+        undelivered.invalidate();
       }
+      return moved;
     });
   }
 
