@@ -132,16 +132,23 @@ class PostgresSpoolTest {
     assertThat(b.markDelivered(byB, receipt("k1"), T0.plus(LEASE))).isTrue();
   }
 
-  @Test
-  void deliveryThatOutlivedItsLeaseStillCountsIfNoNodeClaimedTheEntryAgain() {
-    PostgresSpool a = node("a");
-    PostgresSpool b = node("b");
+  /**
+   * Node a claims k1; after its lease, b's claim reaps k1 back to the queue but takes "other", due
+   * earlier, so k1 is returned but unclaimed. Returns a's claim of k1.
+   */
+  private static Spool.Claimed claimedByAReapedByB(PostgresSpool a, PostgresSpool b) {
     a.append(List.of(entry("k1")), Spool.Limits.NONE);
     Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
     a.append(List.of(entry("other", T0.minusSeconds(1))), Spool.Limits.NONE);
-    // b's claim reaps k1's expired lease but takes "other", due earlier.
     assertThat(b.claim(1, T0.plus(LEASE), LEASE)).extracting(c -> c.entry().idempotencyKey().value())
         .containsExactly("other");
+    return byA;
+  }
+
+  @Test
+  void deliveryThatOutlivedItsLeaseStillCountsIfNoNodeClaimedTheEntryAgain() {
+    PostgresSpool a = node("a");
+    Spool.Claimed byA = claimedByAReapedByB(a, node("b"));
     assertThat(a.inspect(byA.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.PENDING);
 
     boolean recorded = a.markDelivered(byA, receipt("k1"), T0.plus(LEASE));
@@ -171,10 +178,7 @@ class PostgresSpoolTest {
   void reapedButUnclaimedEntryIsTakenBackByItsRenewingNode() {
     PostgresSpool a = node("a");
     PostgresSpool b = node("b");
-    a.append(List.of(entry("k1")), Spool.Limits.NONE);
-    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
-    a.append(List.of(entry("other", T0.minusSeconds(1))), Spool.Limits.NONE);
-    b.claim(1, T0.plus(LEASE), LEASE);
+    Spool.Claimed byA = claimedByAReapedByB(a, b);
 
     Set<Long> lost = a.renewLeases(List.of(byA), T0.plus(LEASE), LEASE);
 
