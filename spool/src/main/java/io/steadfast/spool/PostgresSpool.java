@@ -97,8 +97,10 @@ public final class PostgresSpool implements TransactionalSpool {
   private final Duration reconnectDelay;
   private final String channel;
   private final String columns;
-  private final Undelivered undelivered = new Undelivered();
-  private final DeliveredCount deliveredCount;
+  /** Undelivered entries and bytes, for the limit check; see {@link CachedTotals}. */
+  private final CachedTotals undelivered;
+  /** Delivered entries, for {@link #stats(Instant)}; see {@link CachedTotals}. */
+  private final CachedTotals deliveredCount;
   private @Nullable PostgresWakeups wakeups;
   private volatile boolean closed;
 
@@ -108,7 +110,10 @@ public final class PostgresSpool implements TransactionalSpool {
     this.p = builder.tablePrefix;
     this.maxClaimBatch = builder.maxClaimBatch;
     this.reconnectDelay = builder.reconnectDelay;
-    this.deliveredCount = new DeliveredCount(builder.deliveredRecount);
+    this.undelivered = new CachedTotals("SELECT count(*), coalesce(sum(size_bytes), 0) FROM " + p
+        + "entries WHERE state IN ('PENDING', 'IN_FLIGHT')", 2, Duration.ofSeconds(1));
+    this.deliveredCount = new CachedTotals("SELECT count(*) FROM " + p + "entries WHERE state = 'DELIVERED'", 1,
+        builder.deliveredRecount);
     this.channel = p + "spool_appended";
     this.columns = "e.id, e.idempotency_key, e.fingerprint, e.state, e.attempts, e.created_at, e.next_attempt_at, "
         + "e.deliver_by, e.lease_until, e.last_error, e.size_bytes, e.receipt";
@@ -158,7 +163,7 @@ public final class PostgresSpool implements TransactionalSpool {
       try {
         Appended appended = appendIn(c, batch, limits);
         c.commit();
-        undelivered.added(appended.entries, appended.bytes);
+        undelivered.add(appended.entries, appended.bytes);
         return appended.result;
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
@@ -191,7 +196,7 @@ public final class PostgresSpool implements TransactionalSpool {
       try {
         Appended appended = appendIn(connection, batch, limits);
         connection.releaseSavepoint(savepoint);
-        undelivered.added(appended.entries, appended.bytes);
+        undelivered.add(appended.entries, appended.bytes);
         return appended.result;
       } catch (SQLException | RuntimeException e) {
         try {
@@ -207,6 +212,14 @@ public final class PostgresSpool implements TransactionalSpool {
   }
 
   private record Appended(List<SpoolEntry> result, long entries, long bytes) {}
+
+  /** Wakes idle dispatchers on every node once the caller's transaction commits (NOTIFY is transactional). */
+  private void notifyAppended(Connection c) throws SQLException {
+    try (PreparedStatement n = c.prepareStatement("SELECT pg_notify(?, '')")) {
+      n.setString(1, channel);
+      n.execute();
+    }
+  }
 
   private Appended appendIn(Connection c, List<NewEntry> batch, Limits limits) throws SQLException {
     long[] counted = undelivered.get(c);
@@ -252,96 +265,67 @@ public final class PostgresSpool implements TransactionalSpool {
       }
     }
     if (addedEntries > 0) {
-      try (PreparedStatement n = c.prepareStatement("SELECT pg_notify(?, '')")) {
-        n.setString(1, channel);
-        n.execute();
-      }
+      notifyAppended(c);
     }
     return new Appended(List.copyOf(result), addedEntries, addedBytes);
   }
 
   /**
-   * The undelivered totals the limit check reads: counted at most once a second, plus what this node
-   * appended since. Counting on every append would make submits O(backlog) just when an outage grows
-   * the backlog; a shared counter row would serialise every node's appends (and hold a lock for the
-   * length of each outbox transaction). Local deliveries invalidate it, so freed room is seen at once.
+   * Totals counted by a query, kept for {@code freshNanos}, with this node's own changes added in
+   * between; {@link #invalidate()} makes the next read count again. Two uses:
+   *
+   * <ul>
+   *   <li>the undelivered entries and bytes the limit check reads, counted at most once a second.
+   *       Counting on every append would make submits O(backlog) just when an outage grows the
+   *       backlog; a shared counter row would serialise every node's appends (and hold a lock for the
+   *       length of each outbox transaction). Local deliveries invalidate it, so freed room is seen at
+   *       once;
+   *   <li>the DELIVERED count of {@link #stats(Instant)}. Delivered rows are the idempotency ledger, a
+   *       week of mail by default, so counting them is the one part of the statistics that grows with
+   *       traffic, and the starter reads statistics up to once a second on every node. They are
+   *       counted every {@link Builder#deliveredRecount} and after a purge; other nodes' deliveries
+   *       appear at the next count.
+   * </ul>
    */
-  private final class Undelivered {
-    private static final long FRESH_NANOS = 1_000_000_000L;
+  private static final class CachedTotals {
+    private final String query;
+    private final long freshNanos;
     /** Guarded by {@code this}. */
-    private long entries;
-    /** Guarded by {@code this}. */
-    private long bytes;
+    private final long[] totals;
     /** Guarded by {@code this}; 0 when there is no count. */
     private long countedAt;
+
+    /** {@code query} returns one row whose columns are the totals, in order. */
+    CachedTotals(String query, int columns, Duration fresh) {
+      this.query = query;
+      this.totals = new long[columns];
+      this.freshNanos = fresh.toNanos();
+    }
 
     long[] get(Connection c) throws SQLException {
       synchronized (this) {
-        if (countedAt != 0 && System.nanoTime() - countedAt < FRESH_NANOS) {
-          return new long[] {entries, bytes};
-        }
-      }
-      try (PreparedStatement q = c.prepareStatement("SELECT count(*), coalesce(sum(size_bytes), 0) FROM " + p
-          + "entries WHERE state IN ('PENDING', 'IN_FLIGHT')"); ResultSet r = q.executeQuery()) {
-        r.next();
-        long[] counted = {r.getLong(1), r.getLong(2)};
-        synchronized (this) {
-          entries = counted[0];
-          bytes = counted[1];
-          countedAt = Math.max(1, System.nanoTime());
-        }
-        return counted;
-      }
-    }
-
-    synchronized void added(long addedEntries, long addedBytes) {
-      entries += addedEntries;
-      bytes += addedBytes;
-    }
-
-    synchronized void invalidate() {
-      countedAt = 0;
-    }
-  }
-
-  /**
-   * The DELIVERED count of {@link #stats(Instant)}. Delivered rows are the idempotency ledger, a week
-   * of mail by default, so counting them is the one part of the statistics that grows with traffic;
-   * the starter reads statistics up to once a second on every node. So they are recounted at most
-   * once per interval (and after a purge), this node's own deliveries are added in between, and other
-   * nodes' deliveries appear at the next recount.
-   */
-  private final class DeliveredCount {
-    private final long freshNanos;
-    /** Guarded by {@code this}. */
-    private long count;
-    /** Guarded by {@code this}; 0 when there is no count. */
-    private long countedAt;
-
-    DeliveredCount(Duration recount) {
-      this.freshNanos = recount.toNanos();
-    }
-
-    long get(Connection c) throws SQLException {
-      synchronized (this) {
         if (countedAt != 0 && System.nanoTime() - countedAt < freshNanos) {
-          return count;
+          return totals.clone();
         }
       }
-      try (PreparedStatement q = c.prepareStatement("SELECT count(*) FROM " + p + "entries WHERE state = "
-          + "'DELIVERED'"); ResultSet r = q.executeQuery()) {
+      try (PreparedStatement q = c.prepareStatement(query); ResultSet r = q.executeQuery()) {
         r.next();
-        long counted = r.getLong(1);
+        long[] counted = new long[totals.length];
+        for (int i = 0; i < counted.length; i++) {
+          counted[i] = r.getLong(i + 1);
+        }
         synchronized (this) {
-          count = counted;
+          System.arraycopy(counted, 0, totals, 0, counted.length);
           countedAt = Math.max(1, System.nanoTime());
         }
         return counted;
       }
     }
 
-    synchronized void add(long delta) {
-      count += delta;
+    synchronized void add(long... deltas) {
+      for (int i = 0; i < deltas.length; i++) {
+        totals[i] += deltas[i];
+      }
     }
 
     synchronized void invalidate() {
@@ -441,7 +425,7 @@ public final class PostgresSpool implements TransactionalSpool {
           age = Duration.between(oldest.toInstant(), now);
         }
       }
-      counts.put(SpoolState.DELIVERED, deliveredCount.get(c));
+      counts.put(SpoolState.DELIVERED, deliveredCount.get(c)[0]);
       return new SpoolStats(counts, bytes, age);
     });
   }
@@ -715,10 +699,7 @@ public final class PostgresSpool implements TransactionalSpool {
         u.setLong(3, id);
         boolean requeued = u.executeUpdate() == 1;
         if (requeued) {
-          try (PreparedStatement n = c.prepareStatement("SELECT pg_notify(?, '')")) {
-            n.setString(1, channel);
-            n.execute();
-          }
+          notifyAppended(c);
         }
         return requeued;
       }
