@@ -566,8 +566,9 @@ public final class SqliteSpool implements Spool {
   @Override
   public Optional<Instant> nextDueAt() {
     return execute(c -> {
-      try (PreparedStatement q = c.prepareStatement("SELECT min(next_attempt_at) FROM entries WHERE state = 'PENDING'");
-          ResultSet r = q.executeQuery()) {
+      // Prepared once: the dispatcher asks after every pass.
+      try (ResultSet r = statements.get(c, "SELECT min(next_attempt_at) FROM entries WHERE state = 'PENDING'")
+          .executeQuery()) {
         if (r.next()) {
           long value = r.getLong(1);
           return r.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(value));
@@ -581,23 +582,15 @@ public final class SqliteSpool implements Spool {
   public boolean markDelivered(long id, SendReceipt receipt, Instant now) {
     String json = MessageCodec.encodeReceipt(Objects.requireNonNull(receipt, "receipt"));
     return execute(c -> {
-      int updated;
-      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'DELIVERED', lease_until = NULL, "
-          + "next_attempt_at = ?, receipt = ? WHERE id = ? AND state = 'IN_FLIGHT'")) {
-        u.setLong(1, now.toEpochMilli());
-        u.setString(2, json);
-        u.setLong(3, id);
-        updated = u.executeUpdate();
-      }
+      int updated = recordOutcome(c, id, "state = 'IN_FLIGHT'", "DELIVERED", now, "receipt", json);
       if (updated == 1) {
         if (deliveredCount >= 0) {
           deliveredCount++;
         }
         // The body is no longer needed; the state row stays as the idempotency ledger entry.
-        try (PreparedStatement d = c.prepareStatement("DELETE FROM bodies WHERE entry_id = ?")) {
-          d.setLong(1, id);
-          d.executeUpdate();
-        }
+        PreparedStatement d = statements.get(c, "DELETE FROM bodies WHERE entry_id = ?");
+        d.setLong(1, id);
+        d.executeUpdate();
       }
       return updated == 1;
     });
@@ -606,29 +599,30 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
     Objects.requireNonNull(lastError, "lastError");
-    return execute(c -> {
-      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'PENDING', lease_until = NULL, "
-          + "next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'IN_FLIGHT'")) {
-        u.setLong(1, nextAttemptAt.toEpochMilli());
-        u.setString(2, lastError);
-        u.setLong(3, id);
-        return u.executeUpdate() == 1;
-      }
-    });
+    return execute(c -> recordOutcome(c, id, "state = 'IN_FLIGHT'", "PENDING", nextAttemptAt, "last_error",
+        lastError) == 1);
   }
 
   @Override
   public boolean deadLetter(long id, String reason, Instant now) {
     Objects.requireNonNull(reason, "reason");
-    return execute(c -> {
-      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'DEAD', lease_until = NULL, "
-          + "next_attempt_at = ?, last_error = ? WHERE id = ? AND state IN ('PENDING', 'IN_FLIGHT')")) {
-        u.setLong(1, now.toEpochMilli());
-        u.setString(2, reason);
-        u.setLong(3, id);
-        return u.executeUpdate() == 1;
-      }
-    });
+    return execute(c -> recordOutcome(c, id, "state IN ('PENDING', 'IN_FLIGHT')", "DEAD", now, "last_error",
+        reason) == 1);
+  }
+
+  /**
+   * Moves entry {@code id} to {@code state}, out of its lease, where {@code condition} holds, with
+   * {@code next_attempt_at} set to {@code at} and {@code column} to {@code value}; returns how many rows
+   * changed. Prepared once: every delivery attempt ends here.
+   */
+  private int recordOutcome(Connection c, long id, String condition, String state, Instant at, String column,
+      String value) throws SQLException {
+    PreparedStatement u = statements.get(c, "UPDATE entries SET state = '" + state + "', lease_until = NULL, "
+        + "next_attempt_at = ?, " + column + " = ? WHERE id = ? AND " + condition);
+    u.setLong(1, at.toEpochMilli());
+    u.setString(2, value);
+    u.setLong(3, id);
+    return u.executeUpdate();
   }
 
   @Override
