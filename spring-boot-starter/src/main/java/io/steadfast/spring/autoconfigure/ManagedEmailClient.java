@@ -80,8 +80,7 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
     try {
       client = EmailClient.create(config);
     } catch (RuntimeException e) {
-      config.spool().ifPresent(spool -> spool.spool().close());
-      SteadfastConfigFactory.closeTransports(config);
+      release(config);
       throw e;
     }
     state.routesStarted(config.transports().stream().map(Transport::route).toList(), initialCircuit);
@@ -151,9 +150,14 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
     SteadfastConfig unused = prepared;
     prepared = null;
     if (unused != null) {
-      unused.spool().ifPresent(spool -> spool.spool().close());
-      SteadfastConfigFactory.closeTransports(unused);
+      release(unused);
     }
+  }
+
+  /** Closes the spool and transports of a configuration that no client took over. */
+  private static void release(SteadfastConfig config) {
+    config.spool().ifPresent(spool -> spool.spool().close());
+    SteadfastConfigFactory.closeTransports(config);
   }
 
   private EmailClient client() {
