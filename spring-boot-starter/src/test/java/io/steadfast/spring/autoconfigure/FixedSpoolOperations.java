@@ -14,9 +14,8 @@ import org.jspecify.annotations.Nullable;
 /** Spool operations whose statistics a test sets, or that fail as an unreachable spool would. */
 final class FixedSpoolOperations implements SpoolOperations {
 
-  private volatile @Nullable SpoolStats stats = stats(0, 0, 0, 0, 0, Duration.ZERO);
+  private volatile SpoolStats stats = stats(0, 0, 0, 0, 0, Duration.ZERO);
   private volatile @Nullable RuntimeException failure;
-  private final Map<Long, SpoolEntry> entries = new java.util.concurrent.ConcurrentHashMap<>();
 
   static SpoolStats stats(long pending, long inFlight, long delivered, long dead, long bytes, Duration oldest) {
     Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
@@ -31,10 +30,6 @@ final class FixedSpoolOperations implements SpoolOperations {
     this.stats = stats;
   }
 
-  void add(SpoolEntry entry) {
-    entries.put(entry.id(), entry);
-  }
-
   void failWith(RuntimeException failure) {
     this.failure = failure;
   }
@@ -45,7 +40,7 @@ final class FixedSpoolOperations implements SpoolOperations {
     if (f != null) {
       throw f;
     }
-    return java.util.Objects.requireNonNull(stats);
+    return stats;
   }
 
   @Override
@@ -55,11 +50,7 @@ final class FixedSpoolOperations implements SpoolOperations {
 
   @Override
   public Optional<SpoolEntry> inspect(long spoolId) {
-    RuntimeException f = failure;
-    if (f != null) {
-      throw f;
-    }
-    return Optional.ofNullable(entries.get(spoolId));
+    return Optional.empty();
   }
 
   @Override
