@@ -62,7 +62,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** A queued piece of work: {@code item} for {@code work}, whose result completes {@code future}. */
-  private record Queued<I, T>(Combined<I, T> work, I item, boolean combinable, CompletableFuture<T> future) {
+  private record Queued<I, T>(Combined<I, T> work, I item, CompletableFuture<T> future) {
     T runAlone(Connection connection) throws SQLException {
       List<T> results = work.runAll(connection, List.of(item));
       if (results.size() != 1) {
@@ -81,7 +81,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     return results;
   };
 
-  private static final Queued<?, ?> STOP = new Queued<>(PLAIN, c -> null, false, new CompletableFuture<>());
+  private static final Queued<?, ?> STOP = new Queued<>(PLAIN, c -> null, new CompletableFuture<>());
 
   private final Connection connection;
   private final BlockingQueue<Queued<?, ?>> queue = new LinkedBlockingQueue<>();
@@ -115,7 +115,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public <T> T execute(Task<T> task) {
     Objects.requireNonNull(task, "task");
-    return (T) enqueue(new Queued<>(PLAIN, (Task<Object>) task, false, new CompletableFuture<>()));
+    return (T) enqueue(new Queued<>(PLAIN, (Task<Object>) task, new CompletableFuture<>()));
   }
 
   /**
@@ -129,7 +129,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   public <I, T> T execute(Combined<I, T> work, I item) {
     Objects.requireNonNull(work, "work");
     Objects.requireNonNull(item, "item");
-    return enqueue(new Queued<>(work, item, true, new CompletableFuture<>()));
+    return enqueue(new Queued<>(work, item, new CompletableFuture<>()));
   }
 
   /** Returns how many transactions the writer has committed. */
@@ -299,7 +299,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private static List<List<Queued<?, ?>>> groups(List<Queued<?, ?>> batch) {
     Map<Object, List<Queued<?, ?>>> groups = new LinkedHashMap<>();
     for (Queued<?, ?> queued : batch) {
-      Object key = queued.combinable() ? queued.work() : queued;
+      Object key = queued.work() == PLAIN ? queued : queued.work();
       groups.computeIfAbsent(key, k -> new ArrayList<>()).add(queued);
     }
     return new ArrayList<>(groups.values());
