@@ -3,6 +3,7 @@ package io.steadfast.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.Endpoint;
+import io.steadfast.testing.EmbeddedPostgresServer;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
 import java.io.IOException;
@@ -13,7 +14,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Runs every example against a local FakeSparkPost, and keeps the README's quick start honest. */
+/**
+ * Runs every example against a local FakeSparkPost (the fleet example also against an embedded
+ * PostgreSQL), and keeps the README's quick start honest.
+ */
 class ExamplesTest {
   private static final String KEY = "example-key";
   private final FakeSparkPost sparkPost = FakeSparkPost.start(KEY);
@@ -60,6 +64,18 @@ class ExamplesTest {
   void handlingFailuresReportsNeedsFixForABadKey() {
     assertThat(HandlingFailures.sendOrderConfirmation("wrong-key", Endpoint.custom(sparkPost.baseUrl()), "order-1003"))
         .isEqualTo(HandlingFailures.Result.NEEDS_FIX);
+  }
+
+  @Test
+  void fleetOutboxCommittedOrderSendsOneConfirmationAndRolledBackOrderSendsNone() throws Exception {
+    String database = EmbeddedPostgresServer.newDatabaseName();
+
+    FleetOutbox.main(new String[] {KEY, sparkPost.baseUrl().toString(), EmbeddedPostgresServer.jdbcUrl(database)});
+
+    assertThat(sparkPost.transmissionCountFor("order-1001")).isEqualTo(1);
+    assertThat(sparkPost.transmissionCountFor("order-1002")).isZero();
+    assertThat(sparkPost.transmissions()).singleElement()
+        .satisfies(t -> assertThat(t.at("/content/subject")).isEqualTo("Order 1001 confirmed"));
   }
 
   @Test
