@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -210,12 +208,8 @@ public final class EmbeddedPostgresServer {
     private static void publish(Path tmp, Path target) throws IOException {
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-        if (!Files.exists(target.resolve(".exists"))) {
-          throw e;
-        }
       } catch (IOException e) {
-        // A non-empty target directory: someone else published first.
+        // An existing (or non-empty) target directory: someone else published first.
         if (!Files.exists(target.resolve(".exists"))) {
           throw e;
         }
