@@ -37,7 +37,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -166,7 +168,7 @@ final class OutageDemo {
         ? "0 (no kill: the run ended, or was too slow to kill, between 22:18 and 23:00)"
         : s.restarts() + " (" + s.carriedOver() + " messages carried over, " + s.recoveredInFlight()
             + " of them left in flight)");
-    row(out, "wall time", String.format(java.util.Locale.ROOT, "%.1f s", s.wallTime().toMillis() / 1000.0));
+    row(out, "wall time", String.format(Locale.ROOT, "%.1f s", s.wallTime().toMillis() / 1000.0));
     if (s.timedOut()) {
       out.println("The spool was not empty when the demo gave up waiting; the machine may be overloaded.");
     }
@@ -218,7 +220,7 @@ final class OutageDemo {
       long wallStart = System.nanoTime();
       try (FakeSparkPost fake = FakeSparkPost.start(KEY)) {
         sparkPost = fake;
-        progress.line(String.format(java.util.Locale.ROOT,
+        progress.line(String.format(Locale.ROOT,
             "Steadfast outage demo: SparkPost's outage of 23 May 2019, 3 hours played in %s (x%d).",
             format(settings.duration()), Math.round(speed)));
         progress.line("  " + settings.messages() + (settings.messages() == 1 ? " message" : " messages") + " from " + PRODUCERS + " threads through a SQLite spool in "
@@ -300,7 +302,7 @@ final class OutageDemo {
           }
         }
         last.close();
-        java.util.Objects.requireNonNull(transport, "transport").close();
+        Objects.requireNonNull(transport, "transport").close();
         progress.event(time() + " done; the spool is closed and its directory deleted.");
         progress.finish();
         int delivered = 0;
@@ -336,7 +338,7 @@ final class OutageDemo {
     }
 
     private EmailClient current() {
-      return java.util.Objects.requireNonNull(client, "client");
+      return Objects.requireNonNull(client, "client");
     }
 
     private String time() {
@@ -370,7 +372,7 @@ final class OutageDemo {
      * slow machine, answering late, from moving such a request into the recovery.
      */
     private synchronized void tryKill(boolean duringDelivery) {
-      CompressedClock story = java.util.Objects.requireNonNull(clock, "clock");
+      CompressedClock story = Objects.requireNonNull(clock, "clock");
       if (killed.get() || !inKillWindow()) {
         return;
       }
@@ -382,10 +384,10 @@ final class OutageDemo {
       }
       killed.set(true);
       killedDuringDelivery = duringDelivery;
-      SqliteSpool dying = java.util.Objects.requireNonNull(spool, "spool");
-      killedAt = java.util.Objects.requireNonNull(clock, "clock").instant();
+      SqliteSpool dying = Objects.requireNonNull(spool, "spool");
+      killedAt = story.instant();
       // A dead process sends nothing more: its transport refuses every attempt from now on.
-      java.util.Objects.requireNonNull(transport, "transport").kill();
+      Objects.requireNonNull(transport, "transport").kill();
       dying.close();
     }
 
@@ -401,9 +403,9 @@ final class OutageDemo {
           + (killedDuringDelivery ? ", during a delivery" : "") + ": it sends nothing more, and its spool file is closed under it, so what it was"
           + " doing is never recorded");
       // What is left of the dead process (its threads and connections) goes away; the file is untouched.
-      java.util.Objects.requireNonNull(client, "client").close();
-      java.util.Objects.requireNonNull(transport, "transport").close();
-      java.util.Objects.requireNonNull(clock, "clock").resume();
+      Objects.requireNonNull(client, "client").close();
+      Objects.requireNonNull(transport, "transport").close();
+      Objects.requireNonNull(clock, "clock").resume();
       SqliteSpool reopened = SqliteSpool.open(directory);
       SpoolStats found = reopened.stats(Instant.now());
       EmailClient fresh = open(fake, reopened);
@@ -543,7 +545,7 @@ final class OutageDemo {
     private String status(CompressedClock story, SpoolStats stats, FakeSparkPost fake) {
       StringBuilder line = new StringBuilder();
       line.append(HH_MM.format(story.instant())).append(' ')
-          .append(String.format(java.util.Locale.ROOT, "%-12s", fake.currentPhase().orElse("")))
+          .append(String.format(Locale.ROOT, "%-12s", fake.currentPhase().orElse("")))
           .append(" submitted ").append(acknowledged.size()).append('/').append(settings.messages())
           .append("  spooled ").append(stats.undeliveredCount())
           .append("  delivered ").append(fake.acceptedKeys().size())
@@ -624,7 +626,7 @@ final class OutageDemo {
 
   private static String format(Duration duration) {
     long millis = duration.toMillis();
-    return millis % 1000 == 0 ? (millis / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    return millis % 1000 == 0 ? (millis / 1000) + " s" : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
   }
 
   private static void deleteRecursively(Path directory) {
