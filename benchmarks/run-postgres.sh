@@ -6,8 +6,8 @@
 #   BENCH_JDBC_URL='jdbc:postgresql://db:5432/bench?user=bench&password=...' benchmarks/run-postgres.sh
 #
 # Works from a clean clone: it builds the benchmarks module and what it depends on first. Without
-# BENCH_JDBC_URL it starts PostgreSQL from the embedded-postgres binaries on Maven Central (as root, it
-# needs user namespaces, `unshare -U`; otherwise pass BENCH_JDBC_URL).
+# BENCH_JDBC_URL it starts PostgreSQL from the embedded-postgres binaries on Maven Central, as the tests
+# do (steadfast-test-support's EmbeddedPostgresServer; as root it runs the server as nobody).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

