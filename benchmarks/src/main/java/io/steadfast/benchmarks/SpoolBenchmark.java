@@ -81,19 +81,13 @@ public final class SpoolBenchmark {
     StringBuilder md = new StringBuilder();
     long started = System.nanoTime();
     // 1. Throughput.
-    double[][] steadfast = new double[SIZES.length][PRODUCERS.length];
-    double[][] raw = new double[SIZES.length][PRODUCERS.length];
-    double[][] ratios = new double[SIZES.length][PRODUCERS.length];
-    String[][] roundRatios = new String[SIZES.length][PRODUCERS.length];
+    Cell[][] cells = new Cell[SIZES.length][PRODUCERS.length];
     for (int s = 0; s < SIZES.length; s++) {
       for (int p = 0; p < PRODUCERS.length; p++) {
         Cell cell = cell(SIZES[s], PRODUCERS[p]);
-        raw[s][p] = cell.raw();
-        steadfast[s][p] = cell.steadfast();
-        ratios[s][p] = cell.ratio();
-        roundRatios[s][p] = cell.roundRatios();
+        cells[s][p] = cell;
         log("size=%d producers=%d raw=%.0f/s steadfast=%.0f/s ratio=%.2f (per round: %s)", SIZES[s], PRODUCERS[p],
-            raw[s][p], steadfast[s][p], ratios[s][p], cell.roundRatios());
+            cell.raw(), cell.steadfast(), cell.ratio(), cell.roundRatios());
       }
     }
     if (THROUGHPUT_ONLY) {
@@ -138,8 +132,9 @@ public final class SpoolBenchmark {
         + "|---|---:|---:|---:|---:|---|\n");
     for (int s = 0; s < SIZES.length; s++) {
       for (int p = 0; p < PRODUCERS.length; p++) {
+        Cell cell = cells[s][p];
         md.append(String.format(Locale.ROOT, "| %s | %d | %,.0f | %,.0f | %.2f× | %s |%n", sizeLabel(SIZES[s]),
-            PRODUCERS[p], steadfast[s][p], raw[s][p], ratios[s][p], roundRatios[s][p]));
+            PRODUCERS[p], cell.steadfast(), cell.raw(), cell.ratio(), cell.roundRatios()));
       }
     }
     int p16 = java.util.stream.IntStream.range(0, PRODUCERS.length).filter(p -> PRODUCERS[p] == 16).findFirst()
@@ -147,7 +142,7 @@ public final class SpoolBenchmark {
     if (p16 >= 0) {
       md.append("\nTarget: ≥ 0.5× the raw loop at 16 producers. ");
       for (int s = 0; s < SIZES.length; s++) {
-        double ratio = ratios[s][p16];
+        double ratio = cells[s][p16].ratio();
         md.append(String.format(Locale.ROOT, "%s: %.2f× (%s). ", sizeLabel(SIZES[s]), ratio,
             ratio >= 0.5 ? "met" : "**not met**"));
       }
