@@ -33,7 +33,6 @@ final class StubServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService pool;
   private final AtomicLong requests = new AtomicLong();
-  private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong requestsAfterFirstSecond = new AtomicLong();
   private final AtomicLong refusedAfterFirstSecond = new AtomicLong();
@@ -99,7 +98,6 @@ final class StubServer implements AutoCloseable {
         answer(exchange, 429, RATE_LIMITED);
         return;
       }
-      accepted.incrementAndGet();
       answer(exchange, 200, SUCCESS);
     }
   }
@@ -117,7 +115,6 @@ final class StubServer implements AutoCloseable {
    */
   void rateLimit(int perSecond) {
     requests.set(0);
-    accepted.set(0);
     refused.set(0);
     requestsAfterFirstSecond.set(0);
     refusedAfterFirstSecond.set(0);
@@ -128,10 +125,6 @@ final class StubServer implements AutoCloseable {
   /** Starts or ends an outage: while it lasts every request is answered 503. */
   void outage(boolean on) {
     outage = on;
-  }
-
-  long accepted() {
-    return accepted.get();
   }
 
   long refused() {
