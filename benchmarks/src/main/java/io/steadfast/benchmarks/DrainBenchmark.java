@@ -207,7 +207,7 @@ public final class DrainBenchmark {
       }, "outage-producer");
       producer.setDaemon(true);
       producer.start();
-      TimeUnit.SECONDS.sleep(5);
+      TimeUnit.SECONDS.sleep(5); // the scenario: 5 s of steady load before the outage starts
       long requestsBefore = stub.requests();
       long submittedBefore = submitted.get();
       long outageStart = System.nanoTime();
@@ -218,7 +218,7 @@ public final class DrainBenchmark {
       }
       long remaining = outageStart + (long) (outageSeconds * 1e9) - System.nanoTime();
       if (remaining > 0) {
-        TimeUnit.NANOSECONDS.sleep(remaining);
+        TimeUnit.NANOSECONDS.sleep(remaining); // the outage lasts outageSeconds, however soon the circuit opened
       }
       long requestsDuring = stub.requests() - requestsBefore;
       long submittedDuring = submitted.get() - submittedBefore;
