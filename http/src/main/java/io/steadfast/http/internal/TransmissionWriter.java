@@ -127,7 +127,7 @@ final class TransmissionWriter {
   }
 
   private static void options(JsonGenerator json, MessageOptions options) {
-    if (isEmpty(options)) {
+    if (options.isEmpty()) {
       return;
     }
     json.writeName("options");
@@ -144,16 +144,6 @@ final class TransmissionWriter {
     booleanIfSet(json, "inline_css", options.inlineCss());
     booleanIfSet(json, "perform_substitutions", options.performSubstitutions());
     json.writeEndObject();
-  }
-
-  /**
-   * Returns {@link MessageOptions#isEmpty()} without its record {@code equals}, which showed in the
-   * profile of every send.
-   */
-  private static boolean isEmpty(MessageOptions o) {
-    return o.startTime() == null && o.openTracking() == null && o.clickTracking() == null
-        && o.transactional() == null && o.sandbox() == null && o.skipSuppression() == null && o.ipPool() == null
-        && o.inlineCss() == null && o.performSubstitutions() == null;
   }
 
   /**
