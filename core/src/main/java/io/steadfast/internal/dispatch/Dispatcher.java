@@ -87,6 +87,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private @Nullable Thread loop;
   private @Nullable Instant lastPurge;
   private @Nullable Instant lastRenewal;
+  private @Nullable Instant lastForeignCheck;
 
   /**
    * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
@@ -278,21 +279,25 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     Instant now = clock.instant();
     purgeIfDue(now);
     Duration untilRenewal = renewIfDue(now);
-    completeForeignResults();
+    completeForeignResults(now);
     Duration wait = dispatchClaims(now);
     return min(wait, untilRenewal);
   }
 
   /**
    * For a shared spool, completes the awaited results of entries another node delivered or
-   * dead-lettered: this node's workers never see those. Checks at most a bounded number per loop.
+   * dead-lettered: this node's workers never see those. Checks at most a bounded number, at most once
+   * a poll interval: the loop runs after every submit and delivery, and each check reads the spool.
    */
-  private void completeForeignResults() {
-    if (!spool.shared() || results.isEmpty()) {
+  private void completeForeignResults(Instant now) {
+    if (!spool.shared() || results.isEmpty()
+        || lastForeignCheck != null && now.isBefore(lastForeignCheck.plus(config.pollInterval()))) {
       return;
     }
+    lastForeignCheck = now;
     int checked = 0;
-    for (Long id : List.copyOf(results.keySet())) {
+    // The map's own iterator tolerates the removals below; no copy of every awaited id per check.
+    for (Long id : results.keySet()) {
       if (checked++ >= 100) {
         return;
       }
