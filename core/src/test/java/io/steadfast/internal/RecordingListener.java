@@ -9,6 +9,7 @@ import io.steadfast.spi.Outcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Records every event as a short line, for assertions. */
 final class RecordingListener extends DeliveryListener {
@@ -20,6 +21,20 @@ final class RecordingListener extends DeliveryListener {
 
   private synchronized void add(String event) {
     events.add(event);
+    notifyAll();
+  }
+
+  /** Waits up to {@code timeout} for an event starting with {@code prefix}; returns whether one came. */
+  synchronized boolean awaitEventStartingWith(String prefix, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (events.stream().noneMatch(event -> event.startsWith(prefix))) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
   }
 
   @Override

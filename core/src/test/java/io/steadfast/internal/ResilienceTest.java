@@ -116,34 +116,18 @@ class ResilienceTest {
     try (EmailClient client = new DefaultEmailClient(config, timer)) {
       io.steadfast.SubmitReceipt receipt = client.submit(MESSAGE);
 
-      // Rescheduled in the spool, then reported to the listener.
-      io.steadfast.spi.SpoolEntry entry = awaitEntry(client, receipt.spoolId(),
-          e -> e.attempts() == 1 && e.state() == io.steadfast.spi.SpoolState.PENDING
-              && listener.events().stream().anyMatch(event -> event.startsWith("retry ")));
+      // The listener hears of the retry only after the spool rescheduled the entry.
+      assertThat(listener.awaitEventStartingWith("retry ", Duration.ofSeconds(10))).isTrue();
+      io.steadfast.spi.SpoolEntry entry = client.spoolOperations().inspect(receipt.spoolId()).orElseThrow();
 
+      assertThat(entry.attempts()).isEqualTo(1);
+      assertThat(entry.state()).isEqualTo(io.steadfast.spi.SpoolState.PENDING);
       assertThat(timer.waits()).as("no worker slept through a backoff").isEmpty();
       assertThat(rest.deliveries()).hasSize(1);
       assertThat(entry.nextAttemptAt()).isAfterOrEqualTo(receipt.acceptedAt().plusSeconds(40));
       assertThat(entry.lastError()).contains("429");
       // The spool's retry is reported like any other, with its delay.
       assertThat(listener.events()).anySatisfy(event -> assertThat(event).startsWith("retry rest-us #1 in PT"));
-    }
-  }
-
-  /** Waits, up to 10 s, for the spool entry to satisfy {@code condition}; the dispatcher runs in its own threads. */
-  private static io.steadfast.spi.SpoolEntry awaitEntry(EmailClient client, long id,
-      java.util.function.Predicate<io.steadfast.spi.SpoolEntry> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      java.util.Optional<io.steadfast.spi.SpoolEntry> entry = client.spoolOperations().inspect(id);
-      if (entry.isPresent() && condition.test(entry.get())) {
-        return entry.get();
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("spool entry " + id + " never reached the expected state; it is " + entry);
-      }
-      Thread.onSpinWait();
-      Thread.yield();
     }
   }
 
