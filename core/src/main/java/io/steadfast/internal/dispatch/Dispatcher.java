@@ -87,7 +87,13 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private @Nullable Thread loop;
   private @Nullable Instant lastPurge;
   private @Nullable Instant lastRenewal;
-  private @Nullable Instant lastForeignCheck;
+  /**
+   * A third of the lease: renewing that often leaves two chances before a lease ends. Computed once:
+   * Duration.dividedBy goes through BigDecimal, and the loop checks it after every submit.
+   */
+  private final Duration renewEvery;
+  /** System.nanoTime() at the last check for other nodes' results; 0 before the first. */
+  private long lastForeignCheckNanos;
 
   /**
    * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
@@ -97,6 +103,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   public Dispatcher(SpoolConfig config, Clock clock, Sender sender, DeliveryListener listener,
       RetrySchedule schedule, Supplier<Optional<Duration>> allOpenProbeIn, long maxMessageBytes) {
     this.config = Objects.requireNonNull(config, "config");
+    this.renewEvery = config.lease().dividedBy(3);
     this.spool = config.spool();
     this.limits = new Spool.Limits(config.maxEntries(), config.maxBytes());
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -279,7 +286,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     Instant now = clock.instant();
     purgeIfDue(now);
     Duration untilRenewal = renewIfDue(now);
-    completeForeignResults(now);
+    completeForeignResults();
     Duration wait = dispatchClaims(now);
     return min(wait, untilRenewal);
   }
@@ -288,13 +295,16 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
    * For a shared spool, completes the awaited results of entries another node delivered or
    * dead-lettered: this node's workers never see those. Checks at most a bounded number, at most once
    * a poll interval: the loop runs after every submit and delivery, and each check reads the spool.
+   * The interval is measured on the monotonic clock, not the configured one: a wall clock set back (or
+   * a test's stopped clock) must not stop these checks.
    */
-  private void completeForeignResults(Instant now) {
+  private void completeForeignResults() {
+    long nowNanos = System.nanoTime();
     if (!spool.shared() || results.isEmpty()
-        || lastForeignCheck != null && now.isBefore(lastForeignCheck.plus(config.pollInterval()))) {
+        || lastForeignCheckNanos != 0 && nowNanos - lastForeignCheckNanos < config.pollInterval().toNanos()) {
       return;
     }
-    lastForeignCheck = now;
+    lastForeignCheckNanos = nowNanos;
     int checked = 0;
     // The map's own iterator tolerates the removals below; no copy of every awaited id per check.
     for (Long id : results.keySet()) {
@@ -481,9 +491,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
 
   /** Renews the leases of running deliveries every third of a lease; returns the time until the next renewal. */
   private Duration renewIfDue(Instant now) {
-    Duration every = config.lease().dividedBy(3);
-    if (lastRenewal != null && now.isBefore(lastRenewal.plus(every))) {
-      return Duration.between(now, lastRenewal.plus(every));
+    if (lastRenewal != null && now.isBefore(lastRenewal.plus(renewEvery))) {
+      return Duration.between(now, lastRenewal.plus(renewEvery));
     }
     lastRenewal = now;
     List<Spool.Claimed> running = List.copyOf(inFlight.values());
@@ -497,10 +506,10 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("Could not renew the leases of {} spooled messages being delivered; retrying in {}",
             running.size(), config.pollInterval(), e);
-        lastRenewal = now.minus(every).plus(config.pollInterval());
+        lastRenewal = now.minus(renewEvery).plus(config.pollInterval());
       }
     }
-    return every;
+    return renewEvery;
   }
 
   private void purgeIfDue(Instant now) {
