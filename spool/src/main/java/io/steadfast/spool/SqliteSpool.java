@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -240,7 +241,12 @@ public final class SqliteSpool implements Spool {
   }
 
   private static Connection connect(Path db) throws SQLException {
-    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db);
+    Properties properties = new Properties();
+    // The spool reads ids through RETURNING. With this on (the driver's default), sqlite-jdbc runs a
+    // regular expression over the SQL and fetches last_insert_rowid() after every statement, on the
+    // writer thread that every submit waits for.
+    properties.setProperty("jdbc.get_generated_keys", "false");
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db, properties);
     try (Statement statement = connection.createStatement()) {
       statement.execute("PRAGMA busy_timeout = 10000");
       try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode = WAL")) {
