@@ -123,7 +123,8 @@ public final class PostgresSpool implements TransactionalSpool {
    * Opens the spool in the database of {@code dataSource}, creating or migrating its tables, with the
    * defaults of {@link #builder(DataSource)}.
    *
-   * @throws IllegalStateException if the database holds a schema written by a newer Steadfast
+   * @throws SpoolOpenException if the database holds a schema written by a newer Steadfast ({@link
+   *     SpoolOpenException.Reason#NEWER_SCHEMA})
    * @throws UncheckedIOException if the database cannot be reached or refuses to create the tables
    */
   public static PostgresSpool open(DataSource dataSource) {
@@ -929,7 +930,8 @@ public final class PostgresSpool implements TransactionalSpool {
     /**
      * Opens the spool, creating or migrating its tables.
      *
-     * @throws IllegalStateException if the database holds a schema written by a newer Steadfast
+     * @throws SpoolOpenException if the database holds a schema written by a newer Steadfast ({@link
+   *     SpoolOpenException.Reason#NEWER_SCHEMA})
      * @throws UncheckedIOException if the database cannot be reached or refuses to create the tables
      */
     public PostgresSpool build() {

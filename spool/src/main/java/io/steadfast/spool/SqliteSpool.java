@@ -163,8 +163,9 @@ public final class SqliteSpool implements Spool {
    * Opens the spool in {@code directory}, creating the directory (owner-only) and the database if
    * needed, and migrating an older schema.
    *
-   * @throws IllegalStateException if another process holds the spool, the database was written by a
-   *     newer Steadfast, or the database is damaged (it is then moved to {@code corrupt/})
+   * @throws SpoolOpenException if another process holds the spool, the database was written by a newer
+   *     Steadfast, or the database is damaged (it is then moved to {@code corrupt/}); its
+   *     {@link SpoolOpenException#reason() reason} says which
    * @throws UncheckedIOException if the directory or files cannot be created
    */
   public static SqliteSpool open(Path directory) {
@@ -192,7 +193,8 @@ public final class SqliteSpool implements Spool {
         fileLock = null;
       }
       if (fileLock == null) {
-        throw new IllegalStateException("Spool directory " + dir + " is in use by another process (or another "
+        throw new SpoolOpenException(SpoolOpenException.Reason.IN_USE, "Spool directory " + dir
+            + " is in use by another process (or another "
             + "spool in this one); each spool directory serves one process. Stop the other, or give this one "
             + "its own directory.");
       }
@@ -283,7 +285,8 @@ public final class SqliteSpool implements Spool {
         current = result.next() ? result.getInt(1) : 0;
       }
       if (current > SCHEMA_VERSION) {
-        throw new IllegalStateException("The spool at " + dir + " was written by a newer Steadfast (schema version "
+        throw new SpoolOpenException(SpoolOpenException.Reason.NEWER_SCHEMA, "The spool at " + dir
+            + " was written by a newer Steadfast (schema version "
             + current + "; this version understands up to " + SCHEMA_VERSION + "). Upgrade Steadfast, or use "
             + "another spool directory; the spool was not changed.");
       }
@@ -307,7 +310,7 @@ public final class SqliteSpool implements Spool {
     }
   }
 
-  private static IllegalStateException corrupt(Path dir, Path db, SQLException cause) {
+  private static SpoolOpenException corrupt(Path dir, Path db, SQLException cause) {
     Path target = dir.resolve(CORRUPT_DIRECTORY).resolve(DATABASE_FILE + "." + System.currentTimeMillis());
     try {
       Files.createDirectories(target.getParent());
@@ -320,12 +323,14 @@ public final class SqliteSpool implements Spool {
       }
     } catch (IOException e) {
       cause.addSuppressed(e);
-      return new IllegalStateException("The spool database " + db + " is damaged (" + cause.getMessage()
+      return new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
+          + " is damaged (" + cause.getMessage()
           + ") and could not be moved aside; move it away by hand to start an empty spool. Nothing was deleted.",
           cause);
     }
     log.error("Spool database {} is damaged; moved it to {}", db, target, cause);
-    return new IllegalStateException("The spool database " + db + " is damaged (" + cause.getMessage()
+    return new SpoolOpenException(SpoolOpenException.Reason.DAMAGED, "The spool database " + db
+        + " is damaged (" + cause.getMessage()
         + "). It was moved to " + target + " for inspection or recovery (nothing was deleted); opening the spool "
         + "again starts an empty one.", cause);
   }

@@ -344,7 +344,9 @@ class PostgresSpoolTest {
       s.execute("UPDATE " + prefix + "schema_version SET version = " + (PostgresSpool.SCHEMA_VERSION + 1));
     }
 
-    assertThatThrownBy(() -> node("b")).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> node("b"))
+        .isInstanceOfSatisfying(SpoolOpenException.class,
+            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.NEWER_SCHEMA))
         .hasMessageContaining("newer Steadfast").hasMessageContaining("schema version " + (PostgresSpool.SCHEMA_VERSION + 1));
     try (Connection c = pool.getConnection(); Statement s = c.createStatement();
         var r = s.executeQuery("SELECT version FROM " + prefix + "schema_version")) {

@@ -62,7 +62,8 @@ class SqliteSpoolTest {
       assertThat(first.directory()).isEqualTo(dir.toAbsolutePath());
 
       assertThatThrownBy(() -> SqliteSpool.open(dir))
-          .isInstanceOf(IllegalStateException.class)
+          .isInstanceOfSatisfying(SpoolOpenException.class,
+              e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.IN_USE))
           .hasMessageContaining("in use by another process");
     }
   }
@@ -203,7 +204,8 @@ class SqliteSpoolTest {
     }
 
     assertThatThrownBy(() -> SqliteSpool.open(dir))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOfSatisfying(SpoolOpenException.class,
+            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.NEWER_SCHEMA))
         .hasMessageContaining("newer Steadfast")
         .hasMessageContaining("schema version 99");
     assertThat(dir.resolve("spool.db")).exists();
@@ -219,7 +221,8 @@ class SqliteSpoolTest {
         .getBytes(StandardCharsets.UTF_8));
 
     assertThatThrownBy(() -> SqliteSpool.open(dir))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOfSatisfying(SpoolOpenException.class,
+            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.DAMAGED))
         .hasMessageContaining("damaged")
         .hasMessageContaining("corrupt");
 
@@ -229,6 +232,23 @@ class SqliteSpoolTest {
     try (SqliteSpool fresh = SqliteSpool.open(dir)) {
       assertThat(fresh.stats(T0).undeliveredCount()).isZero();
     }
+  }
+
+  @Test
+  void damagedDatabaseThatCannotBeMovedAsideStaysWhereItIs() throws Exception {
+    Path dir = temp.resolve("spool");
+    SqliteSpool.open(dir).close();
+    byte[] garbage = "not a database ".repeat(300).getBytes(StandardCharsets.UTF_8);
+    Files.write(dir.resolve("spool.db"), garbage);
+    // A plain file where the corrupt/ folder would go: the move aside fails.
+    Files.writeString(dir.resolve("corrupt"), "in the way");
+
+    assertThatThrownBy(() -> SqliteSpool.open(dir))
+        .isInstanceOfSatisfying(SpoolOpenException.class,
+            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.DAMAGED_NOT_MOVED))
+        .hasMessageContaining("could not be moved aside")
+        .hasMessageContaining("Nothing was deleted");
+    assertThat(Files.readAllBytes(dir.resolve("spool.db"))).isEqualTo(garbage);
   }
 
   @Test
@@ -243,7 +263,9 @@ class SqliteSpoolTest {
     byte[] bytes = Files.readAllBytes(db);
     Files.write(db, java.util.Arrays.copyOf(bytes, bytes.length / 2));
 
-    assertThatThrownBy(() -> SqliteSpool.open(dir)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> SqliteSpool.open(dir))
+        .isInstanceOfSatisfying(SpoolOpenException.class,
+            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.DAMAGED))
         .hasMessageContaining("damaged");
     assertThat(Files.exists(dir.resolve("corrupt"))).isTrue();
   }

@@ -1,5 +1,6 @@
 package io.steadfast.spool.internal;
 
+import io.steadfast.spool.SpoolOpenException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,7 +53,7 @@ public final class PostgresSchema {
   /**
    * Creates or migrates the tables and returns the version found before.
    *
-   * @throws IllegalStateException if the database holds a newer schema version; nothing is changed
+   * @throws SpoolOpenException if the database holds a newer schema version; nothing is changed
    */
   public static int migrate(Connection c, String prefix, String where) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
@@ -73,7 +74,8 @@ public final class PostgresSchema {
         }
       }
       if (current > VERSION) {
-        throw new IllegalStateException("The PostgreSQL spool in " + where + " was written by a newer Steadfast "
+        throw new SpoolOpenException(SpoolOpenException.Reason.NEWER_SCHEMA, "The PostgreSQL spool in " + where
+            + " was written by a newer Steadfast "
             + "(schema version " + current + "; this version understands up to " + VERSION + "). Upgrade "
             + "Steadfast on this node, or give it another table prefix.");
       }

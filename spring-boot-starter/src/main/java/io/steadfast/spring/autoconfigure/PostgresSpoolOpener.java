@@ -2,6 +2,7 @@ package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.spi.Spool;
 import io.steadfast.spool.PostgresSpool;
+import io.steadfast.spool.SpoolOpenException;
 import java.io.UncheckedIOException;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -57,7 +58,7 @@ final class PostgresSpoolOpener implements SpoolOpener {
           "Check that PostgreSQL is reachable through spring.datasource.url and that its user may create tables "
               + "(the spool creates " + settings.getTablePrefix() + "* tables on first start), or create them "
               + "once with a user that may.", e);
-    } catch (IllegalStateException e) {
+    } catch (SpoolOpenException e) {
       throw InvalidSteadfastPropertyException.spoolUnavailable(STORE, "postgresql", String.valueOf(e.getMessage()),
           "Upgrade Steadfast to the version that wrote the spool tables, or set "
               + "steadfast.spool.postgresql.table-prefix to use other tables; the tables were left unchanged.", e);

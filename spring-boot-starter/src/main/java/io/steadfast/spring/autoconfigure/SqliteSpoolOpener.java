@@ -1,11 +1,11 @@
 package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.spi.Spool;
+import io.steadfast.spool.SpoolOpenException;
 import io.steadfast.spool.SqliteSpool;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,9 +29,9 @@ final class SqliteSpoolOpener implements SpoolOpener {
     } catch (UncheckedIOException e) {
       throw InvalidSteadfastPropertyException.spoolUnavailable(PROPERTY, directory, String.valueOf(e.getMessage()),
           ioAction(directory, e), e);
-    } catch (IllegalStateException e) {
+    } catch (SpoolOpenException e) {
       throw InvalidSteadfastPropertyException.spoolUnavailable(PROPERTY, directory, String.valueOf(e.getMessage()),
-          stateAction(directory, String.valueOf(e.getMessage())), e);
+          action(directory, e.reason()), e);
     }
   }
 
@@ -46,23 +46,26 @@ final class SqliteSpoolOpener implements SpoolOpener {
         + "set steadfast.spool.directory to another directory.";
   }
 
-  // SqliteSpool reports these cases as IllegalStateException; its messages are what tell them apart.
-  private static String stateAction(Path directory, String message) {
-    String text = message.toLowerCase(Locale.ROOT);
-    if (text.contains("in use by another process")) {
-      return "Stop the other process that spools to " + directory.toAbsolutePath() + ", or give each running "
-          + "instance its own steadfast.spool.directory. Instances that should share one spool need "
-          + "steadfast.spool.store=postgresql.";
+  private static String action(Path directory, SpoolOpenException.Reason reason) {
+    Path dir = directory.toAbsolutePath();
+    switch (reason) {
+      case IN_USE:
+        return "Stop the other process that spools to " + dir + ", or give each running instance its own "
+            + "steadfast.spool.directory. Instances that should share one spool need "
+            + "steadfast.spool.store=postgresql.";
+      case NEWER_SCHEMA:
+        return "Upgrade Steadfast to the version that wrote this spool, or set steadfast.spool.directory to another "
+            + "directory; the spool was left unchanged.";
+      case DAMAGED:
+        return "The damaged database was moved to " + dir.resolve(SqliteSpool.CORRUPT_DIRECTORY) + " (nothing was "
+            + "deleted); start the application again to begin with an empty spool, and recover messages from the "
+            + "moved file with the sqlite3 shell if needed.";
+      case DAMAGED_NOT_MOVED:
+        return "Move " + dir.resolve(SqliteSpool.DATABASE_FILE) + " (and any -wal and -shm files beside it) out of "
+            + dir + " by hand, then start the application again to begin with an empty spool; recover messages "
+            + "from the moved file with the sqlite3 shell if needed.";
+      default:
+        throw new IllegalStateException("unknown reason " + reason);
     }
-    if (text.contains("newer steadfast")) {
-      return "Upgrade Steadfast to the version that wrote this spool, or set steadfast.spool.directory to another "
-          + "directory; the spool was left unchanged.";
-    }
-    if (text.contains("damaged")) {
-      return "The damaged database was moved to " + directory.toAbsolutePath().resolve(SqliteSpool.CORRUPT_DIRECTORY)
-          + " (nothing was deleted); start the application again to begin with an empty spool, and recover "
-          + "messages from the moved file with the sqlite3 shell if needed.";
-    }
-    return "Check steadfast.spool.directory (" + directory.toAbsolutePath() + ") and the message above.";
   }
 }

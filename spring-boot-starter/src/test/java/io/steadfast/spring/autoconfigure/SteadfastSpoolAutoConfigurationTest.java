@@ -428,6 +428,23 @@ class SteadfastSpoolAutoConfigurationTest {
   }
 
   @Test
+  void explainsDamagedDatabaseAndWhereItWasMoved() throws Exception {
+    SqliteSpool.open(directory).close();
+    Files.writeString(directory.resolve(SqliteSpool.DATABASE_FILE), "not a database ".repeat(300));
+
+    spooled().run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).startsWith("Steadfast could not open its spool").contains("damaged");
+      assertThat(analysis.getAction())
+          .contains("moved to " + directory.toAbsolutePath().resolve(SqliteSpool.CORRUPT_DIRECTORY))
+          .contains("nothing was deleted");
+    });
+  }
+
+  @Test
   void explainsUnwritableDirectory() throws Exception {
     // Tests may run as root, who can write anywhere: a path below a regular file cannot be created by anyone.
     Path file = Files.writeString(temp.resolve("not-a-directory"), "x");
