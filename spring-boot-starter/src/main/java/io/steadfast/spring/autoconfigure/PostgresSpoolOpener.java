@@ -41,6 +41,14 @@ final class PostgresSpoolOpener implements SpoolOpener {
           settings.getTablePrefix(), String.valueOf(e.getMessage()),
           "Use lower case letters, digits and underscores, such as steadfast_ or orders_mail_.", e);
     }
+    try {
+      builder.deliveredRecount(settings.getDeliveredRecount());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSteadfastPropertyException("steadfast.spool.postgresql.delivered-recount",
+          String.valueOf(settings.getDeliveredRecount()), String.valueOf(e.getMessage()),
+          "Set a duration of 0 or more, such as 30s (the default) or 0s to count on every health or metrics read.",
+          e);
+    }
     String nodeId = settings.getNodeId();
     if (nodeId != null) {
       try {

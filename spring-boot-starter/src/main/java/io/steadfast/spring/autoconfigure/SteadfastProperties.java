@@ -672,6 +672,11 @@ public class SteadfastProperties {
     /** Prefix of the spool's table names (lower case letters, digits, underscores); put a schema in the DataSource's currentSchema instead. */
     private String tablePrefix = "steadfast_";
 
+    /** How often health and metrics count delivered entries again; in between, this instance adds its own deliveries and other instances' appear at the next count. 0 counts on every read. */
+    // PostgresSpool.DEFAULT_DELIVERED_RECOUNT, written out: steadfast-spool is optional, and these properties
+    // must load without it.
+    private Duration deliveredRecount = Duration.ofSeconds(30);
+
     /** Returns the node id, or {@code null} for one generated per start. */
     public @Nullable String getNodeId() {
       return nodeId;
@@ -690,6 +695,16 @@ public class SteadfastProperties {
     /** Sets the table name prefix. */
     public void setTablePrefix(String tablePrefix) {
       this.tablePrefix = tablePrefix;
+    }
+
+    /** Returns how often delivered entries are counted again. */
+    public Duration getDeliveredRecount() {
+      return deliveredRecount;
+    }
+
+    /** Sets how often delivered entries are counted again. */
+    public void setDeliveredRecount(Duration deliveredRecount) {
+      this.deliveredRecount = deliveredRecount;
     }
   }
 

@@ -10,7 +10,9 @@ import io.steadfast.EmailClient;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.SubmitReceipt;
+import io.steadfast.SendReceipt;
 import io.steadfast.spi.Outcome;
+import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spool.PostgresSpool;
 import io.steadfast.testing.FakeResponse;
@@ -22,6 +24,8 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -208,6 +212,45 @@ class SteadfastPostgresSpoolTest {
           assertThat(analysis.getDescription()).contains("steadfast.spool.store").contains("no DataSource bean");
           assertThat(analysis.getAction()).contains("spring.datasource.url");
         });
+  }
+
+  @Test
+  void deliveredRecountSetsHowSoonOtherInstancesDeliveriesAreCounted() throws Exception {
+    onPostgres("steadfast.spool.postgresql.delivered-recount=0s").run(context -> {
+      EmailClient client = context.getBean(EmailClient.class);
+      assertThat(client.spoolOperations().stats().count(SpoolState.DELIVERED)).isZero();
+
+      // Another instance delivers a message; it is due in an hour, so this instance's dispatcher leaves it.
+      PostgresSpool other = PostgresSpool.builder(EmbeddedPostgresServer.dataSource(database)).nodeId("other").build();
+      try {
+        Instant later = Instant.now().plus(Duration.ofHours(1));
+        Message message = order("elsewhere");
+        other.append(List.of(new Spool.NewEntry(IdempotencyKey.of("order-elsewhere"), message.fingerprint(), message,
+            later, later.plus(Duration.ofHours(72)), message.estimatedSizeBytes())), Spool.Limits.NONE);
+        Spool.Claimed claimed = other.claim(1, later, Duration.ofMinutes(5)).get(0);
+        assertThat(other.markDelivered(claimed, new SendReceipt("tx-elsewhere", 1, 0,
+            IdempotencyKey.of("order-elsewhere"), "rest-us", 1, null), later)).isTrue();
+      } finally {
+        other.close();
+      }
+
+      // With the default (30 s) this would still say 0 until the next recount.
+      assertThat(client.spoolOperations().stats().count(SpoolState.DELIVERED)).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void explainsNegativeDeliveredRecount() {
+    onPostgres("steadfast.spool.postgresql.delivered-recount=-1s").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = new SteadfastFailureAnalyzer().analyze(context.getStartupFailure());
+
+      assertThat(analysis).isNotNull();
+      assertThat(analysis.getDescription()).contains("steadfast.spool.postgresql.delivered-recount")
+          .contains("must not be negative");
+      assertThat(analysis.getAction()).contains("0 or more");
+    });
   }
 
   @Test
