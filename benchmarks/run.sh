@@ -62,7 +62,7 @@ for part in "${parts[@]}"; do
       ;;
     spool)
       java "${java_opts[@]}" \
-        -Dbench.seconds="$(setting BENCH_SECONDS 1 0.3)" -Dbench.warmup="$(setting BENCH_WARMUP 3 0.5)" \
+        -Dbench.seconds="$(setting BENCH_SECONDS 1 0.3)" -Dbench.warmup="$(setting BENCH_WARMUP 5 0.5)" \
         -Dbench.rounds="$(setting BENCH_ROUNDS 5 2)" -Dbench.heapMessages="$(setting BENCH_HEAP_MESSAGES 1000000 20000)" \
         -Dbench.heapFirst="$(setting BENCH_HEAP_FIRST 10000 5000)" \
         -Dbench.heapSeconds="$(setting BENCH_HEAP_SECONDS 180 30)" \
