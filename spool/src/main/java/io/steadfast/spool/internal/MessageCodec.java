@@ -1,44 +1,77 @@
 package io.steadfast.spool.internal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import io.steadfast.Message;
 import io.steadfast.SendReceipt;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns messages and receipts into JSON for the spool and back. Attachments are base64 (Jackson's
  * {@code byte[]} form). The format carries no secret: a message holds none.
+ *
+ * <p>Messages have two written forms and one reader for both. {@link #encode} writes every property,
+ * nulls and empty lists included; the PostgreSQL spool uses it, because every node of a fleet reads
+ * what any node wrote, including nodes not yet upgraded. {@link #encodeCompact} leaves out null
+ * properties and empty lists and maps, which the reader restores; the SQLite spool uses it from schema
+ * version 3, which older versions refuse to open. A 2 KB text message shrinks from about 2.8 KB to
+ * 2.3 KB, and those bytes are most of what a spool commit writes. Values inside metadata and
+ * substitution data are always written as they are, nulls and empties included.
  */
 public final class MessageCodec {
-  private static final JsonMapper MAPPER = JsonMapper.builder()
+  /** Lists and maps: left out when empty, read back as empty when absent or null. */
+  private static final JsonInclude.Value OMIT_EMPTY =
+      JsonInclude.Value.construct(JsonInclude.Include.NON_EMPTY, JsonInclude.Include.ALWAYS);
+  private static final JsonSetter.Value ABSENT_AS_EMPTY = JsonSetter.Value.forValueNulls(Nulls.AS_EMPTY);
+
+  /** Writes every property; reads both forms. */
+  private static final JsonMapper FULL = JsonMapper.builder()
       // Derived accessors such as MessageOptions.isEmpty() are written but are not constructor input.
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .withConfigOverride(List.class, o -> o.setNullHandling(ABSENT_AS_EMPTY))
+      .withConfigOverride(Map.class, o -> o.setNullHandling(ABSENT_AS_EMPTY))
+      .build();
+
+  private static final JsonMapper COMPACT = FULL.rebuild()
+      .changeDefaultPropertyInclusion(include ->
+          JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
+      .withConfigOverride(List.class, o -> o.setInclude(OMIT_EMPTY))
+      .withConfigOverride(Map.class, o -> o.setInclude(OMIT_EMPTY))
       .build();
 
   private MessageCodec() {}
 
-  /** Returns {@code message} as UTF-8 JSON. */
+  /** Returns {@code message} as UTF-8 JSON with every property written. */
   public static byte[] encode(Message message) {
-    return MAPPER.writeValueAsBytes(message);
+    return FULL.writeValueAsBytes(message);
+  }
+
+  /** Returns {@code message} as UTF-8 JSON without null properties and empty lists and maps. */
+  public static byte[] encodeCompact(Message message) {
+    return COMPACT.writeValueAsBytes(message);
   }
 
   /**
-   * Returns the message in {@code json}.
+   * Returns the message in {@code json}, written by either encoder.
    *
    * @throws RuntimeException if the bytes are not a valid message
    */
   public static Message decode(byte[] json) {
-    return MAPPER.readValue(json, Message.class);
+    return FULL.readValue(json, Message.class);
   }
 
   /** Returns {@code receipt} as JSON text. */
   public static String encodeReceipt(SendReceipt receipt) {
-    return new String(MAPPER.writeValueAsBytes(receipt), StandardCharsets.UTF_8);
+    return new String(FULL.writeValueAsBytes(receipt), StandardCharsets.UTF_8);
   }
 
   /** Returns the receipt in {@code json}. */
   public static SendReceipt decodeReceipt(String json) {
-    return MAPPER.readValue(json, SendReceipt.class);
+    return FULL.readValue(json, SendReceipt.class);
   }
 }
