@@ -29,6 +29,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,8 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The database runs in WAL mode with {@code synchronous=FULL}: every commit is fsynced before a
  * method returns. One writer thread runs all work and commits whatever has queued in one transaction
- * (group commit), so concurrent submits share an fsync. Message bodies live in their own table, apart
- * from the small state rows that claims and acknowledgements rewrite. Times are stored as epoch
+ * (group commit), so concurrent submits share an fsync. Message bodies live apart from the small state
+ * rows that claims and acknowledgements rewrite; the small bodies of one commit share one row (a pack),
+ * which is deleted once all of them are delivered. Times are stored as epoch
  * milliseconds. The file can be opened with the {@code sqlite3} shell for inspection.
  *
  * <p>A lock file ({@code spool.lock}) keeps a second process from opening the same directory. A
@@ -68,7 +71,7 @@ public final class SqliteSpool implements Spool {
   private static final Logger log = LoggerFactory.getLogger(SqliteSpool.class);
 
   /** The schema version this code writes; older versions are migrated on open. */
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
   /** The database file's name inside the spool directory. */
   public static final String DATABASE_FILE = "spool.db";
   /** The lock file's name inside the spool directory. */
@@ -122,7 +125,34 @@ public final class SqliteSpool implements Spool {
           + "bytes = bytes + (CASE WHEN NEW.state IN ('PENDING', 'IN_FLIGHT') THEN NEW.size_bytes ELSE 0 END) "
           + "- (CASE WHEN OLD.state IN ('PENDING', 'IN_FLIGHT') THEN OLD.size_bytes ELSE 0 END); END");
 
-  private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2);
+  /**
+   * Version 3: packed bodies. The small bodies of one group commit are stored as one row of
+   * {@code body_packs}, each entry pointing at its slice, instead of a {@code bodies} row each: a 2 KB
+   * message encodes to about 2.8 KB, more than half a 4 KB page, so every body took a b-tree leaf of its
+   * own, and bodies were 12 of the 20 pages a commit of ten messages wrote. {@code body_pack_refs} counts
+   * the entries still needing a pack's bytes; the pack goes when the last is delivered. (The count is
+   * its own table because SQLite rewrites a whole row, blob included, when one column changes.) Dead
+   * letters take a copy into {@code bodies}, so a dead letter never holds a pack. Bodies stored before
+   * version 3 stay in {@code bodies} and read as before. From version 3 bodies are also written in the
+   * codec's compact form, which an older Steadfast could not read; it refuses a version 3 spool instead.
+   */
+  private static final List<String> MIGRATION_3 = List.of(
+      "CREATE TABLE body_packs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+      "CREATE TABLE body_pack_refs (pack_id INTEGER PRIMARY KEY REFERENCES body_packs (id) ON DELETE CASCADE, "
+          + "live INTEGER NOT NULL)",
+      "ALTER TABLE entries ADD COLUMN pack_id INTEGER",
+      "ALTER TABLE entries ADD COLUMN pack_offset INTEGER",
+      "ALTER TABLE entries ADD COLUMN pack_length INTEGER");
+
+  private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2, MIGRATION_3);
+
+  /**
+   * Bodies up to this size are packed with the others of their commit; a larger one gets its own row,
+   * because claiming a packed message reads its whole pack.
+   */
+  private static final int PACK_MAX_BODY_BYTES = 16 * 1024;
+  /** A pack is closed once it holds this much, so a claim never reads more than about this. */
+  private static final int PACK_MAX_BYTES = 256 * 1024;
 
   /**
    * Rows per multi-row INSERT: a statement is prepared (and cached) for each row count up to this, so
@@ -347,7 +377,7 @@ public final class SqliteSpool implements Spool {
     // Encode outside the writer thread: it is the bottleneck, serialisation is not.
     List<byte[]> bodies = new ArrayList<>(batch.size());
     for (NewEntry entry : batch) {
-      bodies.add(MessageCodec.encode(entry.message()));
+      bodies.add(MessageCodec.encodeCompact(entry.message()));
     }
     if (closed) {
       throw new IllegalStateException("spool is closed");
@@ -372,7 +402,8 @@ public final class SqliteSpool implements Spool {
       all.addAll(append.entries());
       bodies.addAll(append.bodies());
     }
-    long[] ids = insertEntries(c, all);
+    Slices slices = packable(bodies) ? insertPacks(c, bodies) : null;
+    long[] ids = insertEntries(c, all, slices);
     long addedCount = 0;
     long addedBytes = 0;
     for (int i = 0; i < ids.length; i++) {
@@ -396,7 +427,12 @@ public final class SqliteSpool implements Spool {
           }
         }
       }
-      insertBodies(c, ids, bodies);
+      if (slices == null) {
+        insertBodies(c, ids, bodies);
+      }
+    }
+    if (slices != null) {
+      countPackReferences(c, ids, slices);
     }
     List<List<SpoolEntry>> results = new ArrayList<>(appends.size());
     int index = 0;
@@ -422,14 +458,14 @@ public final class SqliteSpool implements Spool {
    * Inserts the entries' rows, skipping keys already spooled; returns each entry's new id, or -1 where
    * its key was already there (also when an earlier entry of the same list has the same key).
    */
-  private long[] insertEntries(Connection c, List<NewEntry> entries) throws SQLException {
+  private long[] insertEntries(Connection c, List<NewEntry> entries, @Nullable Slices slices) throws SQLException {
     long[] ids = new long[entries.size()];
     Arrays.fill(ids, -1);
     for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
       int rows = Math.min(ROWS_PER_STATEMENT, entries.size() - from);
       PreparedStatement insert = statements.get(c, "INSERT INTO entries (idempotency_key, fingerprint, state, "
-          + "attempts, created_at, next_attempt_at, deliver_by, size_bytes) VALUES "
-          + rowsOf("(?, ?, 'PENDING', 0, ?, ?, ?, ?)", rows)
+          + "attempts, created_at, next_attempt_at, deliver_by, size_bytes, pack_id, pack_offset, pack_length) VALUES "
+          + rowsOf("(?, ?, 'PENDING', 0, ?, ?, ?, ?, ?, ?, ?)", rows)
           + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key");
       int p = 1;
       Map<String, Integer> firstIndex = new HashMap<>();
@@ -442,6 +478,15 @@ public final class SqliteSpool implements Spool {
         insert.setLong(p++, entry.createdAt().toEpochMilli());
         insert.setLong(p++, entry.deliverBy().toEpochMilli());
         insert.setLong(p++, entry.sizeBytes());
+        if (slices == null) {
+          insert.setNull(p++, Types.INTEGER);
+          insert.setNull(p++, Types.INTEGER);
+          insert.setNull(p++, Types.INTEGER);
+        } else {
+          insert.setLong(p++, slices.packIds()[i]);
+          insert.setInt(p++, slices.offsets()[i]);
+          insert.setInt(p++, slices.lengths()[i]);
+        }
       }
       // RETURNING rather than getGeneratedKeys(), which makes sqlite-jdbc parse the SQL. Its row order
       // is unspecified, so rows are matched by key; a key repeated in one statement is inserted once.
@@ -452,6 +497,118 @@ public final class SqliteSpool implements Spool {
       }
     }
     return ids;
+  }
+
+  /** Where each body of a packed append lives: its pack and its byte range there. */
+  private record Slices(long[] packIds, int[] offsets, int[] lengths) {}
+
+  /** Packing pays when two or more bodies share a commit and each is small enough to read with its pack. */
+  private static boolean packable(List<byte[]> bodies) {
+    if (bodies.size() < 2) {
+      return false;
+    }
+    for (byte[] body : bodies) {
+      if (body.length > PACK_MAX_BODY_BYTES) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Writes the bodies as packs of up to {@link #PACK_MAX_BYTES}, one row each, before the entries that
+   * point at them. Bodies of entries that turn out to be spooled already take space in a pack and are
+   * never referenced; the pack goes with the last of its other entries.
+   */
+  private Slices insertPacks(Connection c, List<byte[]> bodies) throws SQLException {
+    int n = bodies.size();
+    Slices slices = new Slices(new long[n], new int[n], new int[n]);
+    PreparedStatement insert = statements.get(c, "INSERT INTO body_packs (data) VALUES (?) RETURNING id");
+    int first = 0;
+    while (first < n) {
+      int end = first;
+      int bytes = 0;
+      while (end < n && (end == first || bytes + bodies.get(end).length <= PACK_MAX_BYTES)) {
+        bytes += bodies.get(end).length;
+        end++;
+      }
+      byte[] pack = new byte[bytes];
+      int offset = 0;
+      for (int i = first; i < end; i++) {
+        byte[] body = bodies.get(i);
+        System.arraycopy(body, 0, pack, offset, body.length);
+        slices.offsets()[i] = offset;
+        slices.lengths()[i] = body.length;
+        offset += body.length;
+      }
+      insert.setBytes(1, pack);
+      long packId;
+      try (ResultSet r = insert.executeQuery()) {
+        r.next();
+        packId = r.getLong(1);
+      }
+      Arrays.fill(slices.packIds(), first, end, packId);
+      first = end;
+    }
+    return slices;
+  }
+
+  /** Records how many new entries use each pack; a pack no new entry uses (all duplicates) is dropped. */
+  private void countPackReferences(Connection c, long[] ids, Slices slices) throws SQLException {
+    Map<Long, Integer> live = new LinkedHashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      live.merge(slices.packIds()[i], ids[i] >= 0 ? 1 : 0, Integer::sum);
+    }
+    PreparedStatement refs = statements.get(c, "INSERT INTO body_pack_refs (pack_id, live) VALUES (?, ?)");
+    PreparedStatement unused = statements.get(c, "DELETE FROM body_packs WHERE id = ?");
+    for (Map.Entry<Long, Integer> pack : live.entrySet()) {
+      PreparedStatement statement = pack.getValue() > 0 ? refs : unused;
+      statement.setLong(1, pack.getKey());
+      if (pack.getValue() > 0) {
+        statement.setInt(2, pack.getValue());
+      }
+      statement.executeUpdate();
+    }
+  }
+
+  /**
+   * Lets entry {@code id} go of its packed body, if it has one: with {@code keepCopy} its slice is
+   * first copied into a {@code bodies} row of its own (a dead letter, which may be requeued); the pack
+   * is deleted when no other entry needs it.
+   */
+  private void releasePack(Connection c, long id, boolean keepCopy) throws SQLException {
+    PreparedStatement find = statements.get(c, "SELECT pack_id FROM entries WHERE id = ? AND pack_id IS NOT NULL");
+    find.setLong(1, id);
+    long packId;
+    try (ResultSet r = find.executeQuery()) {
+      if (!r.next()) {
+        return;
+      }
+      packId = r.getLong(1);
+    }
+    if (keepCopy) {
+      PreparedStatement copy = statements.get(c, "INSERT INTO bodies (entry_id, message) "
+          + "SELECT e.id, substr(p.data, e.pack_offset + 1, e.pack_length) FROM entries e "
+          + "JOIN body_packs p ON p.id = e.pack_id WHERE e.id = ?");
+      copy.setLong(1, id);
+      copy.executeUpdate();
+    }
+    PreparedStatement detach = statements.get(c, "UPDATE entries SET pack_id = NULL, pack_offset = NULL, "
+        + "pack_length = NULL WHERE id = ?");
+    detach.setLong(1, id);
+    detach.executeUpdate();
+    PreparedStatement release = statements.get(c, "UPDATE body_pack_refs SET live = live - 1 WHERE pack_id = ? "
+        + "RETURNING live");
+    release.setLong(1, packId);
+    long left;
+    try (ResultSet r = release.executeQuery()) {
+      left = r.next() ? r.getLong(1) : 0;
+    }
+    if (left <= 0) {
+      PreparedStatement drop = statements.get(c, "DELETE FROM body_packs WHERE id = ?");
+      drop.setLong(1, packId);
+      drop.executeUpdate();
+    }
   }
 
   /** Inserts the bodies of the entries that got an id. */
@@ -549,13 +706,16 @@ public final class SqliteSpool implements Spool {
   }
 
   private Claimed readBody(Connection c, SpoolEntry entry) throws SQLException {
-    PreparedStatement q = statements.get(c, "SELECT message FROM bodies WHERE entry_id = ?");
+    PreparedStatement q = statements.get(c, "SELECT CASE WHEN e.pack_id IS NULL "
+        + "THEN (SELECT message FROM bodies WHERE entry_id = e.id) "
+        + "ELSE (SELECT substr(data, e.pack_offset + 1, e.pack_length) FROM body_packs WHERE id = e.pack_id) END "
+        + "FROM entries e WHERE e.id = ?");
     q.setLong(1, entry.id());
     try (ResultSet r = q.executeQuery()) {
-      if (!r.next()) {
+      byte[] json = r.next() ? r.getBytes(1) : null;
+      if (json == null) {
         return new Claimed(entry, null, "the message body is missing from the spool");
       }
-      byte[] json = r.getBytes(1);
       try {
         return new Claimed(entry, MessageCodec.decode(json), null);
       } catch (RuntimeException e) {
@@ -602,6 +762,7 @@ public final class SqliteSpool implements Spool {
         PreparedStatement d = statements.get(c, "DELETE FROM bodies WHERE entry_id = ?");
         d.setLong(1, id);
         d.executeUpdate();
+        releasePack(c, id, false);
       }
       return updated == 1;
     });
@@ -617,8 +778,13 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean deadLetter(long id, String reason, Instant now) {
     Objects.requireNonNull(reason, "reason");
-    return execute(c -> recordOutcome(c, id, "state IN ('PENDING', 'IN_FLIGHT')", "DEAD", now, "last_error",
-        reason) == 1);
+    return execute(c -> {
+      if (recordOutcome(c, id, "state IN ('PENDING', 'IN_FLIGHT')", "DEAD", now, "last_error", reason) != 1) {
+        return false;
+      }
+      releasePack(c, id, true);
+      return true;
+    });
   }
 
   /**
@@ -640,7 +806,8 @@ public final class SqliteSpool implements Spool {
   public boolean requeue(long id, Instant now, Instant deliverBy) {
     return execute(c -> {
       try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'PENDING', next_attempt_at = ?, "
-          + "deliver_by = ? WHERE id = ? AND state = 'DEAD' AND EXISTS (SELECT 1 FROM bodies WHERE entry_id = ?)")) {
+          + "deliver_by = ? WHERE id = ? AND state = 'DEAD' "
+          + "AND (pack_id IS NOT NULL OR EXISTS (SELECT 1 FROM bodies WHERE entry_id = ?))")) {
         u.setLong(1, now.toEpochMilli());
         u.setLong(2, deliverBy.toEpochMilli());
         u.setLong(3, id);
@@ -672,7 +839,7 @@ public final class SqliteSpool implements Spool {
       Duration age = Duration.ZERO;
       try (ResultSet r = statements.get(c, "SELECT coalesce(sum(e.state = 'PENDING'), 0), "
           + "coalesce(sum(e.state = 'IN_FLIGHT'), 0), coalesce(sum(e.state = 'DEAD'), 0), "
-          + "coalesce(sum(CASE WHEN b.entry_id IS NOT NULL THEN e.size_bytes END), 0), "
+          + "coalesce(sum(CASE WHEN b.entry_id IS NOT NULL OR e.pack_id IS NOT NULL THEN e.size_bytes END), 0), "
           + "min(CASE WHEN e.state IN ('PENDING', 'IN_FLIGHT') THEN e.created_at END) "
           + "FROM entries e LEFT JOIN bodies b ON b.entry_id = e.id "
           + "WHERE e.state IN ('PENDING', 'IN_FLIGHT', 'DEAD')").executeQuery()) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
+import io.steadfast.SendReceipt;
 import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +38,10 @@ class SqliteSpoolTest {
   private static Spool.NewEntry entry(String key, Message message) {
     return new Spool.NewEntry(IdempotencyKey.of(key), message.fingerprint(), message, T0, T0.plus(Duration.ofHours(72)),
         message.estimatedSizeBytes());
+  }
+
+  private static SendReceipt receipt(String key) {
+    return new SendReceipt("tx-" + key, 1, 0, IdempotencyKey.of(key), "rest-us", 1, null);
   }
 
   private static Message simple(String subject) {
@@ -174,7 +180,8 @@ class SqliteSpoolTest {
         spool.append(List.of(entry("k" + i, simple("a"))), Spool.Limits.NONE);
       }
     }
-    // Turn it back into a version 1 spool: no totals table, no triggers.
+    // Turn it back into a version 1 spool: no packs (version 3), no totals table, no triggers (version 2).
+    downgradeToVersion2(dir);
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
         Statement s = c.createStatement()) {
       for (String trigger : List.of("undelivered_insert", "undelivered_delete", "undelivered_update")) {
@@ -192,6 +199,114 @@ class SqliteSpoolTest {
     long[] totals = totalsAndCount(dir);
     assertThat(totals[0]).isEqualTo(3);
     assertThat(totals[1]).isEqualTo(totals[3]);
+  }
+
+  /** Removes what schema version 3 added; the spool must hold no packed bodies. */
+  private static void downgradeToVersion2(Path dir) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement()) {
+      try (ResultSet r = s.executeQuery("SELECT count(*) FROM entries WHERE pack_id IS NOT NULL")) {
+        r.next();
+        assertThat(r.getLong(1)).as("packed entries would be lost by the downgrade").isZero();
+      }
+      s.execute("DROP TABLE body_pack_refs");
+      s.execute("DROP TABLE body_packs");
+      for (String column : List.of("pack_id", "pack_offset", "pack_length")) {
+        s.execute("ALTER TABLE entries DROP COLUMN " + column);
+      }
+      s.execute("DELETE FROM schema_migrations WHERE version = 3");
+    }
+  }
+
+  @Test
+  void migratingASchemaTwoSpoolKeepsItsBodiesAndPacksNewOnes() throws Exception {
+    Path dir = temp.resolve("spool");
+    Message old = simple("stored before packs");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      spool.append(List.of(entry("old", old)), Spool.Limits.NONE);
+    }
+    downgradeToVersion2(dir);
+
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      spool.append(List.of(entry("new1", simple("new one")), entry("new2", simple("new two"))), Spool.Limits.NONE);
+      List<Spool.Claimed> claimed = spool.claim(10, T0, Duration.ofMinutes(5));
+
+      assertThat(claimed).extracting(claim -> claim.entry().idempotencyKey().value())
+          .containsExactlyInAnyOrder("old", "new1", "new2");
+      assertThat(claimed).allSatisfy(claim -> assertThat(claim.message()).isNotNull());
+      assertThat(claimed.stream().filter(claim -> claim.entry().idempotencyKey().value().equals("old"))
+          .findFirst().orElseThrow().message()).isEqualTo(old);
+    }
+    assertThat(count(dir, "SELECT count(*) FROM schema_migrations WHERE version = 3")).isEqualTo(1);
+    assertThat(count(dir, "SELECT count(*) FROM body_packs")).isEqualTo(1);
+    assertThat(count(dir, "SELECT count(*) FROM bodies")).isEqualTo(1);
+  }
+
+  private static long count(Path dir, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  @Test
+  void bodiesAppendedTogetherArePackedReadBackAndDroppedWithTheLastDelivery() throws Exception {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      List<Message> messages = List.of(simple("one"), simple("two"), simple("three"));
+      spool.append(List.of(entry("p1", messages.get(0)), entry("p2", messages.get(1)), entry("p3", messages.get(2))),
+          Spool.Limits.NONE);
+      assertThat(count(dir, "SELECT count(*) FROM body_packs")).isEqualTo(1);
+      assertThat(count(dir, "SELECT count(*) FROM bodies")).isZero();
+
+      List<Spool.Claimed> claimed = spool.claim(10, T0, Duration.ofMinutes(5));
+
+      assertThat(claimed).extracting(Spool.Claimed::message).containsExactlyInAnyOrderElementsOf(messages);
+      assertThat(spool.stats(T0).bytes()).isEqualTo(claimed.stream().mapToLong(c -> c.entry().sizeBytes()).sum());
+      assertThat(spool.markDelivered(claimed.get(0).entry().id(), receipt("p"), T0)).isTrue();
+      assertThat(spool.markDelivered(claimed.get(1).entry().id(), receipt("p"), T0)).isTrue();
+      assertThat(count(dir, "SELECT count(*) FROM body_packs")).as("one entry still needs the pack").isEqualTo(1);
+      assertThat(spool.markDelivered(claimed.get(2).entry().id(), receipt("p"), T0)).isTrue();
+      assertThat(count(dir, "SELECT count(*) FROM body_packs")).isZero();
+      assertThat(count(dir, "SELECT count(*) FROM body_pack_refs")).isZero();
+    }
+  }
+
+  @Test
+  void deadLetterFromAPackKeepsItsOwnCopyAndCanBeRequeued() throws Exception {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      Message doomed = simple("doomed");
+      spool.append(List.of(entry("d1", doomed), entry("d2", simple("fine"))), Spool.Limits.NONE);
+      List<Spool.Claimed> claimed = spool.claim(10, T0, Duration.ofMinutes(5));
+      long doomedId = claimed.stream().filter(c -> c.entry().idempotencyKey().value().equals("d1")).findFirst()
+          .orElseThrow().entry().id();
+      long fineId = claimed.stream().filter(c -> c.entry().id() != doomedId).findFirst().orElseThrow().entry().id();
+
+      assertThat(spool.deadLetter(doomedId, "REJECTED: no", T0)).isTrue();
+      assertThat(spool.markDelivered(fineId, receipt("d2"), T0)).isTrue();
+
+      assertThat(count(dir, "SELECT count(*) FROM body_packs")).as("the dead letter does not hold the pack").isZero();
+      assertThat(spool.stats(T0).bytes()).isEqualTo(doomed.estimatedSizeBytes());
+      assertThat(spool.requeue(doomedId, T0, T0.plus(Duration.ofHours(1)))).isTrue();
+      List<Spool.Claimed> again = spool.claim(10, T0, Duration.ofMinutes(5));
+      assertThat(again).singleElement().satisfies(c -> assertThat(c.message()).isEqualTo(doomed));
+    }
+  }
+
+  @Test
+  void largeBodiesAreNotPacked() throws Exception {
+    Path dir = temp.resolve("spool");
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      Message large = Message.builder().from("sender@example.com").to("rcpt@example.com").subject("large")
+          .text("x".repeat(20_000)).build();
+      spool.append(List.of(entry("l1", large), entry("l2", simple("small"))), Spool.Limits.NONE);
+
+      assertThat(count(dir, "SELECT count(*) FROM body_packs")).isZero();
+      assertThat(count(dir, "SELECT count(*) FROM bodies")).isEqualTo(2);
+      assertThat(spool.claim(10, T0, Duration.ofMinutes(5))).extracting(Spool.Claimed::message).contains(large);
+    }
   }
 
   @Test
