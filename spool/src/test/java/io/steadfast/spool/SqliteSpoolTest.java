@@ -15,11 +15,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -292,6 +294,41 @@ class SqliteSpoolTest {
       assertThat(spool.requeue(doomedId, T0, T0.plus(Duration.ofHours(1)))).isTrue();
       List<Spool.Claimed> again = spool.claim(10, T0, Duration.ofMinutes(5));
       assertThat(again).singleElement().satisfies(c -> assertThat(c.message()).isEqualTo(doomed));
+    }
+  }
+
+  @Test
+  void unreadableSliceOfAPackIsClaimedWithReasonAndItsPackMatesStillRead() throws Exception {
+    Path dir = temp.resolve("spool");
+    long badId;
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      badId = spool.append(List.of(entry("s1", simple("one")), entry("s2", simple("two")), entry("s3",
+          simple("three"))), Spool.Limits.NONE).get(1).id();
+    }
+    // Overwrite the middle message's slice with bytes that are not JSON, keeping every length.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT p.id, p.data, e.pack_offset, e.pack_length FROM entries e "
+            + "JOIN body_packs p ON p.id = e.pack_id WHERE e.id = " + badId)) {
+      r.next();
+      byte[] pack = r.getBytes(2);
+      Arrays.fill(pack, r.getInt(3), r.getInt(3) + r.getInt(4), (byte) 'x');
+      try (PreparedStatement update = c.prepareStatement("UPDATE body_packs SET data = ? WHERE id = ?")) {
+        update.setBytes(1, pack);
+        update.setLong(2, r.getLong(1));
+        update.executeUpdate();
+      }
+    }
+
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      List<Spool.Claimed> claimed = spool.claim(10, T0, Duration.ofMinutes(5));
+
+      assertThat(claimed).hasSize(3);
+      assertThat(claimed).filteredOn(c -> c.entry().id() == badId).singleElement()
+          .satisfies(c -> assertThat(c.message()).isNull())
+          .satisfies(c -> assertThat(c.unreadableReason()).isNotBlank());
+      assertThat(claimed).filteredOn(c -> c.entry().id() != badId).extracting(Spool.Claimed::message)
+          .containsExactlyInAnyOrder(simple("one"), simple("three"));
     }
   }
 
