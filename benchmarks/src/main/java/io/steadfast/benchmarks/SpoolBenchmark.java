@@ -295,15 +295,8 @@ public final class SpoolBenchmark {
         ratio[r] = steadfast[r] / raw[r];
         each.append(r == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", ratio[r]));
       }
-      return new Cell(median(raw), median(steadfast), median(ratio), each.toString());
+      return new Cell(Results.median(raw), Results.median(steadfast), Results.median(ratio), each.toString());
     }
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    java.util.Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   interface Op {
