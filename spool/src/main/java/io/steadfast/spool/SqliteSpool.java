@@ -560,15 +560,21 @@ public final class SqliteSpool implements Spool {
       live.merge(slices.packIds()[i], ids[i] >= 0 ? 1 : 0, Integer::sum);
     }
     PreparedStatement refs = statements.get(c, "INSERT INTO body_pack_refs (pack_id, live) VALUES (?, ?)");
-    PreparedStatement unused = statements.get(c, "DELETE FROM body_packs WHERE id = ?");
     for (Map.Entry<Long, Integer> pack : live.entrySet()) {
-      PreparedStatement statement = pack.getValue() > 0 ? refs : unused;
-      statement.setLong(1, pack.getKey());
-      if (pack.getValue() > 0) {
-        statement.setInt(2, pack.getValue());
+      if (pack.getValue() == 0) {
+        deletePack(c, pack.getKey());
+      } else {
+        refs.setLong(1, pack.getKey());
+        refs.setInt(2, pack.getValue());
+        refs.executeUpdate();
       }
-      statement.executeUpdate();
     }
+  }
+
+  private void deletePack(Connection c, long packId) throws SQLException {
+    PreparedStatement delete = statements.get(c, "DELETE FROM body_packs WHERE id = ?");
+    delete.setLong(1, packId);
+    delete.executeUpdate();
   }
 
   /**
@@ -577,6 +583,7 @@ public final class SqliteSpool implements Spool {
    * is deleted when no other entry needs it.
    */
   private void releasePack(Connection c, long id, boolean keepCopy) throws SQLException {
+    // A SELECT first: RETURNING would give the pack_id after the update, which is NULL.
     PreparedStatement find = statements.get(c, "SELECT pack_id FROM entries WHERE id = ? AND pack_id IS NOT NULL");
     find.setLong(1, id);
     long packId;
@@ -605,9 +612,7 @@ public final class SqliteSpool implements Spool {
       left = r.next() ? r.getLong(1) : 0;
     }
     if (left <= 0) {
-      PreparedStatement drop = statements.get(c, "DELETE FROM body_packs WHERE id = ?");
-      drop.setLong(1, packId);
-      drop.executeUpdate();
+      deletePack(c, packId);
     }
   }
 
