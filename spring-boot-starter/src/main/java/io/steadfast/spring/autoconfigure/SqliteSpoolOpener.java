@@ -48,24 +48,19 @@ final class SqliteSpoolOpener implements SpoolOpener {
 
   private static String action(Path directory, SpoolOpenException.Reason reason) {
     Path dir = directory.toAbsolutePath();
-    switch (reason) {
-      case IN_USE:
-        return "Stop the other process that spools to " + dir + ", or give each running instance its own "
-            + "steadfast.spool.directory. Instances that should share one spool need "
-            + "steadfast.spool.store=postgresql.";
-      case NEWER_SCHEMA:
-        return "Upgrade Steadfast to the version that wrote this spool, or set steadfast.spool.directory to another "
-            + "directory; the spool was left unchanged.";
-      case DAMAGED:
-        return "The damaged database was moved to " + dir.resolve(SqliteSpool.CORRUPT_DIRECTORY) + " (nothing was "
-            + "deleted); start the application again to begin with an empty spool, and recover messages from the "
-            + "moved file with the sqlite3 shell if needed.";
-      case DAMAGED_NOT_MOVED:
-        return "Move " + dir.resolve(SqliteSpool.DATABASE_FILE) + " (and any -wal and -shm files beside it) out of "
-            + dir + " by hand, then start the application again to begin with an empty spool; recover messages "
-            + "from the moved file with the sqlite3 shell if needed.";
-      default:
-        throw new IllegalStateException("unknown reason " + reason);
-    }
+    // A switch expression: a reason added later fails to compile here until it has its advice.
+    return switch (reason) {
+      case IN_USE -> "Stop the other process that spools to " + dir + ", or give each running instance its own "
+          + "steadfast.spool.directory. Instances that should share one spool need "
+          + "steadfast.spool.store=postgresql.";
+      case NEWER_SCHEMA -> "Upgrade Steadfast to the version that wrote this spool, or set "
+          + "steadfast.spool.directory to another directory; the spool was left unchanged.";
+      case DAMAGED -> "The damaged database was moved to " + dir.resolve(SqliteSpool.CORRUPT_DIRECTORY)
+          + " (nothing was deleted); start the application again to begin with an empty spool, and recover "
+          + "messages from the moved file with the sqlite3 shell if needed.";
+      case DAMAGED_NOT_MOVED -> "Move " + dir.resolve(SqliteSpool.DATABASE_FILE) + " (and any -wal and -shm files "
+          + "beside it) out of " + dir + " by hand, then start the application again to begin with an empty "
+          + "spool; recover messages from the moved file with the sqlite3 shell if needed.";
+    };
   }
 }
