@@ -340,14 +340,12 @@ public final class GroupCommitWriter implements AutoCloseable {
     try {
       results.put(queued, queued.runAlone(connection));
       control("RELEASE task");
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       control("ROLLBACK TO task");
       control("RELEASE task");
-      failures.put(queued, new UncheckedIOException(new IOException("spool operation failed: " + e.getMessage(), e)));
-    } catch (RuntimeException e) {
-      control("ROLLBACK TO task");
-      control("RELEASE task");
-      failures.put(queued, e);
+      failures.put(queued, e instanceof SQLException sql
+          ? new UncheckedIOException(new IOException("spool operation failed: " + sql.getMessage(), sql))
+          : (RuntimeException) e);
     }
   }
 
