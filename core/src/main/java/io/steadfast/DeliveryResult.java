@@ -43,7 +43,8 @@ public sealed interface DeliveryResult permits DeliveryResult.Delivered, Deliver
    *
    * @param spoolId the spool's id for the entry
    * @param idempotencyKey the message's key
-   * @param reason why: {@link Reason#REJECTED}, {@link Reason#EXPIRED} or {@link Reason#UNREADABLE}
+   * @param reason why: {@link Reason#REJECTED}, {@link Reason#EXPIRED}, {@link Reason#UNREADABLE} or
+   *     {@link Reason#OUTCOME_UNKNOWN}
    * @param detail what happened last, for people
    * @param submittedAt when the spool accepted the message
    */
@@ -65,6 +66,13 @@ public sealed interface DeliveryResult permits DeliveryResult.Delivered, Deliver
     /** It was not delivered before its deliver-by deadline. */
     EXPIRED,
     /** The spool could not read the stored message back. */
-    UNREADABLE
+    UNREADABLE,
+    /**
+     * An attempt's answer was lost and SparkPost's message events could not say whether SparkPost
+     * took it (the Events API was down past the reconcile timeout, or the key lacks the "Events
+     * Search: Read-only" grant) under {@link ReconcilePolicy.Mode#DEAD_LETTER}: a person decides.
+     * Check the key in SparkPost's events, then requeue it or leave it.
+     */
+    OUTCOME_UNKNOWN
   }
 }

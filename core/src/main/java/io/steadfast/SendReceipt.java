@@ -13,6 +13,9 @@ import org.jspecify.annotations.Nullable;
  * @param route the route that delivered it, e.g. {@code rest-us}
  * @param attempts how many attempts it took, 1 if the first succeeded
  * @param requestId SparkPost's request id, or {@code null} if the response carried none
+ * @param confirmedFromEvents {@code true} if the answer to the send was lost and SparkPost's message
+ *     events showed it had accepted the message (an {@code injection} event carrying the key), so
+ *     nothing was re-sent; {@code false} if SparkPost's reply said so
  */
 public record SendReceipt(
     String transmissionId,
@@ -21,7 +24,8 @@ public record SendReceipt(
     IdempotencyKey idempotencyKey,
     String route,
     int attempts,
-    @Nullable String requestId) {
+    @Nullable String requestId,
+    boolean confirmedFromEvents) {
 
   /** Checks the required parts are present and the counts are sane. */
   public SendReceipt {
@@ -31,5 +35,11 @@ public record SendReceipt(
     if (attempts < 1) {
       throw new IllegalArgumentException("attempts must be >= 1 but was " + attempts);
     }
+  }
+
+  /** Creates a receipt from SparkPost's reply to the send ({@code confirmedFromEvents} false). */
+  public SendReceipt(String transmissionId, long acceptedRecipients, long rejectedRecipients,
+      IdempotencyKey idempotencyKey, String route, int attempts, @Nullable String requestId) {
+    this(transmissionId, acceptedRecipients, rejectedRecipients, idempotencyKey, route, attempts, requestId, false);
   }
 }

@@ -1,6 +1,7 @@
 package io.steadfast;
 
 import io.steadfast.spi.IdempotencyLedger;
+import io.steadfast.spi.MessageEvents;
 import io.steadfast.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,6 +61,8 @@ public final class SteadfastConfig {
   private final @Nullable IdempotencyLedger ledger;
   private final @Nullable ScheduledExecutorService scheduler;
   private final @Nullable SpoolConfig spool;
+  private final ReconcilePolicy reconcilePolicy;
+  private final @Nullable MessageEvents messageEvents;
 
   private SteadfastConfig(Builder builder) {
     this.apiKey = builder.apiKey;
@@ -79,6 +82,8 @@ public final class SteadfastConfig {
     this.ledger = builder.ledger;
     this.scheduler = builder.scheduler;
     this.spool = builder.spool;
+    this.reconcilePolicy = builder.reconcilePolicy;
+    this.messageEvents = builder.messageEvents;
   }
 
   /** Returns a builder with every default set. */
@@ -188,6 +193,20 @@ public final class SteadfastConfig {
     return Optional.ofNullable(spool);
   }
 
+  /** Returns what happens when an attempt's answer is lost: reconcile through SparkPost's events, re-send, or dead-letter. */
+  public ReconcilePolicy reconcilePolicy() {
+    return reconcilePolicy;
+  }
+
+  /**
+   * Returns the message-events search given explicitly; empty means the one a module on the class path
+   * provides ({@code steadfast-http}'s Events API client), created from this configuration's key and
+   * endpoint.
+   */
+  public Optional<MessageEvents> messageEvents() {
+    return Optional.ofNullable(messageEvents);
+  }
+
   @Override
   public String toString() {
     return "SteadfastConfig[apiKey=" + (apiKey == null ? "unset" : apiKey)
@@ -201,7 +220,8 @@ public final class SteadfastConfig {
         + ", maxMessageBytes=" + maxMessageBytes
         + ", transports=" + transports.stream().map(Transport::route).toList()
         + ", retryPolicy=" + retryPolicy
-        + ", circuitBreakerPolicy=" + circuitBreakerPolicy + "]";
+        + ", circuitBreakerPolicy=" + circuitBreakerPolicy
+        + ", reconcilePolicy=" + reconcilePolicy + "]";
   }
 
   /** Builds a {@link SteadfastConfig}. Not thread-safe. */
@@ -223,6 +243,8 @@ public final class SteadfastConfig {
     private @Nullable IdempotencyLedger ledger;
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable SpoolConfig spool;
+    private ReconcilePolicy reconcilePolicy = ReconcilePolicy.DEFAULT;
+    private @Nullable MessageEvents messageEvents;
 
     Builder() {}
 
@@ -244,6 +266,28 @@ public final class SteadfastConfig {
       ledger = config.ledger;
       scheduler = config.scheduler;
       spool = config.spool;
+      reconcilePolicy = config.reconcilePolicy;
+      messageEvents = config.messageEvents;
+    }
+
+    /**
+     * Sets what happens when an attempt's answer is lost. If not set, defaults to
+     * {@link ReconcilePolicy#DEFAULT}: search SparkPost's message events for the key 90 seconds later,
+     * and re-send with the same key only if two searches find nothing.
+     */
+    public Builder reconcilePolicy(ReconcilePolicy reconcilePolicy) {
+      this.reconcilePolicy = Objects.requireNonNull(reconcilePolicy, "reconcilePolicy");
+      return this;
+    }
+
+    /**
+     * Sets the message-events search used to reconcile lost answers, instead of the one a module on the
+     * class path provides; the caller keeps ownership and closes it. If not set, {@code steadfast-http}'s
+     * Events API client is used when it is on the class path and an API key is set.
+     */
+    public Builder messageEvents(MessageEvents messageEvents) {
+      this.messageEvents = Objects.requireNonNull(messageEvents, "messageEvents");
+      return this;
     }
 
     /**

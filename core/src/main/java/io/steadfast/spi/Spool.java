@@ -114,31 +114,65 @@ public interface Spool extends AutoCloseable {
   Optional<SpoolEntry> find(IdempotencyKey key);
 
   /**
-   * Claims up to {@code max} entries due at {@code now}, oldest due first: pending entries whose next
-   * attempt is due and in-flight entries whose lease has expired. Each becomes in flight until
-   * {@code now + lease}, with its attempt count increased.
+   * Claims up to {@code max} pending entries whose next attempt is due at {@code now}, oldest due first.
+   * Each becomes in flight until {@code now + lease}, with its attempt count increased.
+   *
+   * <p>In-flight entries whose lease expired are not claimed here: their attempt's outcome is unknown,
+   * so {@link #claimReconciling} takes them to be looked up before any re-send.
    */
   List<Claimed> claim(int max, Instant now, Duration lease);
+
+  /**
+   * Moves the in-flight entry of {@code claim}, whose attempt's answer was lost, to
+   * {@link SpoolState#RECONCILING}, due for its first event search at {@code checkAt}, with
+   * {@code unknownSince = now}, no looks yet and {@code lastError}; if this claim still holds it.
+   *
+   * @return whether the entry is now reconciling
+   */
+  boolean markReconciling(Claimed claim, Instant now, Instant checkAt, String lastError);
+
+  /**
+   * Claims up to {@code max} entries to look up in SparkPost's events, due first first: reconciling
+   * entries whose check is due at {@code now} (and not leased by a live claim), and in-flight entries
+   * whose lease expired (their dispatcher died mid-attempt), which become reconciling with
+   * {@code unknownSince = now} and no looks. Each stays {@link SpoolState#RECONCILING}, leased until
+   * {@code now + lease} with a fresh lease token; its attempt count is unchanged (a search is not an
+   * attempt). The claim carries the message, whose recipients the search needs.
+   */
+  List<Claimed> claimReconciling(int max, Instant now, Duration lease);
+
+  /**
+   * Returns the reconciling entry of {@code claim} to waiting, due for its next search at
+   * {@code nextCheckAt}, with {@code note} as its last error and its looks increased by one when
+   * {@code foundNothing} (a search that failed is not a look); if this claim still holds it.
+   *
+   * @return whether the entry was reconciling under this claim and now waits
+   */
+  boolean deferReconciling(Claimed claim, Instant nextCheckAt, boolean foundNothing, String note);
+
+  /** Returns when the earliest reconciling entry's next search is due, if there is one. */
+  Optional<Instant> nextReconcileAt();
 
   /** Returns when the earliest pending entry is due, if there is one. */
   Optional<Instant> nextDueAt();
 
   /**
-   * Marks an in-flight entry delivered with SparkPost's receipt.
+   * Marks an in-flight or reconciling entry delivered with SparkPost's receipt.
    *
-   * @return whether the entry was in flight and is now delivered
+   * @return whether the entry was in flight or reconciling and is now delivered
    */
   boolean markDelivered(long id, SendReceipt receipt, Instant now);
 
   /**
-   * Returns an in-flight entry to pending, due at {@code nextAttemptAt}, with {@code lastError}.
+   * Returns an in-flight or reconciling entry to pending, due at {@code nextAttemptAt}, with
+   * {@code lastError}; a reconciling entry leaves with its looks reset and {@code unknownSince} cleared.
    *
-   * @return whether the entry was in flight and is now pending
+   * @return whether the entry was in flight or reconciling and is now pending
    */
   boolean reschedule(long id, Instant nextAttemptAt, String lastError);
 
   /**
-   * Moves a pending or in-flight entry to the dead letters with {@code reason}.
+   * Moves a pending, in-flight or reconciling entry to the dead letters with {@code reason}.
    *
    * @return whether the entry was moved
    */
@@ -153,15 +187,18 @@ public interface Spool extends AutoCloseable {
   boolean requeue(long id, Instant now, Instant deliverBy);
 
   /**
-   * Returns every in-flight entry to pending, due at {@code now}; called at start-up, when no
-   * dispatcher of this spool can still be running. The entries are retried with the same key.
+   * Moves every in-flight entry to {@link SpoolState#RECONCILING}, due for its first event search at
+   * {@code checkAt}, with {@code unknownSince = now}; and releases the leases of reconciling entries.
+   * Called at start-up, when no dispatcher of this spool can still be running: the previous one may
+   * have died after SparkPost accepted a message and before the spool recorded it, so each is looked up
+   * in SparkPost's events before any re-send.
    *
-   * <p>A {@linkplain #shared() shared} spool returns only the entries this process claimed (its node),
+   * <p>A {@linkplain #shared() shared} spool recovers only the entries this process claimed (its node),
    * never the live leases of other processes; theirs come back when their leases expire.
    *
-   * @return how many entries were recovered
+   * @return how many in-flight entries were recovered
    */
-  int recoverInFlight(Instant now);
+  int recoverInFlight(Instant now, Instant checkAt);
 
   /**
    * Marks the entry of {@code claim} delivered, if this claim still holds it: for a shared spool, where

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param countByState how many entries are in each state; every state is present
  * @param bytes the size of all stored messages, in bytes
- * @param oldestPendingAge the age of the oldest pending or in-flight entry; zero if there is none
+ * @param oldestPendingAge the age of the oldest pending, in-flight or reconciling entry; zero if there is
+ *     none
  */
 public record SpoolStats(Map<SpoolState, Long> countByState, long bytes, Duration oldestPendingAge) {
 
@@ -29,8 +30,13 @@ public record SpoolStats(Map<SpoolState, Long> countByState, long bytes, Duratio
     return count(SpoolState.DEAD);
   }
 
-  /** Returns how many entries still wait for delivery (pending or in flight). */
+  /** Returns how many entries still wait for delivery (pending, in flight or reconciling). */
   public long undeliveredCount() {
-    return count(SpoolState.PENDING) + count(SpoolState.IN_FLIGHT);
+    return count(SpoolState.PENDING) + count(SpoolState.IN_FLIGHT) + count(SpoolState.RECONCILING);
+  }
+
+  /** Returns how many entries wait for SparkPost's events to say whether an attempt was accepted. */
+  public long reconcilingCount() {
+    return count(SpoolState.RECONCILING);
   }
 }

@@ -135,7 +135,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     Instant now = clock.instant();
     // A shared spool recovers only this node's entries: other nodes' in-flight entries may be alive,
     // and come back by themselves when their leases expire.
-    int recovered = spool.recoverInFlight(now);
+    int recovered = spool.recoverInFlight(now, now);
     if (recovered > 0) {
       log.warn("Recovered {} spooled messages left in flight by a previous run{}; retrying them with the same "
           + "idempotency keys (SparkPost may already have accepted some)", recovered,

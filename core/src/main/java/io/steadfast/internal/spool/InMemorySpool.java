@@ -35,6 +35,11 @@ public final class InMemorySpool implements Spool {
   private final Map<IdempotencyKey, Long> byKey = new HashMap<>();
   /** Guarded by {@code this}. */
   private long nextId = 1;
+  /**
+   * Lease tokens of reconciling claims, which do not count as attempts; kept far above any attempt
+   * count so they never equal the attempt-count tokens of delivery claims. Guarded by {@code this}.
+   */
+  private long nextLeaseToken = 1L << 40;
   /** Guarded by {@code this}. */
   private boolean closed;
 
@@ -96,8 +101,7 @@ public final class InMemorySpool implements Spool {
   public synchronized List<Claimed> claim(int max, Instant now, Duration lease) {
     checkOpen();
     List<SpoolEntry> due = entries.values().stream()
-        .filter(e -> (e.state() == SpoolState.PENDING && !e.nextAttemptAt().isAfter(now))
-            || (e.state() == SpoolState.IN_FLIGHT && e.leaseUntil() != null && !e.leaseUntil().isAfter(now)))
+        .filter(e -> e.state() == SpoolState.PENDING && !e.nextAttemptAt().isAfter(now))
         .sorted(Comparator.comparing(SpoolEntry::nextAttemptAt).thenComparing(SpoolEntry::id))
         .limit(max)
         .toList();
@@ -109,6 +113,66 @@ public final class InMemorySpool implements Spool {
       claimed.add(new Claimed(updated, messages.get(e.id()), null));
     }
     return List.copyOf(claimed);
+  }
+
+  @Override
+  public synchronized boolean markReconciling(Claimed claim, Instant now, Instant checkAt, String lastError) {
+    checkOpen();
+    SpoolEntry e = entries.get(claim.entry().id());
+    if (e == null || e.state() != SpoolState.IN_FLIGHT) {
+      return false;
+    }
+    entries.put(e.id(), reconciling(e, checkAt, null, 0, now, lastError));
+    return true;
+  }
+
+  @Override
+  public synchronized List<Claimed> claimReconciling(int max, Instant now, Duration lease) {
+    checkOpen();
+    List<SpoolEntry> due = entries.values().stream()
+        .filter(e -> e.state() == SpoolState.RECONCILING && !e.nextAttemptAt().isAfter(now)
+            && (e.leaseUntil() == null || !e.leaseUntil().isAfter(now))
+            || e.state() == SpoolState.IN_FLIGHT && e.leaseUntil() != null && !e.leaseUntil().isAfter(now))
+        .sorted(Comparator.comparing(SpoolEntry::nextAttemptAt).thenComparing(SpoolEntry::id))
+        .limit(max)
+        .toList();
+    List<Claimed> claimed = new ArrayList<>();
+    for (SpoolEntry e : due) {
+      SpoolEntry updated = e.state() == SpoolState.IN_FLIGHT
+          ? reconciling(e, now, now.plus(lease), 0, now, "lease expired mid-attempt; outcome unknown")
+          : reconciling(e, e.nextAttemptAt(), now.plus(lease), e.reconcileLooks(), e.unknownSince(), e.lastError());
+      entries.put(e.id(), updated);
+      claimed.add(new Claimed(updated, messages.get(e.id()), null, nextLeaseToken++));
+    }
+    return List.copyOf(claimed);
+  }
+
+  @Override
+  public synchronized boolean deferReconciling(Claimed claim, Instant nextCheckAt, boolean foundNothing, String note) {
+    checkOpen();
+    SpoolEntry e = entries.get(claim.entry().id());
+    if (e == null || e.state() != SpoolState.RECONCILING) {
+      return false;
+    }
+    entries.put(e.id(), reconciling(e, nextCheckAt, null, e.reconcileLooks() + (foundNothing ? 1 : 0),
+        e.unknownSince(), note));
+    return true;
+  }
+
+  @Override
+  public synchronized Optional<Instant> nextReconcileAt() {
+    checkOpen();
+    return entries.values().stream()
+        .filter(e -> e.state() == SpoolState.RECONCILING)
+        .map(SpoolEntry::nextAttemptAt)
+        .min(Comparator.naturalOrder());
+  }
+
+  private static SpoolEntry reconciling(SpoolEntry e, Instant nextCheckAt, @Nullable Instant leaseUntil, int looks,
+      @Nullable Instant unknownSince, @Nullable String lastError) {
+    return new SpoolEntry(e.id(), e.idempotencyKey(), e.fingerprint(), SpoolState.RECONCILING, e.attempts(),
+        e.createdAt(), nextCheckAt, e.deliverBy(), leaseUntil, lastError, e.sizeBytes(), null, looks,
+        unknownSince == null ? nextCheckAt : unknownSince);
   }
 
   @Override
@@ -125,7 +189,7 @@ public final class InMemorySpool implements Spool {
     checkOpen();
     Objects.requireNonNull(receipt, "receipt");
     SpoolEntry e = entries.get(id);
-    if (e == null || e.state() != SpoolState.IN_FLIGHT) {
+    if (e == null || !outForDelivery(e.state())) {
       return false;
     }
     entries.put(id, with(e, SpoolState.DELIVERED, e.attempts(), now, e.deliverBy(), null, e.lastError(), receipt));
@@ -137,7 +201,7 @@ public final class InMemorySpool implements Spool {
   public synchronized boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
     checkOpen();
     SpoolEntry e = entries.get(id);
-    if (e == null || e.state() != SpoolState.IN_FLIGHT) {
+    if (e == null || !outForDelivery(e.state())) {
       return false;
     }
     entries.put(id, with(e, SpoolState.PENDING, e.attempts(), nextAttemptAt, e.deliverBy(), null, lastError, null));
@@ -167,14 +231,17 @@ public final class InMemorySpool implements Spool {
   }
 
   @Override
-  public synchronized int recoverInFlight(Instant now) {
+  public synchronized int recoverInFlight(Instant now, Instant checkAt) {
     checkOpen();
     int recovered = 0;
     for (SpoolEntry e : List.copyOf(entries.values())) {
       if (e.state() == SpoolState.IN_FLIGHT) {
-        entries.put(e.id(), with(e, SpoolState.PENDING, e.attempts(), now, e.deliverBy(), null,
-            "recovered after a restart; outcome of the last attempt unknown", null));
+        entries.put(e.id(), reconciling(e, checkAt, null, 0, now,
+            "recovered after a restart; outcome of the last attempt unknown"));
         recovered++;
+      } else if (e.state() == SpoolState.RECONCILING && e.leaseUntil() != null) {
+        entries.put(e.id(), reconciling(e, e.nextAttemptAt(), null, e.reconcileLooks(), e.unknownSince(),
+            e.lastError()));
       }
     }
     return recovered;
@@ -241,7 +308,12 @@ public final class InMemorySpool implements Spool {
   }
 
   private static boolean undelivered(SpoolState state) {
-    return state == SpoolState.PENDING || state == SpoolState.IN_FLIGHT;
+    return state == SpoolState.PENDING || outForDelivery(state);
+  }
+
+  /** In flight, or reconciling: an attempt went out and its outcome is not yet recorded. */
+  private static boolean outForDelivery(SpoolState state) {
+    return state == SpoolState.IN_FLIGHT || state == SpoolState.RECONCILING;
   }
 
   private static SpoolEntry with(SpoolEntry e, SpoolState state, int attempts, Instant nextAttemptAt,
