@@ -78,7 +78,20 @@ public final class OkHttpRestTransport implements Transport {
     Dispatcher dispatcher = new Dispatcher(executor);
     dispatcher.setMaxRequests(config.maxConnections());
     dispatcher.setMaxRequestsPerHost(config.maxConnections());
-    this.client = new OkHttpClient.Builder()
+    this.client = clientBuilder(config)
+        .dispatcher(dispatcher)
+        .eventListenerFactory(AttemptTracker.FACTORY)
+        .build();
+    this.interpreter = new ResponseInterpreter(MAPPER, config.clock(), apiKey.value());
+  }
+
+  /**
+   * Returns a client builder with the settings every Steadfast call to SparkPost's API shares (the
+   * Transmissions transport and the Events search): no silent retries, no redirects, the configured
+   * timeouts and a pool of at most {@code maxConnections} idle connections.
+   */
+  static OkHttpClient.Builder clientBuilder(SteadfastConfig config) {
+    return new OkHttpClient.Builder()
         // Every retry is Steadfast's own, carries the idempotency key and counts against the retry
         // budget; OkHttp's silent retry would resend a transmission SparkPost may have accepted.
         .retryOnConnectionFailure(false)
@@ -89,11 +102,7 @@ public final class OkHttpRestTransport implements Transport {
         .readTimeout(config.readTimeout())
         .writeTimeout(config.writeTimeout())
         .callTimeout(config.callTimeout())
-        .connectionPool(new ConnectionPool(config.maxConnections(), 5, TimeUnit.MINUTES))
-        .dispatcher(dispatcher)
-        .eventListenerFactory(AttemptTracker.FACTORY)
-        .build();
-    this.interpreter = new ResponseInterpreter(MAPPER, config.clock(), apiKey.value());
+        .connectionPool(new ConnectionPool(config.maxConnections(), 5, TimeUnit.MINUTES));
   }
 
   @Override
