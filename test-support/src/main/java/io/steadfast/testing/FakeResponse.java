@@ -30,7 +30,10 @@ public final class FakeResponse {
   enum Kind {
     /** Sends the scripted status, headers and body; records no transmission. */
     HTTP,
-    /** Handles the request normally: validates it, and records it if SparkPost would accept it. */
+    /**
+     * Handles the request normally: validates it, and records it if SparkPost would accept it;
+     * with a fault, then breaks the connection instead of answering.
+     */
     NORMAL,
     /** Breaks the connection; the client sees no HTTP response. */
     FAULT
@@ -102,6 +105,72 @@ public final class FakeResponse {
    */
   public static FakeResponse acceptedAfter(Duration delay) {
     return accepted().delayed(delay);
+  }
+
+  /**
+   * Returns a response that handles the request normally, so a valid transmission is recorded,
+   * produces its events and counts as accepted, and then resets the connection instead of
+   * answering.
+   *
+   * <p>The client has written the whole body and sees a reset (or, with {@link #delayed}, a read
+   * timeout first) and no status: an UNKNOWN outcome that SparkPost in fact accepted. A client that
+   * simply re-sends creates a real duplicate; one that reconciles through the Events API finds the
+   * injection event and does not. A request the fake would refuse (a bad key, an invalid body) is
+   * not recorded, and its connection is reset too.
+   *
+   * <pre>{@code
+   * fake.enqueue(FakeResponse.acceptedThenDropped());
+   * // send one message; the client sees UNKNOWN, yet:
+   * assertThat(fake.transmissionCountFor(key)).isEqualTo(1);
+   * }</pre>
+   *
+   * @return a normal handling whose answer is replaced by {@code Fault.CONNECTION_RESET_BY_PEER}
+   */
+  public static FakeResponse acceptedThenDropped() {
+    return new FakeResponse(
+        Kind.NORMAL,
+        "acceptedThenDropped()",
+        0,
+        "",
+        "",
+        Map.of(),
+        Duration.ZERO,
+        Fault.CONNECTION_RESET_BY_PEER);
+  }
+
+  /**
+   * Returns SparkPost's {@code 403 Forbidden} answer, as for an API key that lacks the grant the
+   * endpoint needs, such as "Events Search: Read-only" for the Events API.
+   *
+   * @return a 403 answer with a SparkPost-style errors body
+   */
+  public static FakeResponse forbidden() {
+    return http(
+        "forbidden()", 403, ApiError.body(new ApiError("Forbidden.", null, null)), JSON);
+  }
+
+  /**
+   * Returns the {@code 502} "Could not proceed" answer SparkPost gives when a backend is briefly
+   * unavailable; its documentation calls it transient: back off and retry.
+   *
+   * @return a 502 answer with {@code {"errors":[{"message":"Could not proceed"}]}}
+   */
+  public static FakeResponse couldNotProceed() {
+    return http(
+        "couldNotProceed()",
+        502,
+        ApiError.body(new ApiError("Could not proceed", null, null)),
+        JSON);
+  }
+
+  /**
+   * Returns a {@code 200} answer that claims {@code application/json} but whose body is cut off
+   * mid-object, so a client's JSON parser fails.
+   *
+   * @return a 200 answer with a truncated JSON body
+   */
+  public static FakeResponse malformedJson() {
+    return http("malformedJson()", 200, "{\"results\":[{\"type\":\"injec", JSON);
   }
 
   /**
@@ -241,7 +310,7 @@ public final class FakeResponse {
     }
     requireNoLineBreak("header name", name);
     requireNoLineBreak("header value", value);
-    if (kind == Kind.FAULT) {
+    if (fault != null) {
       throw new IllegalStateException(description + " breaks the connection and sends no headers");
     }
     return withHeaderQuietly(name, value);

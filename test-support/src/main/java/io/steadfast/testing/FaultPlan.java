@@ -26,7 +26,9 @@ import java.util.Random;
  * <p>What each answer means to a client: a 5xx or 429 says for certain that nothing was sent
  * (NOT_SENT). {@link FakeResponse#connectionReset()} arrives after WireMock has read the whole
  * request, so a client cannot tell it from a reset after acceptance and must treat it as UNKNOWN,
- * although this fake never records a transmission for it. {@link FakeResponse#acceptedAfter} records
+ * although this fake never records a transmission for it. {@link FakeResponse#acceptedThenDropped()}
+ * records the transmission (and its events) and then resets: an UNKNOWN that SparkPost did accept,
+ * as {@link #acceptedThenDropped(long, int)} mixes in. {@link FakeResponse#acceptedAfter} records
  * the transmission first and answers late: a client whose read timeout is shorter sees UNKNOWN, and a
  * retry creates a real duplicate.
  *
@@ -107,6 +109,62 @@ public final class FaultPlan {
         .add(failurePercent * 2, FakeResponse.serverError(504))
         .add(failurePercent, FakeResponse.rateLimited(Duration.ZERO))
         .build();
+  }
+
+  /**
+   * Returns a plan in which about {@code percent} of requests are accepted and then lose their
+   * reply ({@link FakeResponse#acceptedThenDropped()}), and the rest are handled normally.
+   *
+   * <p>Each dropped request is a transmission SparkPost accepted and the client saw as UNKNOWN; a
+   * client that reconciles through the Events API before re-sending causes no duplicate.
+   *
+   * @param seed the seed of the draws
+   * @param percent the share of accepted-then-dropped requests, from 0 to 100
+   * @return the plan
+   * @throws IllegalArgumentException if {@code percent} is not between 0 and 100
+   */
+  public static FaultPlan acceptedThenDropped(long seed, int percent) {
+    return builder(seed).add(1, FakeResponse.accepted()).build()
+        .withShare(percent, FakeResponse.acceptedThenDropped());
+  }
+
+  /**
+   * Returns a plan with the same seed in which about {@code percent} of requests get {@code
+   * response} and the rest are drawn from this plan, in this plan's proportions.
+   *
+   * <pre>{@code
+   * // The intermittent phase of 2019, plus 5% of requests accepted and then dropped.
+   * FaultPlan plan = OutageScenario.intermittent(42)
+   *     .withShare(5, FakeResponse.acceptedThenDropped());
+   * }</pre>
+   *
+   * @param percent the share of {@code response}, from 0 (this plan unchanged) to 100 (only {@code
+   *     response})
+   * @param response the answer to mix in
+   * @return the mixed plan
+   * @throws IllegalArgumentException if {@code percent} is not between 0 and 100
+   * @throws IllegalStateException if the mixed weights would exceed {@link Integer#MAX_VALUE}
+   */
+  public FaultPlan withShare(int percent, FakeResponse response) {
+    Objects.requireNonNull(response, "response");
+    if (percent < 0 || percent > 100) {
+      throw new IllegalArgumentException("percent must be between 0 and 100 but was " + percent);
+    }
+    // Scaling every weight by (100 - percent) and giving the new answer percent times the old
+    // total keeps the old proportions among the rest exactly.
+    Builder mixed = builder(seed);
+    for (int i = 0; i < weights.length; i++) {
+      mixed.add(scaled(weights[i], 100 - percent), responses.get(i));
+    }
+    return mixed.add(scaled(totalWeight, percent), response).build();
+  }
+
+  private static int scaled(int weight, int factor) {
+    long product = (long) weight * factor;
+    if (product > Integer.MAX_VALUE) {
+      throw new IllegalStateException("weights must add up to at most 2^31-1 but one was " + product);
+    }
+    return (int) product;
   }
 
   /**

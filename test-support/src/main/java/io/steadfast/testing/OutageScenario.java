@@ -132,6 +132,61 @@ public final class OutageScenario {
   }
 
   /**
+   * Returns a copy in which about {@code percent} of the requests of phase {@code phase} are
+   * accepted and then lose their reply ({@link FakeResponse#acceptedThenDropped()}); the rest of
+   * that phase keeps its plan's proportions and seed, and the other phases are unchanged.
+   *
+   * <pre>{@code
+   * // 2019, plus 10% of intermittent-phase requests accepted by SparkPost but never answered.
+   * sparkPost.play(OutageScenario.outage2019(42).withAcceptedThenDropped("intermittent", 10));
+   * }</pre>
+   *
+   * @param phase the name of the phase to change, such as {@code "intermittent"}
+   * @param percent the share of accepted-then-dropped requests in that phase, from 0 to 100
+   * @return the changed scenario, on the same clock
+   * @throws IllegalArgumentException if no phase has that name, or {@code percent} is not between
+   *     0 and 100
+   */
+  public OutageScenario withAcceptedThenDropped(String phase, int percent) {
+    return withShare(phase, percent, FakeResponse.acceptedThenDropped());
+  }
+
+  /**
+   * Returns a copy in which about {@code percent} of the requests of phase {@code phase} get {@code
+   * response}, as {@link FaultPlan#withShare} mixes it in; the other phases are unchanged.
+   *
+   * @param phase the name of the phase to change; every phase of that name changes
+   * @param percent the share of {@code response} in that phase, from 0 to 100
+   * @param response the answer to mix in
+   * @return the changed scenario, on the same clock
+   * @throws IllegalArgumentException if no phase has that name, or {@code percent} is not between
+   *     0 and 100
+   */
+  public OutageScenario withShare(String phase, int percent, FakeResponse response) {
+    Objects.requireNonNull(phase, "phase");
+    Objects.requireNonNull(response, "response");
+    List<Phase> changed = new ArrayList<>(phases.size());
+    boolean found = false;
+    for (Phase each : phases) {
+      if (each.name.equals(phase)) {
+        found = true;
+        changed.add(
+            new Phase(each.name, each.plan.withShare(percent, response), each.length, each.requests));
+      } else {
+        changed.add(each);
+      }
+    }
+    if (!found) {
+      List<String> names = new ArrayList<>();
+      for (Phase each : phases) {
+        names.add(each.name);
+      }
+      throw new IllegalArgumentException("no phase named '" + phase + "'; phases are " + names);
+    }
+    return new OutageScenario(clock, changed);
+  }
+
+  /**
    * Returns the clock that times the phases.
    *
    * @return the clock given to the builder, or the system clock

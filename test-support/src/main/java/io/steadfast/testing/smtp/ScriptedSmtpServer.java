@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import io.steadfast.testing.FakeSparkPost;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -83,6 +84,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
   private int waiting;
   /** Guarded by {@code this}. */
   private boolean closed;
+  /** Where accepted messages are recorded as SMTP injection events, or {@code null}. Guarded by {@code this}. */
+  private FakeSparkPost injections;
 
   private ScriptedSmtpServer(ServerSocket serverSocket) {
     this.serverSocket = serverSocket;
@@ -206,6 +209,23 @@ public final class ScriptedSmtpServer implements AutoCloseable {
    */
   public synchronized ScriptedSmtpServer certificate(KeyStore keyStore) {
     this.tlsContext = TestCertificates.serverContext(Objects.requireNonNull(keyStore, "keyStore"));
+    return this;
+  }
+
+  /**
+   * Records every message this server accepts from now on in {@code fake}'s event store, as
+   * SparkPost's SMTP injection would: {@link FakeSparkPost#recordSmtpInjection} with the message's
+   * {@code X-MSYS-API} header and its accepted envelope recipients, so the fake's Events API finds
+   * {@code esmtp} injections carrying the header's metadata. Returns this.
+   *
+   * <p>A message whose {@code X-MSYS-API} header is not a JSON object produces no events (SparkPost
+   * would have refused it with {@code 550 5.6.0}, which a test can script with {@link #on}).
+   *
+   * @param fake the fake whose Events API should report the messages
+   * @return this server
+   */
+  public synchronized ScriptedSmtpServer reportInjectionsTo(FakeSparkPost fake) {
+    this.injections = Objects.requireNonNull(fake, "fake");
     return this;
   }
 
@@ -397,8 +417,21 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     notifyAll();
   }
 
-  private synchronized void accepted(RecordedSmtpMessage message) {
-    messages.add(message);
+  private void accepted(RecordedSmtpMessage message) {
+    FakeSparkPost sink;
+    synchronized (this) {
+      messages.add(message);
+      sink = injections;
+    }
+    if (sink != null) {
+      String header = message.header("X-MSYS-API");
+      try {
+        // Outside this server's lock: the fake takes its own.
+        sink.recordSmtpInjection(header == null ? "" : header, message.recipients());
+      } catch (IllegalArgumentException malformedHeader) {
+        // SparkPost would not have accepted it, so it has no events (see reportInjectionsTo).
+      }
+    }
   }
 
   private static void closeQuietly(Socket socket) {
