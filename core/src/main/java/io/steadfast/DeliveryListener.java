@@ -2,6 +2,7 @@ package io.steadfast;
 
 import io.steadfast.spi.Outcome;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Observes what happens to messages: attempts, retries, circuit changes, failover and final results.
@@ -47,4 +48,42 @@ public abstract class DeliveryListener {
 
   /** Called when a submitted message was moved to the dead letters; the result says why. */
   public void deadLettered(DeliveryResult.DeadLettered result) {}
+
+  /**
+   * Called when a spooled message's answer was lost (or its dispatcher died mid-attempt) and it waits,
+   * {@linkplain io.steadfast.spi.SpoolState#RECONCILING reconciling}, to be looked up in SparkPost's
+   * events before any re-send; {@code route} is the route whose answer was lost, or {@code null} if
+   * the entry was found in flight at start-up or with an expired lease.
+   */
+  public void reconciling(IdempotencyKey key, @Nullable String route) {}
+
+  /**
+   * Called when SparkPost's events settled a lost answer: {@link ReconcileResult.Accepted} (delivered,
+   * nothing re-sent), {@link ReconcileResult.Rejected} (dead-lettered with SparkPost's reason) or
+   * {@link ReconcileResult.NotFound} after the last search (re-sent with the same key).
+   */
+  public void reconciled(IdempotencyKey key, ReconcileResult result) {}
+
+  /**
+   * Called when a lost answer could not be settled from the events and {@code policy}'s fallback applied
+   * (re-sent with the same key, or dead-lettered); {@code reason} says why (reconcile timeout passed,
+   * the key lacks the "Events Search: Read-only" grant, or no Events API client).
+   */
+  public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {}
+
+  /**
+   * Called after each search of SparkPost's events with how many messages it looked for, how many HTTP
+   * requests it made, and how it ended.
+   */
+  public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {}
+
+  /** How a search of SparkPost's events ended. */
+  public enum EventsSearchOutcome {
+    /** The Events API answered. */
+    ANSWERED,
+    /** It could not answer (429, 5xx, a timeout): searched again later. */
+    UNAVAILABLE,
+    /** It refused the key (401 or 403: the "Events Search: Read-only" grant is missing). */
+    FORBIDDEN
+  }
 }

@@ -146,6 +146,30 @@ public interface EmailClient extends AutoCloseable {
   CompletableFuture<DeliveryResult> result(SubmitReceipt receipt);
 
   /**
+   * Asks SparkPost's message events whether it accepted the message of {@code request}, whose answer
+   * was lost ({@link DeliveryUnknownException#reconcileRequest()}), and blocks until the search ends.
+   *
+   * <p>SparkPost's events are "generally available within 1 minute", with no guarantee: a
+   * {@link ReconcileResult.NotFound} right after the send means nothing. Ask again a minute or two later;
+   * only after a second miss is a re-send with the same key the safe next step. The API key needs the
+   * "Events Search: Read-only" grant.
+   *
+   * <pre>{@code
+   * } catch (DeliveryUnknownException e) {
+   *   ReconcileRequest check = e.reconcileRequest().orElseThrow();
+   *   // later:
+   *   if (client.reconcile(check) instanceof ReconcileResult.Accepted accepted) { ... }
+   * }</pre>
+   *
+   * @return accepted (with the transmission id), rejected (with SparkPost's reason), or not found yet
+   * @throws ProviderUnavailableException if the Events API could not answer; ask again later
+   * @throws AuthenticationFailedException if the API key may not search events (HTTP 401 or 403)
+   * @throws IllegalStateException if no Events API client is available ({@code steadfast-http} is not on
+   *     the class path, or no API key is set) or the client is closed
+   */
+  ReconcileResult reconcile(ReconcileRequest request);
+
+  /**
    * Returns the operations on this client's spool: statistics, entries, dead letters.
    *
    * @throws IllegalStateException if no spool is configured

@@ -6,6 +6,9 @@ import io.steadfast.IdempotencyConflictException;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileRequest;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolOperations;
@@ -16,6 +19,8 @@ import io.steadfast.internal.dispatch.CircuitWatcher;
 import io.steadfast.internal.dispatch.Dispatcher;
 import io.steadfast.internal.dispatch.RetrySchedule;
 import io.steadfast.spi.IdempotencyLedger;
+import io.steadfast.spi.MessageEvents;
+import io.steadfast.spi.MessageEventsFactory;
 import io.steadfast.spi.Outcome;
 import io.steadfast.spi.Transport;
 import io.steadfast.spi.TransportFactory;
@@ -30,10 +35,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -61,6 +68,12 @@ public final class DefaultEmailClient implements EmailClient {
   private final ConcurrentHashMap<IdempotencyKey, InFlight> inFlight = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final @Nullable Dispatcher dispatcher;
+  /** Searches SparkPost's events for lost answers; null if no module provides a search and none is given. */
+  private final @Nullable MessageEvents events;
+  /** The search this client created and so must close; a user-given one belongs to the user. */
+  private final @Nullable MessageEvents ownedEvents;
+  /** Runs the events searches of {@code sendAsync} calls that reconcile; threads only when used. */
+  private final ExecutorService reconcileExecutor;
 
   /**
    * Creates a client for {@code config}.
@@ -107,9 +120,23 @@ public final class DefaultEmailClient implements EmailClient {
     this.backoff = new Backoff(config.retryPolicy(), () -> ThreadLocalRandom.current().nextDouble());
     this.ledger = config.ledger().orElseGet(() -> new InMemoryIdempotencyLedger(
         SteadfastConfig.DEFAULT_LEDGER_RETENTION, SteadfastConfig.DEFAULT_LEDGER_MAX_ENTRIES, config.clock()));
+    if (config.messageEvents().isPresent()) {
+      this.events = config.messageEvents().get();
+      this.ownedEvents = null;
+    } else {
+      this.events = discoverEvents(config);
+      this.ownedEvents = events;
+    }
+    AtomicInteger reconcileThreads = new AtomicInteger();
+    this.reconcileExecutor = Executors.newCachedThreadPool(runnable -> {
+      Thread thread = new Thread(runnable, "steadfast-send-reconcile-" + reconcileThreads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
     this.dispatcher = config.spool().map(spool -> new Dispatcher(spool, config.clock(), this::sendSpooled,
         listener, new RetrySchedule(spool.minRetryDelay(), spool.maxRetryDelay(),
-            () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, config.maxMessageBytes()))
+            () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, config.maxMessageBytes(),
+        config.reconcilePolicy(), events))
         .orElse(null);
     if (dispatcher != null) {
       watcher.onChange(dispatcher::wake);
@@ -175,6 +202,35 @@ public final class DefaultEmailClient implements EmailClient {
     return requireSpool();
   }
 
+  private static @Nullable MessageEvents discoverEvents(SteadfastConfig config) {
+    for (MessageEventsFactory factory : ServiceLoader.load(MessageEventsFactory.class,
+        DefaultEmailClient.class.getClassLoader())) {
+      Optional<MessageEvents> found = factory.create(config);
+      if (found.isPresent()) {
+        return found.get();
+      }
+    }
+    if (config.reconcilePolicy().mode() != ReconcilePolicy.Mode.RESEND) {
+      log.warn("No SparkPost Events API client: add io.steadfast:steadfast-http (and an API key) so that lost answers "
+          + "are looked up before any re-send. Until then an unknown outcome follows ReconcilePolicy {}'s fallback",
+          config.reconcilePolicy().mode());
+    }
+    return null;
+  }
+
+  @Override
+  public ReconcileResult reconcile(ReconcileRequest request) {
+    Objects.requireNonNull(request, "request");
+    if (closed.get()) {
+      throw new IllegalStateException("EmailClient is closed; create a new one to reconcile");
+    }
+    if (events == null) {
+      throw new IllegalStateException("No SparkPost Events API client to reconcile with: add the dependency "
+          + "io.steadfast:steadfast-http and set an API key, or pass SteadfastConfig.builder().messageEvents(...)");
+    }
+    return Reconciliation.reconcile(events, request, config.clock().instant());
+  }
+
   private static List<Transport> discover(SteadfastConfig config) {
     List<Transport> found = new ArrayList<>();
     for (TransportFactory factory : ServiceLoader.load(TransportFactory.class, DefaultEmailClient.class.getClassLoader())) {
@@ -190,6 +246,20 @@ public final class DefaultEmailClient implements EmailClient {
           + "io.steadfast:steadfast-http (the SparkPost REST transport), or pass transports(...) to SteadfastConfig");
     }
     return List.copyOf(found);
+  }
+
+  /**
+   * Returns why lost answers cannot be settled from SparkPost's events right now (the key lacks the
+   * "Events Search: Read-only" grant, or there is no Events API client), if they cannot: for health
+   * checks and {@code steadfast doctor}.
+   */
+  public Optional<String> reconcileProblem() {
+    if (dispatcher != null) {
+      return dispatcher.reconcileProblem();
+    }
+    return events == null && config.reconcilePolicy().mode() != ReconcilePolicy.Mode.RESEND
+        ? Optional.of("no SparkPost Events API client (add io.steadfast:steadfast-http and an API key)")
+        : Optional.empty();
   }
 
   /** Returns each route's circuit state, in route order (for health checks and tests). */
@@ -313,7 +383,7 @@ public final class DefaultEmailClient implements EmailClient {
   private SendRun newRun(Message message, IdempotencyKey key, SendOptions options, boolean waitsToRetry) {
     Duration deadline = options.deadline() != null ? options.deadline() : config.retryPolicy().deadline();
     return new SendRun(routes, message, key, config.retryPolicy(), backoff, config.clock(), listener, deadline,
-        waitsToRetry);
+        waitsToRetry, options.reconcile() && events != null ? config.reconcilePolicy() : null);
   }
 
   private void complete(Prepared prepared, @Nullable SendReceipt receipt, @Nullable Throwable error) {
@@ -353,6 +423,16 @@ public final class DefaultEmailClient implements EmailClient {
         step = run.begin(attempt);
         continue;
       }
+      if (step instanceof SendRun.Reconcile reconcile) {
+        try {
+          timer.sleep(reconcile.delay());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw reconcile.error();
+        }
+        step = run.onReconciled(reconcile, searchFor(reconcile));
+        continue;
+      }
       SendRun.Ready ready = (SendRun.Ready) step;
       long start = System.nanoTime();
       Outcome outcome = ready.route().transport().deliver(ready.delivery());
@@ -386,6 +466,19 @@ public final class DefaultEmailClient implements EmailClient {
         step = run.begin(attempt);
         continue;
       }
+      if (step instanceof SendRun.Reconcile reconcile) {
+        CompletableFuture<Optional<ReconcileResult>> search = timer.after(reconcile.delay())
+            .thenApplyAsync(ignored -> searchFor(reconcile), reconcileExecutor);
+        current.set(search);
+        search.whenComplete((found, error) -> {
+          if (error == null) {
+            guarded(run, () -> run.onReconciled(reconcile, found), result, current);
+          } else if (!(error instanceof CancellationException)) {
+            result.completeExceptionally(reconcile.error());
+          }
+        });
+        return;
+      }
       SendRun.Ready ready = (SendRun.Ready) step;
       long start = System.nanoTime();
       CompletableFuture<Outcome> call = ready.route().transport().deliverAsync(ready.delivery());
@@ -414,6 +507,13 @@ public final class DefaultEmailClient implements EmailClient {
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
     }
+  }
+
+  /** Searches the events for the key of a lost answer; empty if they cannot tell. */
+  private Optional<ReconcileResult> searchFor(SendRun.Reconcile reconcile) {
+    MessageEvents search = Objects.requireNonNull(events, "events");
+    return reconcile.error().reconcileRequest()
+        .flatMap(request -> Reconciliation.tryReconcile(search, request, config.clock().instant()));
   }
 
   private static SendReceipt await(CompletableFuture<SendReceipt> future) {
@@ -446,6 +546,14 @@ public final class DefaultEmailClient implements EmailClient {
       }
       if (ownedScheduler != null) {
         ownedScheduler.shutdownNow();
+      }
+      reconcileExecutor.shutdownNow();
+      if (ownedEvents != null) {
+        try {
+          ownedEvents.close();
+        } catch (RuntimeException e) {
+          log.warn("The Events API client failed to close cleanly", e);
+        }
       }
       log.info("Steadfast client closed");
     }

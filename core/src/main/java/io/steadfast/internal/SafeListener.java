@@ -4,10 +4,13 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
 import io.steadfast.spi.Outcome;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,5 +80,25 @@ final class SafeListener extends DeliveryListener {
   @Override
   public void deadLettered(DeliveryResult.DeadLettered result) {
     guard("deadLettered", () -> delegate.deadLettered(result));
+  }
+
+  @Override
+  public void reconciling(IdempotencyKey key, @Nullable String route) {
+    guard("reconciling", () -> delegate.reconciling(key, route));
+  }
+
+  @Override
+  public void reconciled(IdempotencyKey key, ReconcileResult result) {
+    guard("reconciled", () -> delegate.reconciled(key, result));
+  }
+
+  @Override
+  public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
+    guard("reconcileGaveUp", () -> delegate.reconcileGaveUp(key, policy, reason));
+  }
+
+  @Override
+  public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+    guard("eventsSearched", () -> delegate.eventsSearched(lookups, requests, outcome));
   }
 }

@@ -1,10 +1,14 @@
 package io.steadfast.internal;
 
 import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryUnknownException;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.ProviderUnavailableException;
 import io.steadfast.RateLimitedException;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileRequest;
+import io.steadfast.ReconcileResult;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
@@ -15,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@link DefaultEmailClient} only carry out these steps, so both follow exactly the same rules.
  *
  * <p>The rules (DESIGN.md, "Rules that carry the design"): NOT_SENT may move to the next route at
- * once, with the same key; UNKNOWN pins the send to its route, because SparkPost may already hold the
- * message there and another route would not know it; REJECTED and quota (420) end the send; every
+ * once, with the same key; UNKNOWN is never re-sent blind, because SparkPost does not deduplicate and may
+ * already hold the message: it ends the call, or, where the caller opted in, is first looked up in
+ * SparkPost's events ({@link Reconcile}) and re-sent on the same route only if two searches find
+ * nothing; REJECTED and quota (420) end the send; every
  * retry waits a jittered backoff that is never shorter than the server's Retry-After, costs retry
  * budget, and must end before the deadline. Not thread-safe: a driver calls it from one step at a time.
  */
@@ -34,7 +41,7 @@ final class SendRun {
   private static final Logger log = LoggerFactory.getLogger(SendRun.class);
 
   /** What the driver does next. */
-  sealed interface Step permits Attempt, Ready, Done, Failed {}
+  sealed interface Step permits Attempt, Ready, Reconcile, Done, Failed {}
 
   /**
    * Wait {@code delay}, then call {@link #begin} for {@code route}; {@code slotReserved} says the wait
@@ -48,6 +55,13 @@ final class SendRun {
 
   /** Permission granted: deliver {@code delivery} on {@code route}, then call {@link #onOutcome}. */
   record Ready(RouteHandle route, Delivery delivery) implements Step {}
+
+  /**
+   * Wait {@code delay}, search SparkPost's events for the key of {@code error}'s request, then call
+   * {@link #onReconciled}; {@code secondLook} says an earlier search found nothing.
+   */
+  record Reconcile(RouteHandle route, DeliveryUnknownException error, Duration delay, boolean secondLook)
+      implements Step {}
 
   /** The message was accepted. */
   record Done(SendReceipt receipt) implements Step {}
@@ -65,6 +79,9 @@ final class SendRun {
   private final Instant deadline;
   /** False for spooled messages: the spool's schedule is their wait, and a worker never sleeps one. */
   private final boolean waitsToRetry;
+  /** The reconcile policy's delays when the caller opted in to reconciling within the call, else null. */
+  private final @Nullable ReconcilePolicy reconcileInCall;
+  private final Instant startedAt;
 
   private int routeIndex;
   private int attempts;
@@ -76,7 +93,8 @@ final class SendRun {
   private @Nullable SteadfastException lastError;
 
   SendRun(List<RouteHandle> routes, Message message, IdempotencyKey key, RetryPolicy policy, Backoff backoff,
-      Clock clock, DeliveryListener listener, Duration deadline, boolean waitsToRetry) {
+      Clock clock, DeliveryListener listener, Duration deadline, boolean waitsToRetry,
+      @Nullable ReconcilePolicy reconcileInCall) {
     this.routes = routes;
     this.message = message;
     this.key = key;
@@ -84,8 +102,10 @@ final class SendRun {
     this.backoff = backoff;
     this.clock = clock;
     this.listener = listener;
-    this.deadline = clock.instant().plus(deadline);
+    this.startedAt = clock.instant();
+    this.deadline = startedAt.plus(deadline);
     this.waitsToRetry = waitsToRetry;
+    this.reconcileInCall = reconcileInCall;
   }
 
   IdempotencyKey key() {
@@ -143,27 +163,32 @@ final class SendRun {
       route.budget().release(retries > 0 ? policy.retryCost() : policy.successRefund());
       return new Done(Outcomes.receipt(accepted, key, route.route(), attempts));
     }
-    SteadfastException error = Outcomes.exception(outcome, key, route.route(), attempts);
+    SteadfastException error = outcome instanceof Outcome.Unknown unknown
+        ? new DeliveryUnknownException(unknown.failure(), route.route(), attempts, key,
+            ReconcileRequest.of(message, key, startedAt, route.route()))
+        : Outcomes.exception(outcome, key, route.route(), attempts);
     lastError = error;
     log.debug("Message {} attempt {} on route '{}' failed: {}", key, attempts, route.route(), error.getMessage());
     if (outcome instanceof Outcome.Rejected) {
       return new Failed(error);
     }
-    Duration retryAfter = null;
-    if (outcome instanceof Outcome.NotSent notSent) {
-      if (notSent.reason() == Outcome.NotSent.Reason.QUOTA_EXCEEDED) {
-        // A quota resets in hours; retrying within the call only burns requests (sparkpost.md).
-        return new Failed(error);
-      }
-      retryAfter = notSent.retryAfter();
-    } else {
-      pinned = true;
+    if (error instanceof DeliveryUnknownException unknown) {
+      // Never re-sent blind: SparkPost does not deduplicate, so a retry of an attempt it accepted is a
+      // second email (DESIGN.md). Look first where the caller opted in; otherwise the caller (or the
+      // spool, which reconciles) decides.
+      return reconcileInCall == null ? new Failed(error)
+          : new Reconcile(route, unknown, reconcileInCall.settleDelay(), false);
     }
+    Outcome.NotSent notSent = (Outcome.NotSent) outcome;
+    if (notSent.reason() == Outcome.NotSent.Reason.QUOTA_EXCEEDED) {
+      // A quota resets in hours; retrying within the call only burns requests (sparkpost.md).
+      return new Failed(error);
+    }
+    Duration retryAfter = notSent.retryAfter();
     if (attempts >= policy.maxAttempts()) {
       return new Failed(error);
     }
-    boolean unavailable = outcome instanceof Outcome.NotSent notSent
-        && notSent.reason() == Outcome.NotSent.Reason.UNAVAILABLE;
+    boolean unavailable = notSent.reason() == Outcome.NotSent.Reason.UNAVAILABLE;
     if (unavailable && !pinned && routeIndex + 1 < routes.size()) {
       // Failover is a first attempt on another route: no wait, no retry budget.
       RouteHandle next = routes.get(++routeIndex);
@@ -175,10 +200,49 @@ final class SendRun {
       routeIndex = 0;
       target = routes.get(0);
     }
-    return retry(target, outcome instanceof Outcome.Unknown, retryAfter, error);
+    return retry(target, retryAfter, error);
   }
 
-  private Step retry(RouteHandle target, boolean afterTimeout, @Nullable Duration retryAfter, SteadfastException error) {
+  /**
+   * Decides what follows a search of SparkPost's events for an attempt whose answer was lost:
+   * accepted ends the send with a receipt confirmed from events; a rejection event ends it rejected; a
+   * first miss looks again after the recheck delay; a second miss re-sends on the same route (it very
+   * probably was never accepted); events that cannot tell end the call with the unknown outcome.
+   */
+  Step onReconciled(Reconcile reconcile, Optional<ReconcileResult> result) {
+    DeliveryUnknownException unknown = reconcile.error();
+    RouteHandle route = reconcile.route();
+    if (result.isEmpty()) {
+      lastError = unknown;
+      return new Failed(unknown);
+    }
+    if (result.get() instanceof ReconcileResult.Accepted accepted) {
+      log.debug("Message {}: SparkPost's events show it was accepted; not re-sent", key);
+      return new Done(Reconciliation.receipt(accepted, key, attempts));
+    }
+    if (result.get() instanceof ReconcileResult.Rejected rejected) {
+      lastError = Reconciliation.rejection(rejected, key, route.route(), attempts);
+      return new Failed(lastError);
+    }
+    if (!reconcile.secondLook() && reconcileInCall != null) {
+      return new Reconcile(route, unknown, reconcileInCall.recheckDelay(), true);
+    }
+    if (attempts >= policy.maxAttempts()) {
+      return new Failed(unknown);
+    }
+    // A re-send after a lost answer costs the timeout price: timeouts hint at overload.
+    if (!route.budget().tryAcquire(policy.timeoutRetryCost())) {
+      listener.retryBudgetExhausted(key, route.route());
+      return new Failed(unknown);
+    }
+    retries++;
+    log.debug("Message {}: no event carries the key after two searches; re-sending with the same key on route '{}'",
+        key, route.route());
+    pinned = true;
+    return new Attempt(route, Duration.ZERO);
+  }
+
+  private Step retry(RouteHandle target, @Nullable Duration retryAfter, SteadfastException error) {
     if (!waitsToRetry) {
       // A spooled message goes back to the spool, which retries it no sooner than Retry-After; holding
       // a dispatcher worker asleep for a backoff would stall every other message behind it.
@@ -192,8 +256,7 @@ final class SendRun {
       log.debug("Message {} not retried: a wait of {} would pass the deadline", key, delay);
       return new Failed(error);
     }
-    int cost = afterTimeout ? policy.timeoutRetryCost() : policy.retryCost();
-    if (!target.budget().tryAcquire(cost)) {
+    if (!target.budget().tryAcquire(policy.retryCost())) {
       log.warn("Route '{}' retry budget is spent; message {} is not retried", target.route(), key);
       listener.retryBudgetExhausted(key, target.route());
       return new Failed(error);

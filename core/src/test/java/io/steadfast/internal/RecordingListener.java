@@ -2,7 +2,10 @@ package io.steadfast.internal;
 
 import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
 import io.steadfast.spi.Outcome;
@@ -10,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /** Records every event as a short line, for assertions. */
 final class RecordingListener extends DeliveryListener {
@@ -75,5 +79,35 @@ final class RecordingListener extends DeliveryListener {
   @Override
   public void sendFailed(IdempotencyKey key, SteadfastException failure) {
     add("failed " + failure.getClass().getSimpleName());
+  }
+
+  @Override
+  public void reconciling(IdempotencyKey key, @Nullable String route) {
+    add("reconciling " + key.value() + " " + route);
+  }
+
+  @Override
+  public void reconciled(IdempotencyKey key, ReconcileResult result) {
+    add("reconciled " + key.value() + " " + result.getClass().getSimpleName());
+  }
+
+  @Override
+  public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
+    add("gave up " + key.value() + " " + policy);
+  }
+
+  @Override
+  public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+    add("searched " + lookups + " " + outcome);
+  }
+
+  @Override
+  public void delivered(DeliveryResult.Delivered result) {
+    add("delivered " + result.idempotencyKey().value() + (result.receipt().confirmedFromEvents() ? " from events" : ""));
+  }
+
+  @Override
+  public void deadLettered(DeliveryResult.DeadLettered result) {
+    add("dead " + result.idempotencyKey().value() + " " + result.reason());
   }
 }

@@ -4,6 +4,8 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
 import io.steadfast.spi.Outcome;
@@ -80,5 +82,25 @@ public final class CircuitWatcher extends DeliveryListener {
   @Override
   public void deadLettered(DeliveryResult.DeadLettered result) {
     delegate.deadLettered(result);
+  }
+
+  @Override
+  public void reconciling(IdempotencyKey key, @Nullable String route) {
+    delegate.reconciling(key, route);
+  }
+
+  @Override
+  public void reconciled(IdempotencyKey key, ReconcileResult result) {
+    delegate.reconciled(key, result);
+  }
+
+  @Override
+  public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
+    delegate.reconcileGaveUp(key, policy, reason);
+  }
+
+  @Override
+  public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+    delegate.eventsSearched(lookups, requests, outcome);
   }
 }

@@ -2,11 +2,13 @@ package io.steadfast.internal.dispatch;
 
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
+import io.steadfast.DeliveryUnknownException;
 import io.steadfast.IdempotencyConflictException;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
 import io.steadfast.RateLimitedException;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.RejectedByProviderException;
 import io.steadfast.RetryableException;
 import io.steadfast.SendOptions;
@@ -16,6 +18,7 @@ import io.steadfast.SpoolFullException;
 import io.steadfast.SpoolOperations;
 import io.steadfast.SteadfastException;
 import io.steadfast.SubmitReceipt;
+import io.steadfast.spi.MessageEvents;
 import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
@@ -71,6 +74,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   /** Returns empty while some route can take a message, else how long until the next probe. */
   private final Supplier<Optional<Duration>> allOpenProbeIn;
   private final long maxMessageBytes;
+  private final ReconcilePolicy reconcilePolicy;
+  private final Reconciler reconciler;
   private final ExecutorService workers;
   private final ExecutorService submitters;
   private final Semaphore slots;
@@ -99,9 +104,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
    * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
    *
    * @param allOpenProbeIn empty while some route can take a message, else how long until a probe
+   * @param events the search that settles lost answers, or {@code null} if there is none
    */
   public Dispatcher(SpoolConfig config, Clock clock, Sender sender, DeliveryListener listener,
-      RetrySchedule schedule, Supplier<Optional<Duration>> allOpenProbeIn, long maxMessageBytes) {
+      RetrySchedule schedule, Supplier<Optional<Duration>> allOpenProbeIn, long maxMessageBytes,
+      ReconcilePolicy reconcilePolicy, @Nullable MessageEvents events) {
     this.config = Objects.requireNonNull(config, "config");
     this.renewEvery = config.lease().dividedBy(3);
     this.spool = config.spool();
@@ -112,6 +119,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     this.schedule = Objects.requireNonNull(schedule, "schedule");
     this.allOpenProbeIn = Objects.requireNonNull(allOpenProbeIn, "allOpenProbeIn");
     this.maxMessageBytes = maxMessageBytes;
+    this.reconcilePolicy = Objects.requireNonNull(reconcilePolicy, "reconcilePolicy");
+    this.reconciler = new Reconciler(this, spool, clock, reconcilePolicy, events, listener, config.lease(),
+        config.pollInterval(), () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
     this.slots = new Semaphore(config.workers());
     AtomicInteger workerCount = new AtomicInteger();
     this.workers = Executors.newFixedThreadPool(config.workers(), runnable -> {
@@ -135,11 +145,13 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     Instant now = clock.instant();
     // A shared spool recovers only this node's entries: other nodes' in-flight entries may be alive,
     // and come back by themselves when their leases expire.
-    int recovered = spool.recoverInFlight(now, now);
+    // The previous run may have died after SparkPost accepted a message and before the spool recorded it:
+    // each is looked up in SparkPost's events, after the settle delay, before any re-send.
+    int recovered = spool.recoverInFlight(now, now.plus(reconcilePolicy.settleDelay()));
     if (recovered > 0) {
-      log.warn("Recovered {} spooled messages left in flight by a previous run{}; retrying them with the same "
-          + "idempotency keys (SparkPost may already have accepted some)", recovered,
-          spool.shared() ? " of this node" : "");
+      log.warn("Recovered {} spooled messages left in flight by a previous run{}; looking their keys up in "
+          + "SparkPost's events before any re-send (ReconcilePolicy {})", recovered,
+          spool.shared() ? " of this node" : "", reconcilePolicy.mode());
     }
     spool.onAppend(this::wake);
     purgeIfDue(now);
@@ -148,6 +160,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     thread.setDaemon(true);
     loop = thread;
     thread.start();
+    reconciler.start();
     log.info("Steadfast dispatcher started with {} workers; {}", config.workers(), spool.stats(now));
   }
 
@@ -386,6 +399,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       } catch (RejectedByProviderException | InvalidMessageException | IdempotencyConflictException e) {
         deadLetter(claim, DeliveryResult.Reason.REJECTED, e.getMessage());
         return;
+      } catch (DeliveryUnknownException e) {
+        awaitEvents(claim, e);
+        return;
       } catch (RateLimitedException e) {
         reschedule(claim, e.getMessage(), e.route().orElse(null),
             schedule.afterRateLimit(e.retryAfter().orElse(null)));
@@ -401,9 +417,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         retry(claim, "unexpected failure: " + e, null, null);
         return;
       }
-      if (spool.markDelivered(claim, receipt, clock.instant())) {
-        finish(entry.id(), new DeliveryResult.Delivered(entry.id(), receipt, entry.createdAt()));
-      } else {
+      if (!recordDelivered(claim, receipt)) {
         log.warn("Spooled message {} was accepted but its lease had passed to another node, which sends it again "
             + "with the same idempotency key", entry.idempotencyKey());
       }
@@ -417,6 +431,41 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       wake();
       signalRoom();
     }
+  }
+
+  /**
+   * An attempt's answer was lost: SparkPost may hold the message, and it does not deduplicate. Unless the
+   * policy is to re-send blind, the entry waits as RECONCILING for the events to settle it.
+   */
+  private void awaitEvents(Spool.Claimed claim, DeliveryUnknownException e) {
+    if (reconcilePolicy.mode() == ReconcilePolicy.Mode.RESEND) {
+      retry(claim, e.getMessage(), e.route().orElse(null), null);
+      return;
+    }
+    SpoolEntry entry = claim.entry();
+    Instant now = clock.instant();
+    Instant checkAt = now.plus(reconcilePolicy.settleDelay());
+    log.debug("Spooled message {}: no answer to attempt {}; looking its key up in SparkPost's events at {}",
+        entry.idempotencyKey(), entry.attempts(), checkAt);
+    if (spool.markReconciling(claim, now, checkAt, e.getMessage())) {
+      listener.reconciling(entry.idempotencyKey(), e.route().orElse(null));
+      reconciler.wake();
+    }
+  }
+
+  /** Records SparkPost's acceptance and completes the entry's result; false if the claim no longer held it. */
+  boolean recordDelivered(Spool.Claimed claim, SendReceipt receipt) {
+    SpoolEntry entry = claim.entry();
+    if (spool.markDelivered(claim, receipt, clock.instant())) {
+      finish(entry.id(), new DeliveryResult.Delivered(entry.id(), receipt, entry.createdAt()));
+      return true;
+    }
+    return false;
+  }
+
+  /** Returns why lost answers cannot be settled from SparkPost's events right now, if they cannot. */
+  public Optional<String> reconcileProblem() {
+    return reconciler.problem();
   }
 
   private void retry(Spool.Claimed claim, String error, @Nullable String route, @Nullable Duration retryAfter) {
@@ -442,7 +491,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     }
   }
 
-  private void deadLetter(Spool.Claimed claim, DeliveryResult.Reason reason, @Nullable String detail) {
+  /** Moves the entry to the dead letters and completes its result; false if the claim no longer held it. */
+  boolean deadLetter(Spool.Claimed claim, DeliveryResult.Reason reason, @Nullable String detail) {
     SpoolEntry entry = claim.entry();
     String text = detail == null ? "" : detail;
     if (spool.deadLetter(claim, reason.name() + ": " + text, clock.instant())) {
@@ -450,7 +500,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
           entry.attempts());
       finish(entry.id(), new DeliveryResult.DeadLettered(entry.id(), entry.idempotencyKey(), reason, text,
           entry.createdAt()));
+      return true;
     }
+    return false;
   }
 
   private void finish(long id, DeliveryResult result) {
@@ -617,6 +669,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       thread = loop;
     }
     wake();
+    reconciler.close(config.closeTimeout());
     submitters.shutdown();
     workers.shutdown();
     try {

@@ -40,6 +40,11 @@ public final class InMemorySpool implements Spool {
    * count so they never equal the attempt-count tokens of delivery claims. Guarded by {@code this}.
    */
   private long nextLeaseToken = 1L << 40;
+  /**
+   * The lease token of the claim that last took each entry, so that a claim that lost its entry (its
+   * lease expired and another claim took it) cannot move it. Guarded by {@code this}.
+   */
+  private final Map<Long, Long> leaseTokens = new HashMap<>();
   /** Guarded by {@code this}. */
   private boolean closed;
 
@@ -110,6 +115,7 @@ public final class InMemorySpool implements Spool {
       SpoolEntry updated = with(e, SpoolState.IN_FLIGHT, e.attempts() + 1, e.nextAttemptAt(), e.deliverBy(),
           now.plus(lease), e.lastError(), null);
       entries.put(e.id(), updated);
+      leaseTokens.put(e.id(), (long) updated.attempts());
       claimed.add(new Claimed(updated, messages.get(e.id()), null));
     }
     return List.copyOf(claimed);
@@ -119,7 +125,7 @@ public final class InMemorySpool implements Spool {
   public synchronized boolean markReconciling(Claimed claim, Instant now, Instant checkAt, String lastError) {
     checkOpen();
     SpoolEntry e = entries.get(claim.entry().id());
-    if (e == null || e.state() != SpoolState.IN_FLIGHT) {
+    if (e == null || e.state() != SpoolState.IN_FLIGHT || !holds(claim)) {
       return false;
     }
     entries.put(e.id(), reconciling(e, checkAt, null, 0, now, lastError));
@@ -142,7 +148,9 @@ public final class InMemorySpool implements Spool {
           ? reconciling(e, now, now.plus(lease), 0, now, "lease expired mid-attempt; outcome unknown")
           : reconciling(e, e.nextAttemptAt(), now.plus(lease), e.reconcileLooks(), e.unknownSince(), e.lastError());
       entries.put(e.id(), updated);
-      claimed.add(new Claimed(updated, messages.get(e.id()), null, nextLeaseToken++));
+      long token = nextLeaseToken++;
+      leaseTokens.put(e.id(), token);
+      claimed.add(new Claimed(updated, messages.get(e.id()), null, token));
     }
     return List.copyOf(claimed);
   }
@@ -151,7 +159,7 @@ public final class InMemorySpool implements Spool {
   public synchronized boolean deferReconciling(Claimed claim, Instant nextCheckAt, boolean foundNothing, String note) {
     checkOpen();
     SpoolEntry e = entries.get(claim.entry().id());
-    if (e == null || e.state() != SpoolState.RECONCILING) {
+    if (e == null || e.state() != SpoolState.RECONCILING || !holds(claim)) {
       return false;
     }
     entries.put(e.id(), reconciling(e, nextCheckAt, null, e.reconcileLooks() + (foundNothing ? 1 : 0),
@@ -166,6 +174,12 @@ public final class InMemorySpool implements Spool {
         .filter(e -> e.state() == SpoolState.RECONCILING)
         .map(SpoolEntry::nextAttemptAt)
         .min(Comparator.naturalOrder());
+  }
+
+  /** Whether {@code claim} is the last claim of its entry. Guarded by {@code this}. */
+  private boolean holds(Claimed claim) {
+    Long token = leaseTokens.get(claim.entry().id());
+    return token != null && token == claim.leaseToken();
   }
 
   private static SpoolEntry reconciling(SpoolEntry e, Instant nextCheckAt, @Nullable Instant leaseUntil, int looks,
@@ -289,6 +303,7 @@ public final class InMemorySpool implements Spool {
       if (e.state() == SpoolState.DELIVERED && e.nextAttemptAt().isBefore(deliveredBefore)) {
         entries.remove(e.id());
         messages.remove(e.id());
+        leaseTokens.remove(e.id());
         byKey.remove(e.idempotencyKey());
         purged++;
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.DeliveryListener;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolConfig;
@@ -35,7 +36,7 @@ class DispatcherTest {
       SpoolConfig.builder(spool).workers(3).pollInterval(Duration.ofSeconds(1)).closeTimeout(Duration.ofSeconds(5))
           .build(),
       clock, this::send, DeliveryListener.NONE, new RetrySchedule(Duration.ofSeconds(5), Duration.ofHours(1), () -> 0.5),
-      probeIn::get, Message.MAX_MESSAGE_BYTES);
+      probeIn::get, Message.MAX_MESSAGE_BYTES, ReconcilePolicy.DEFAULT, null);
 
   private SendReceipt send(Message message, SendOptions options) {
     sent.add(options);
@@ -131,7 +132,8 @@ class DispatcherTest {
       }
       throw new IllegalStateException("interrupted by close");
     }, DeliveryListener.NONE, new RetrySchedule(Duration.ofSeconds(5), Duration.ofHours(1), () -> 0.5),
-        Optional::empty, Message.MAX_MESSAGE_BYTES);
+        Optional::empty, Message.MAX_MESSAGE_BYTES,
+        ReconcilePolicy.DEFAULT, null);
     slow.submit(Message.builder().from("a@example.com").to("b@example.com").subject("s").text("t").build());
     slow.dispatchDue();
     assertThat(awaitQuietly(started)).isTrue();
