@@ -10,6 +10,7 @@ import io.steadfast.spi.TransactionalSpool;
 import io.steadfast.spool.internal.MessageCodec;
 import io.steadfast.spool.internal.PostgresSchema;
 import io.steadfast.spool.internal.PostgresWakeups;
+import io.steadfast.spool.internal.SpoolMove;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -55,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * a fresh token from a database sequence. The claim commits before anything is sent (no row lock is
  * held across a call to SparkPost). Outcomes are recorded only where the token still matches, so a
  * node whose lease expired cannot overwrite the work of the node that took over. A running dispatcher
- * renews its leases; entries whose lease expired (a dead node) are returned to the queue with their
- * last error saying the outcome is unknown, and any node retries them with the same idempotency key.
+ * renews its leases; an entry whose lease expired (a dead node) may have reached SparkPost, so any node
+ * takes it with {@link #claimReconciling} to look its key up in SparkPost's events before a re-send.
  *
  * <p>The idempotency ledger is the entries table's unique key, shared by all nodes: a key is stored
  * once however many nodes submit it at the same moment. {@link #append(List, Limits, Connection)}
@@ -84,9 +85,12 @@ public final class PostgresSpool implements TransactionalSpool {
   /** How often {@link #stats(Instant)} recounts delivered entries, unless the builder says otherwise. */
   public static final Duration DEFAULT_DELIVERED_RECOUNT = Duration.ofSeconds(30);
 
+  /** The position of {@code lease_token} after {@link #columns} in a RETURNING clause. */
+  private static final int TOKEN_COLUMN = 15;
+  /** The last error of an in-flight entry whose lease expired, taken to be looked up. */
+  static final String LEASE_EXPIRED = "lease expired mid-attempt; outcome unknown";
+
   private static final Pattern PREFIX = Pattern.compile("[a-z_][a-z0-9_]{0,39}");
-  /** Expired leases returned to the queue per claim, at most: bounded work per statement. */
-  private static final int MAX_REAPED = 1000;
   /** Delivered entries deleted per statement when purging. */
   private static final int PURGE_BATCH = 10_000;
 
@@ -111,12 +115,12 @@ public final class PostgresSpool implements TransactionalSpool {
     this.maxClaimBatch = builder.maxClaimBatch;
     this.reconnectDelay = builder.reconnectDelay;
     this.undelivered = new CachedTotals("SELECT count(*), coalesce(sum(size_bytes), 0) FROM " + p
-        + "entries WHERE state IN ('PENDING', 'IN_FLIGHT')", 2, Duration.ofSeconds(1));
+        + "entries WHERE " + SpoolMove.undelivered("state"), 2, Duration.ofSeconds(1));
     this.deliveredCount = new CachedTotals("SELECT count(*) FROM " + p + "entries WHERE state = 'DELIVERED'", 1,
         builder.deliveredRecount);
     this.channel = p + "spool_appended";
     this.columns = "e.id, e.idempotency_key, e.fingerprint, e.state, e.attempts, e.created_at, e.next_attempt_at, "
-        + "e.deliver_by, e.lease_until, e.last_error, e.size_bytes, e.receipt";
+        + "e.deliver_by, e.lease_until, e.last_error, e.size_bytes, e.receipt, e.reconcile_looks, e.unknown_since";
   }
 
   /**
@@ -386,9 +390,18 @@ public final class PostgresSpool implements TransactionalSpool {
 
   @Override
   public Optional<Instant> nextDueAt() {
+    return earliest(SpoolState.PENDING);
+  }
+
+  @Override
+  public Optional<Instant> nextReconcileAt() {
+    return earliest(SpoolState.RECONCILING);
+  }
+
+  private Optional<Instant> earliest(SpoolState state) {
     return query(c -> {
       try (PreparedStatement q = c.prepareStatement("SELECT min(next_attempt_at) FROM " + p + "entries "
-          + "WHERE state = 'PENDING'"); ResultSet r = q.executeQuery()) {
+          + "WHERE state = '" + state.name() + "'"); ResultSet r = q.executeQuery()) {
         OffsetDateTime next = r.next() ? r.getObject(1, OffsetDateTime.class) : null;
         return Optional.ofNullable(next).map(OffsetDateTime::toInstant);
       }
@@ -398,7 +411,7 @@ public final class PostgresSpool implements TransactionalSpool {
   /**
    * {@inheritDoc}
    *
-   * <p>Pending, in-flight and dead entries, bytes and age are counted exactly on every call, in one
+   * <p>Pending, in-flight, reconciling and dead entries, bytes and age are counted exactly on every call, in one
    * query that reads only those rows. The delivered count is at most {@link Builder#deliveredRecount}
    * behind other nodes' deliveries (this node's own are added at once).
    */
@@ -411,17 +424,19 @@ public final class PostgresSpool implements TransactionalSpool {
       long bytes;
       Duration age = Duration.ZERO;
       try (PreparedStatement q = c.prepareStatement("SELECT count(*) FILTER (WHERE e.state = 'PENDING'), "
-          + "count(*) FILTER (WHERE e.state = 'IN_FLIGHT'), count(*) FILTER (WHERE e.state = 'DEAD'), "
+          + "count(*) FILTER (WHERE e.state = 'IN_FLIGHT'), count(*) FILTER (WHERE e.state = 'RECONCILING'), "
+          + "count(*) FILTER (WHERE e.state = 'DEAD'), "
           + "coalesce(sum(e.size_bytes) FILTER (WHERE b.entry_id IS NOT NULL), 0), "
-          + "min(e.created_at) FILTER (WHERE e.state IN ('PENDING', 'IN_FLIGHT')) "
+          + "min(e.created_at) FILTER (WHERE " + SpoolMove.undelivered("e.state") + ") "
           + "FROM " + p + "entries e LEFT JOIN " + p + "bodies b ON b.entry_id = e.id "
-          + "WHERE e.state IN ('PENDING', 'IN_FLIGHT', 'DEAD')"); ResultSet r = q.executeQuery()) {
+          + "WHERE e.state IN ('PENDING', 'IN_FLIGHT', 'RECONCILING', 'DEAD')"); ResultSet r = q.executeQuery()) {
         r.next();
         counts.put(SpoolState.PENDING, r.getLong(1));
         counts.put(SpoolState.IN_FLIGHT, r.getLong(2));
-        counts.put(SpoolState.DEAD, r.getLong(3));
-        bytes = r.getLong(4);
-        OffsetDateTime oldest = r.getObject(5, OffsetDateTime.class);
+        counts.put(SpoolState.RECONCILING, r.getLong(3));
+        counts.put(SpoolState.DEAD, r.getLong(4));
+        bytes = r.getLong(5);
+        OffsetDateTime oldest = r.getObject(6, OffsetDateTime.class);
         if (oldest != null && oldest.toInstant().isBefore(now)) {
           age = Duration.between(oldest.toInstant(), now);
         }
@@ -437,9 +452,8 @@ public final class PostgresSpool implements TransactionalSpool {
   /**
    * {@inheritDoc}
    *
-   * <p>Takes at most the configured claim batch. Before claiming, returns entries whose lease expired
-   * (a node that died or stalled) to the queue, in their place by due time, with the last error saying
-   * the outcome of that attempt is unknown.
+   * <p>Takes at most the configured claim batch. Entries whose lease expired (a node that died or
+   * stalled mid-attempt) are left to {@link #claimReconciling}.
    */
   @Override
   public List<Claimed> claim(int max, Instant now, Duration lease) {
@@ -451,12 +465,12 @@ public final class PostgresSpool implements TransactionalSpool {
     }
     int limit = Math.min(max, maxClaimBatch);
     return transaction("could not claim entries", c -> {
-      reapExpired(c, now);
       List<SpoolEntry> entries = new ArrayList<>();
       Map<Long, Long> tokens = new HashMap<>();
       try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'IN_FLIGHT', "
           + "attempts = e.attempts + 1, lease_owner = ?, lease_token = nextval('" + p + "lease_tokens'), "
-          + "lease_until = ? FROM (SELECT id FROM " + p + "entries WHERE state = 'PENDING' AND next_attempt_at <= ? "
+          + "lease_until = ? FROM (SELECT id FROM " + p + "entries WHERE " + SpoolMove.CLAIM.from("state")
+          + " AND next_attempt_at <= ? "
           + "ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) due WHERE e.id = due.id "
           + "RETURNING " + columns + ", e.lease_token")) {
         u.setString(1, nodeId);
@@ -467,48 +481,129 @@ public final class PostgresSpool implements TransactionalSpool {
           while (r.next()) {
             SpoolEntry entry = read(r);
             entries.add(entry);
-            tokens.put(entry.id(), r.getLong(13));
+            tokens.put(entry.id(), r.getLong(TOKEN_COLUMN));
           }
         }
       }
-      entries.sort(Comparator.comparing(SpoolEntry::nextAttemptAt).thenComparingLong(SpoolEntry::id));
-      Map<Long, byte[]> bodies = new HashMap<>();
-      if (!entries.isEmpty()) {
-        try (PreparedStatement q = c.prepareStatement("SELECT entry_id, message FROM " + p + "bodies "
-            + "WHERE entry_id = ANY (?)")) {
-          Array ids = c.createArrayOf("bigint", entries.stream().map(SpoolEntry::id).toArray());
-          q.setArray(1, ids);
-          try (ResultSet r = q.executeQuery()) {
-            while (r.next()) {
-              bodies.put(r.getLong(1), r.getBytes(2));
-            }
-          }
-        }
-      }
-      List<Claimed> claimed = new ArrayList<>(entries.size());
-      for (SpoolEntry entry : entries) {
-        claimed.add(decode(entry, bodies.get(entry.id()), tokens.get(entry.id())));
-      }
-      return List.copyOf(claimed);
+      return withBodies(c, entries, tokens);
     });
   }
 
-  /** The reaper: expired leases back to pending, a bounded batch at a time, skipping rows being changed. */
-  private void reapExpired(Connection c, Instant now) throws SQLException {
-    // next_attempt_at stays: the entry was due when claimed, and keeps its place, oldest due first.
-    try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'PENDING', "
-        + "lease_until = NULL, "
-        + "last_error = 'UNKNOWN: the lease of node ' || coalesce(e.lease_owner, '?') || ' expired; SparkPost may have "
-        + "accepted that attempt, so it is retried with the same idempotency key' "
-        + "WHERE e.id IN (SELECT id FROM " + p + "entries WHERE state = 'IN_FLIGHT' AND lease_until <= ? "
-        + "LIMIT " + MAX_REAPED + " FOR UPDATE SKIP LOCKED)")) {
-      u.setObject(1, time(now));
-      int reaped = u.executeUpdate();
-      if (reaped > 0) {
-        log.warn("Returned {} spooled messages whose lease expired (a node died or stalled) to the queue; they are "
-            + "retried with the same idempotency keys", reaped);
+  /** Reads the bodies of claimed {@code entries}, in one query, and returns the claims, oldest due first. */
+  private List<Claimed> withBodies(Connection c, List<SpoolEntry> entries, Map<Long, Long> tokens)
+      throws SQLException {
+    entries.sort(Comparator.comparing(SpoolEntry::nextAttemptAt).thenComparingLong(SpoolEntry::id));
+    Map<Long, byte[]> bodies = new HashMap<>();
+    if (!entries.isEmpty()) {
+      try (PreparedStatement q = c.prepareStatement("SELECT entry_id, message FROM " + p + "bodies "
+          + "WHERE entry_id = ANY (?)")) {
+        Array ids = c.createArrayOf("bigint", entries.stream().map(SpoolEntry::id).toArray());
+        q.setArray(1, ids);
+        try (ResultSet r = q.executeQuery()) {
+          while (r.next()) {
+            bodies.put(r.getLong(1), r.getBytes(2));
+          }
+        }
       }
     }
+    List<Claimed> claimed = new ArrayList<>(entries.size());
+    for (SpoolEntry entry : entries) {
+      claimed.add(decode(entry, bodies.get(entry.id()), tokens.get(entry.id())));
+    }
+    return List.copyOf(claimed);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement takes both kinds with {@code FOR UPDATE SKIP LOCKED}, at most the configured claim
+   * batch, and gives each this node's id and a token from the database sequence, so a node whose
+   * reconcile lease expired cannot record over the node that took over. An in-flight entry taken here
+   * had its lease expire: its node died or stalled mid-attempt, so SparkPost may hold the message.
+   */
+  @Override
+  public List<Claimed> claimReconciling(int max, Instant now, Duration lease) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(lease, "lease");
+    checkOpen();
+    if (max < 1) {
+      return List.of();
+    }
+    int limit = Math.min(max, maxClaimBatch);
+    return transaction("could not claim entries to reconcile", c -> {
+      List<SpoolEntry> entries = new ArrayList<>();
+      Map<Long, Long> tokens = new HashMap<>();
+      // The CASEs read the row before the update: an orphaned in-flight entry starts reconciling now.
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'RECONCILING', "
+          + "lease_owner = ?, lease_token = nextval('" + p + "lease_tokens'), lease_until = ?, "
+          + "next_attempt_at = CASE WHEN e.state = 'IN_FLIGHT' THEN ? ELSE e.next_attempt_at END, "
+          + "unknown_since = CASE WHEN e.state = 'IN_FLIGHT' THEN ? ELSE e.unknown_since END, "
+          + "reconcile_looks = CASE WHEN e.state = 'IN_FLIGHT' THEN 0 ELSE e.reconcile_looks END, "
+          + "last_error = CASE WHEN e.state = 'IN_FLIGHT' THEN ? ELSE e.last_error END "
+          + "FROM (SELECT id FROM " + p + "entries WHERE (state = 'RECONCILING' AND next_attempt_at <= ? "
+          + "AND (lease_until IS NULL OR lease_until <= ?)) OR (state = 'IN_FLIGHT' AND lease_until <= ?) "
+          + "ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) due WHERE e.id = due.id "
+          + "AND " + SpoolMove.CLAIM_RECONCILING.from("e.state") + " RETURNING " + columns + ", e.lease_token")) {
+        u.setString(1, nodeId);
+        u.setObject(2, time(now.plus(lease)));
+        u.setObject(3, time(now));
+        u.setObject(4, time(now));
+        u.setString(5, LEASE_EXPIRED);
+        u.setObject(6, time(now));
+        u.setObject(7, time(now));
+        u.setObject(8, time(now));
+        u.setInt(9, limit);
+        try (ResultSet r = u.executeQuery()) {
+          while (r.next()) {
+            SpoolEntry entry = read(r);
+            entries.add(entry);
+            tokens.put(entry.id(), r.getLong(TOKEN_COLUMN));
+          }
+        }
+      }
+      return withBodies(c, entries, tokens);
+    });
+  }
+
+  @Override
+  public boolean markReconciling(Claimed claim, Instant now, Instant checkAt, String lastError) {
+    Objects.requireNonNull(claim, "claim");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(checkAt, "checkAt");
+    Objects.requireNonNull(lastError, "lastError");
+    long id = claim.entry().id();
+    return update("could not mark entry " + id + " reconciling", c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'RECONCILING', "
+          + "lease_until = NULL, next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? "
+          + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.MARK_RECONCILING.from("state"))) {
+        u.setObject(1, time(checkAt));
+        u.setObject(2, time(now));
+        u.setString(3, lastError);
+        u.setLong(4, id);
+        u.setLong(5, claim.leaseToken());
+        return u.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean deferReconciling(Claimed claim, Instant nextCheckAt, boolean foundNothing, String note) {
+    Objects.requireNonNull(claim, "claim");
+    Objects.requireNonNull(nextCheckAt, "nextCheckAt");
+    Objects.requireNonNull(note, "note");
+    long id = claim.entry().id();
+    return update("could not defer reconciling entry " + id, c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET lease_until = NULL, "
+          + "next_attempt_at = ?, reconcile_looks = reconcile_looks + ?, last_error = ? "
+          + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.DEFER_RECONCILING.from("state"))) {
+        u.setObject(1, time(nextCheckAt));
+        u.setInt(2, foundNothing ? 1 : 0);
+        u.setString(3, note);
+        u.setLong(4, id);
+        u.setLong(5, claim.leaseToken());
+        return u.executeUpdate() == 1;
+      }
+    });
   }
 
   private static Claimed decode(SpoolEntry entry, byte @Nullable [] json, long token) {
@@ -529,8 +624,9 @@ public final class PostgresSpool implements TransactionalSpool {
   /**
    * {@inheritDoc}
    *
-   * <p>A lease the reaper returned to the queue but no node has claimed again is taken back, so a slow
-   * delivery that outlived its lease is not sent twice.
+   * <p>Renews delivery and reconcile claims alike. A lease that expired but that no node has claimed
+   * again (with {@link #claimReconciling}) is taken back, so a slow delivery that outlived its lease is
+   * not looked up, or sent, twice.
    */
   @Override
   public Set<Long> renewLeases(Collection<Claimed> claims, Instant now, Duration lease) {
@@ -543,9 +639,11 @@ public final class PostgresSpool implements TransactionalSpool {
     }
     return transaction("could not renew leases", c -> {
       Set<Long> held = new HashSet<>();
-      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET state = 'IN_FLIGHT', "
+      // lease_until IS NOT NULL: an entry whose claim already ended (e.g. marked reconciling) stays ended.
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries e SET "
           + "lease_until = ?, lease_owner = ? FROM unnest(?::bigint[], ?::bigint[]) AS c(id, token) "
-          + "WHERE e.id = c.id AND e.lease_token = c.token AND e.state IN ('IN_FLIGHT', 'PENDING') RETURNING e.id")) {
+          + "WHERE e.id = c.id AND e.lease_token = c.token AND e.state IN ('IN_FLIGHT', 'RECONCILING') "
+          + "AND e.lease_until IS NOT NULL RETURNING e.id")) {
         u.setObject(1, time(now.plus(lease)));
         u.setString(2, nodeId);
         u.setArray(3, c.createArrayOf("bigint", claims.stream().map(x -> x.entry().id()).toArray()));
@@ -595,8 +693,8 @@ public final class PostgresSpool implements TransactionalSpool {
   /**
    * {@inheritDoc}
    *
-   * <p>Also succeeds if the reaper returned the entry to the queue after its lease expired but no node
-   * has claimed it again: the send happened, and a second one would be a duplicate.
+   * <p>Also succeeds if the claim's lease expired but no node has claimed the entry again: the send
+   * happened, and a second one would be a duplicate.
    */
   @Override
   public boolean markDelivered(Claimed claim, SendReceipt receipt, Instant now) {
@@ -608,7 +706,7 @@ public final class PostgresSpool implements TransactionalSpool {
     Objects.requireNonNull(now, "now");
     String json = MessageCodec.encodeReceipt(receipt);
     return update("could not mark entry " + id + " delivered", c -> {
-      int updated = recordOutcome(c, id, token, holds(token), "DELIVERED", now, "receipt", json);
+      int updated = recordOutcome(c, id, token, SpoolMove.MARK_DELIVERED, now, "receipt", json);
       if (updated == 1) {
         undelivered.invalidate();
         deliveredCount.add(1);
@@ -623,14 +721,17 @@ public final class PostgresSpool implements TransactionalSpool {
   }
 
   /**
-   * Moves entry {@code id} to {@code state}, out of its lease, where {@code condition} holds (its one
-   * parameter, if any, is {@code token}), with {@code next_attempt_at} set to {@code at} and
-   * {@code column} to {@code value}; returns how many rows changed.
+   * Makes {@code move} for entry {@code id}, out of its lease and out of reconciling (no looks, no
+   * unknown-since time), if its state allows it and, with a {@code token}, the claim of that token still
+   * holds it; with {@code next_attempt_at} set to {@code at} and {@code column} to {@code value}.
+   * Returns how many rows changed.
    */
-  private int recordOutcome(Connection c, long id, @Nullable Long token, String condition, String state, Instant at,
+  private int recordOutcome(Connection c, long id, @Nullable Long token, SpoolMove move, Instant at,
       String column, String value) throws SQLException {
-    try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = '" + state + "', "
-        + "lease_until = NULL, next_attempt_at = ?, " + column + " = ? WHERE id = ? AND " + condition)) {
+    String condition = token == null ? move.from("state") : move.fromClaimed("state") + " AND lease_token = ?";
+    try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = '" + move.target().name()
+        + "', lease_until = NULL, reconcile_looks = 0, unknown_since = NULL, next_attempt_at = ?, " + column
+        + " = ? WHERE id = ? AND " + condition)) {
       u.setObject(1, time(at));
       u.setString(2, value);
       u.setLong(3, id);
@@ -639,11 +740,6 @@ public final class PostgresSpool implements TransactionalSpool {
       }
       return u.executeUpdate();
     }
-  }
-
-  /** The condition that the caller's claim still holds the entry (or, without a token, that it is in flight). */
-  private static String holds(@Nullable Long token) {
-    return token == null ? "state = 'IN_FLIGHT'" : "state IN ('IN_FLIGHT', 'PENDING') AND lease_token = ?";
   }
 
   @Override
@@ -660,7 +756,7 @@ public final class PostgresSpool implements TransactionalSpool {
     Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
     Objects.requireNonNull(lastError, "lastError");
     return update("could not reschedule entry " + id, c -> {
-      return recordOutcome(c, id, token, holds(token), "PENDING", nextAttemptAt, "last_error", lastError) == 1;
+      return recordOutcome(c, id, token, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError) == 1;
     });
   }
 
@@ -677,9 +773,8 @@ public final class PostgresSpool implements TransactionalSpool {
   private boolean deadLettered(long id, @Nullable Long token, String reason, Instant now) {
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(now, "now");
-    String condition = token == null ? "state IN ('PENDING', 'IN_FLIGHT')" : holds(token);
     return update("could not move entry " + id + " to the dead letters", c -> {
-      boolean moved = recordOutcome(c, id, token, condition, "DEAD", now, "last_error", reason) == 1;
+      boolean moved = recordOutcome(c, id, token, SpoolMove.DEAD_LETTER, now, "last_error", reason) == 1;
       if (moved) {
         undelivered.invalidate();
       }
@@ -708,22 +803,32 @@ public final class PostgresSpool implements TransactionalSpool {
   }
 
   /**
-   * Returns the in-flight entries this node claimed (lease owner {@link #nodeId()}) to pending, due at
-   * {@code now}; other nodes' leases are left alone. A node restarted under the same
-   * {@linkplain Builder#nodeId node id} thus retries its own interrupted deliveries at once instead of
-   * after their leases expire.
+   * Moves the in-flight entries this node claimed (lease owner {@link #nodeId()}) to reconciling, due
+   * for their first search at {@code checkAt}, and releases this node's reconcile leases; other nodes'
+   * leases are left alone. A node restarted under the same {@linkplain Builder#nodeId node id} thus looks
+   * up its own interrupted deliveries at once instead of after their leases expire.
    */
   @Override
-  public int recoverInFlight(Instant now) {
+  public int recoverInFlight(Instant now, Instant checkAt) {
     Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(checkAt, "checkAt");
     return update("could not recover in-flight entries", c -> {
-      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'PENDING', "
-          + "lease_until = NULL, next_attempt_at = ?, last_error = 'UNKNOWN: recovered after a restart of node ' "
-          + "|| lease_owner || '; outcome of the last attempt unknown' WHERE state = 'IN_FLIGHT' AND lease_owner = ?")) {
-        u.setObject(1, time(now));
-        u.setString(2, nodeId);
-        return u.executeUpdate();
+      int recovered;
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = 'RECONCILING', "
+          + "lease_until = NULL, next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, "
+          + "last_error = 'recovered after a restart of node ' || lease_owner || '; outcome of the last attempt "
+          + "unknown' WHERE " + SpoolMove.RECOVER.from("state") + " AND lease_owner = ?")) {
+        u.setObject(1, time(checkAt));
+        u.setObject(2, time(now));
+        u.setString(3, nodeId);
+        recovered = u.executeUpdate();
       }
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET lease_until = NULL "
+          + "WHERE state = 'RECONCILING' AND lease_until IS NOT NULL AND lease_owner = ?")) {
+        u.setString(1, nodeId);
+        u.executeUpdate();
+      }
+      return recovered;
     });
   }
 
@@ -843,7 +948,9 @@ public final class PostgresSpool implements TransactionalSpool {
         instant(r, 9),
         r.getString(10),
         r.getLong(11),
-        receipt == null ? null : MessageCodec.decodeReceipt(receipt));
+        receipt == null ? null : MessageCodec.decodeReceipt(receipt),
+        r.getInt(13),
+        instant(r, 14));
   }
 
   /** Options for a {@link PostgresSpool}; every one has a default. */

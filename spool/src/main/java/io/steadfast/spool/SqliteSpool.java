@@ -10,6 +10,7 @@ import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import io.steadfast.spool.internal.GroupCommitWriter;
 import io.steadfast.spool.internal.MessageCodec;
+import io.steadfast.spool.internal.SpoolMove;
 import io.steadfast.spool.internal.StatementCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,7 +72,7 @@ public final class SqliteSpool implements Spool {
   private static final Logger log = LoggerFactory.getLogger(SqliteSpool.class);
 
   /** The schema version this code writes; older versions are migrated on open. */
-  public static final int SCHEMA_VERSION = 3;
+  public static final int SCHEMA_VERSION = 4;
   /** The database file's name inside the spool directory. */
   public static final String DATABASE_FILE = "spool.db";
   /** The lock file's name inside the spool directory. */
@@ -144,7 +145,77 @@ public final class SqliteSpool implements Spool {
       "ALTER TABLE entries ADD COLUMN pack_offset INTEGER",
       "ALTER TABLE entries ADD COLUMN pack_length INTEGER");
 
-  private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2, MIGRATION_3);
+  /** The undelivered states (pending, in flight, reconciling), as SQL, for the version 4 triggers. */
+  private static final String UNDELIVERED_NEW = SpoolMove.undelivered("NEW.state");
+  private static final String UNDELIVERED_OLD = SpoolMove.undelivered("OLD.state");
+
+  /**
+   * Version 4: the {@code RECONCILING} state (an attempt whose answer was lost waits to be looked up in
+   * SparkPost's events), with {@code reconcile_looks}, {@code unknown_since} (epoch milliseconds) and
+   * {@code lease_token} (which claim holds a lease: the attempt count for a delivery claim, a number
+   * above 2^40 for a reconcile claim). SQLite cannot change a CHECK constraint, so {@code entries} is
+   * rebuilt as its documented ALTER TABLE procedure says (sqlite.org/lang_altertable.html, "Making Other
+   * Kinds Of Table Schema Changes"): create the new table, copy, drop, rename, recreate the index and
+   * the triggers, with foreign keys off (else dropping the old table would cascade to the bodies) and
+   * checked before the commit. The triggers now count reconciling entries as undelivered, and the
+   * totals are counted again. A version 3 Steadfast refuses the file afterwards (NEWER_SCHEMA).
+   */
+  private static final List<String> MIGRATION_4 = List.of(
+      "CREATE TABLE entries_v4 ("
+          + " id INTEGER PRIMARY KEY,"
+          + " idempotency_key TEXT NOT NULL UNIQUE,"
+          + " fingerprint TEXT NOT NULL,"
+          + " state TEXT NOT NULL CHECK (state IN ('PENDING', 'IN_FLIGHT', 'RECONCILING', 'DELIVERED', 'DEAD')),"
+          + " attempts INTEGER NOT NULL DEFAULT 0,"
+          + " created_at INTEGER NOT NULL,"
+          + " next_attempt_at INTEGER NOT NULL,"
+          + " deliver_by INTEGER NOT NULL,"
+          + " lease_until INTEGER,"
+          + " last_error TEXT,"
+          + " size_bytes INTEGER NOT NULL,"
+          + " receipt TEXT,"
+          + " pack_id INTEGER,"
+          + " pack_offset INTEGER,"
+          + " pack_length INTEGER,"
+          + " lease_token INTEGER,"
+          + " reconcile_looks INTEGER NOT NULL DEFAULT 0,"
+          + " unknown_since INTEGER)",
+      // An in-flight entry's claim had the attempt count as its token.
+      "INSERT INTO entries_v4 (id, idempotency_key, fingerprint, state, attempts, created_at, next_attempt_at, "
+          + "deliver_by, lease_until, last_error, size_bytes, receipt, pack_id, pack_offset, pack_length, lease_token) "
+          + "SELECT id, idempotency_key, fingerprint, state, attempts, created_at, next_attempt_at, deliver_by, "
+          + "lease_until, last_error, size_bytes, receipt, pack_id, pack_offset, pack_length, "
+          + "CASE WHEN state = 'IN_FLIGHT' THEN attempts END FROM entries",
+      "DROP TABLE entries",
+      "ALTER TABLE entries_v4 RENAME TO entries",
+      // Serves claim and nextDueAt (PENDING), claimReconciling and nextReconcileAt (RECONCILING), stats.
+      "CREATE INDEX entries_due ON entries (state, next_attempt_at)",
+      "CREATE TRIGGER undelivered_insert AFTER INSERT ON entries WHEN " + UNDELIVERED_NEW + " "
+          + "BEGIN UPDATE undelivered SET entries = entries + 1, bytes = bytes + NEW.size_bytes; END",
+      "CREATE TRIGGER undelivered_delete AFTER DELETE ON entries WHEN " + UNDELIVERED_OLD + " "
+          + "BEGIN UPDATE undelivered SET entries = entries - 1, bytes = bytes - OLD.size_bytes; END",
+      // Claims and reconcile moves (among the undelivered states) change nothing here.
+      "CREATE TRIGGER undelivered_update AFTER UPDATE OF state, size_bytes ON entries "
+          + "WHEN (" + UNDELIVERED_OLD + ") <> (" + UNDELIVERED_NEW + ") "
+          + "OR OLD.size_bytes <> NEW.size_bytes "
+          + "BEGIN UPDATE undelivered SET "
+          + "entries = entries + (" + UNDELIVERED_NEW + ") - (" + UNDELIVERED_OLD + "), "
+          + "bytes = bytes + (CASE WHEN " + UNDELIVERED_NEW + " THEN NEW.size_bytes ELSE 0 END) "
+          + "- (CASE WHEN " + UNDELIVERED_OLD + " THEN OLD.size_bytes ELSE 0 END); END",
+      "UPDATE undelivered SET (entries, bytes) = (SELECT count(*), coalesce(sum(size_bytes), 0) FROM entries "
+          + "WHERE " + SpoolMove.undelivered("state") + ")");
+
+  private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4);
+
+  /**
+   * Lease tokens of reconcile claims start above this, so they never equal the attempt count that is a
+   * delivery claim's token.
+   */
+  private static final long RECONCILE_TOKENS_FROM = 1L << 40;
+  /** The last error of an in-flight entry whose lease expired, taken to be looked up. */
+  static final String LEASE_EXPIRED = "lease expired mid-attempt; outcome unknown";
+  /** The last error of an in-flight entry found at start-up. */
+  static final String RECOVERED = "recovered after a restart; outcome of the last attempt unknown";
 
   /**
    * Bodies up to this size are packed with the others of their commit; a larger one gets its own row,
@@ -164,7 +235,7 @@ public final class SqliteSpool implements Spool {
   private static final Duration DELIVERED_RECOUNT = Duration.ofSeconds(30);
 
   private static final String COLUMNS = "id, idempotency_key, fingerprint, state, attempts, created_at, "
-      + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt";
+      + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt, reconcile_looks, unknown_since";
 
   private final Path directory;
   private final FileChannel lockChannel;
@@ -177,11 +248,15 @@ public final class SqliteSpool implements Spool {
   private long deliveredCount = -1;
   /** When {@link #deliveredCount} was last counted ({@code System.nanoTime()}). Writer thread only. */
   private long deliveredCountedAt;
+  /** The last lease token a reconcile claim took. Used only on the writer thread. */
+  private long lastLeaseToken;
   /** One object, so the writer combines the appends of concurrent callers into one run. */
   private final GroupCommitWriter.Combined<Append, List<SpoolEntry>> appends = this::appendAll;
   private volatile boolean closed;
 
-  private SqliteSpool(Path directory, FileChannel lockChannel, FileLock lock, Connection connection) {
+  private SqliteSpool(Path directory, FileChannel lockChannel, FileLock lock, Connection connection,
+      long lastLeaseToken) {
+    this.lastLeaseToken = lastLeaseToken;
     this.directory = directory;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -231,6 +306,7 @@ public final class SqliteSpool implements Spool {
       Path db = dir.resolve(DATABASE_FILE);
       createOwnerOnly(db, posix);
       Connection connection;
+      long leaseToken;
       try {
         connection = connect(db);
       } catch (SQLException e) {
@@ -240,6 +316,7 @@ public final class SqliteSpool implements Spool {
       try {
         checkIntegrity(connection);
         migrate(connection, dir);
+        leaseToken = lastLeaseToken(connection);
       } catch (SQLException e) {
         closeQuietly(connection);
         fileLock.release();
@@ -250,7 +327,7 @@ public final class SqliteSpool implements Spool {
         throw e;
       }
       log.info("Spool opened at {}", dir);
-      return new SqliteSpool(dir, channel, fileLock, connection);
+      return new SqliteSpool(dir, channel, fileLock, connection, leaseToken);
     } catch (IOException e) {
       closeQuietly(channel);
       throw new UncheckedIOException("could not open the spool directory " + dir + ": " + e.getMessage(), e);
@@ -320,23 +397,49 @@ public final class SqliteSpool implements Spool {
             + current + "; this version understands up to " + SCHEMA_VERSION + "). Upgrade Steadfast, or use "
             + "another spool directory; the spool was not changed.");
       }
-      for (int version = current + 1; version <= SCHEMA_VERSION; version++) {
-        statement.execute("BEGIN IMMEDIATE");
-        try {
-          for (String sql : MIGRATIONS.get(version - 1)) {
-            statement.execute(sql);
-          }
-          statement.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (" + version + ", "
-              + System.currentTimeMillis() + ")");
-          statement.execute("COMMIT");
-        } catch (SQLException e) {
-          statement.execute("ROLLBACK");
-          throw e;
-        }
-        if (current > 0) {
-          log.info("Spool at {} migrated to schema version {}", dir, version);
-        }
+      if (current == SCHEMA_VERSION) {
+        return;
       }
+      // Off outside the transactions (SQLite ignores the pragma inside one): version 4 rebuilds the
+      // entries table, and dropping the old one would otherwise delete every body by cascade.
+      statement.execute("PRAGMA foreign_keys = OFF");
+      try {
+        for (int version = current + 1; version <= SCHEMA_VERSION; version++) {
+          statement.execute("BEGIN IMMEDIATE");
+          try {
+            for (String sql : MIGRATIONS.get(version - 1)) {
+              statement.execute(sql);
+            }
+            try (ResultSet broken = statement.executeQuery("PRAGMA foreign_key_check")) {
+              if (broken.next()) {
+                throw new SQLException("migration to schema version " + version + " broke a reference from table "
+                    + broken.getString(1) + " (row " + broken.getLong(2) + ")");
+              }
+            }
+            statement.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (" + version + ", "
+                + System.currentTimeMillis() + ")");
+            statement.execute("COMMIT");
+          } catch (SQLException e) {
+            statement.execute("ROLLBACK");
+            throw e;
+          }
+          if (current > 0) {
+            log.info("Spool at {} migrated to schema version {}", dir, version);
+          }
+        }
+      } finally {
+        statement.execute("PRAGMA foreign_keys = ON");
+      }
+    }
+  }
+
+  /** Returns the highest lease token of a live claim, so that this run's reconcile claims use new ones. */
+  private static long lastLeaseToken(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet r = statement.executeQuery("SELECT max(lease_token) FROM entries WHERE "
+            + SpoolMove.in("state", SpoolMove.UNDELIVERED))) {
+      long last = r.next() ? r.getLong(1) : 0;
+      return Math.max(last, RECONCILE_TOKENS_FROM);
     }
   }
 
@@ -669,26 +772,18 @@ public final class SqliteSpool implements Spool {
     long nowMillis = now.toEpochMilli();
     long leaseUntil = now.plus(lease).toEpochMilli();
     return execute(c -> {
-      // Two index range scans, merged here: one query with OR made SQLite sort every due row on each
-      // claim, which cost O(backlog) per claim and capped draining a large backlog.
       List<SpoolEntry> due = new ArrayList<>();
-      PreparedStatement expired = statements.get(c, "SELECT " + COLUMNS + " FROM entries "
-          + "WHERE state = 'IN_FLIGHT' AND lease_until <= ? ORDER BY next_attempt_at, id LIMIT ?");
-      expired.setLong(1, nowMillis);
-      expired.setInt(2, max);
-      readAll(expired, due);
       PreparedStatement pending = statements.get(c, "SELECT " + COLUMNS + " FROM entries "
           + "WHERE state = 'PENDING' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
       pending.setLong(1, nowMillis);
       pending.setInt(2, max);
       readAll(pending, due);
-      due.sort(Comparator.comparing(SpoolEntry::nextAttemptAt).thenComparingLong(SpoolEntry::id));
-      if (due.size() > max) {
-        due = due.subList(0, max);
-      }
       List<Claimed> claimed = new ArrayList<>();
+      // The new attempt count is the lease token (the Claimed constructor's default): stored, so that
+      // markReconciling can tell this claim from a later one.
       PreparedStatement claim = statements.get(c, "UPDATE entries SET state = 'IN_FLIGHT', "
-          + "attempts = attempts + 1, lease_until = ? WHERE id = ?");
+          + "attempts = attempts + 1, lease_until = ?, lease_token = attempts + 1 WHERE id = ? AND "
+          + SpoolMove.CLAIM.from("state"));
       for (SpoolEntry e : due) {
         claim.setLong(1, leaseUntil);
         claim.setLong(2, e.id());
@@ -696,10 +791,132 @@ public final class SqliteSpool implements Spool {
         SpoolEntry updated = new SpoolEntry(e.id(), e.idempotencyKey(), e.fingerprint(), SpoolState.IN_FLIGHT,
             e.attempts() + 1, e.createdAt(), e.nextAttemptAt(), e.deliverBy(), Instant.ofEpochMilli(leaseUntil),
             e.lastError(), e.sizeBytes(), null);
-        claimed.add(readBody(c, updated));
+        claimed.add(readBody(c, updated, updated.attempts()));
       }
       return List.copyOf(claimed);
     });
+  }
+
+  @Override
+  public boolean markReconciling(Claimed claim, Instant now, Instant checkAt, String lastError) {
+    Objects.requireNonNull(claim, "claim");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(checkAt, "checkAt");
+    Objects.requireNonNull(lastError, "lastError");
+    return execute(c -> {
+      PreparedStatement u = statements.get(c, "UPDATE entries SET state = 'RECONCILING', lease_until = NULL, "
+          + "next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? "
+          + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.MARK_RECONCILING.from("state"));
+      u.setLong(1, checkAt.toEpochMilli());
+      u.setLong(2, now.toEpochMilli());
+      u.setString(3, lastError);
+      u.setLong(4, claim.entry().id());
+      u.setLong(5, claim.leaseToken());
+      return u.executeUpdate() == 1;
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each claim's lease token is new to this spool file, above any attempt count.
+   */
+  @Override
+  public List<Claimed> claimReconciling(int max, Instant now, Duration lease) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(lease, "lease");
+    if (max < 1) {
+      return List.of();
+    }
+    long nowMillis = now.toEpochMilli();
+    long leaseUntil = now.plus(lease).toEpochMilli();
+    return execute(c -> {
+      // Two range scans of the (state, next_attempt_at) index, merged here; one query with OR made
+      // SQLite sort every row it matched.
+      List<SpoolEntry> due = new ArrayList<>();
+      PreparedStatement waiting = statements.get(c, "SELECT " + COLUMNS + " FROM entries "
+          + "WHERE state = 'RECONCILING' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
+          + "ORDER BY next_attempt_at, id LIMIT ?");
+      waiting.setLong(1, nowMillis);
+      waiting.setLong(2, nowMillis);
+      waiting.setInt(3, max);
+      readAll(waiting, due);
+      PreparedStatement expired = statements.get(c, "SELECT " + COLUMNS + " FROM entries "
+          + "WHERE state = 'IN_FLIGHT' AND lease_until <= ? ORDER BY next_attempt_at, id LIMIT ?");
+      expired.setLong(1, nowMillis);
+      expired.setInt(2, max);
+      readAll(expired, due);
+      due.sort(Comparator.comparing(SpoolEntry::nextAttemptAt).thenComparingLong(SpoolEntry::id));
+      if (due.size() > max) {
+        due = due.subList(0, max);
+      }
+      PreparedStatement lookUp = statements.get(c, "UPDATE entries SET lease_until = ?, lease_token = ? "
+          + "WHERE id = ? AND state = 'RECONCILING'");
+      PreparedStatement orphaned = statements.get(c, "UPDATE entries SET state = 'RECONCILING', lease_until = ?, "
+          + "lease_token = ?, next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? "
+          + "WHERE id = ? AND state = 'IN_FLIGHT'");
+      List<Claimed> claimed = new ArrayList<>();
+      for (SpoolEntry e : due) {
+        long token = ++lastLeaseToken;
+        SpoolEntry updated;
+        if (e.state() == SpoolState.IN_FLIGHT) {
+          orphaned.setLong(1, leaseUntil);
+          orphaned.setLong(2, token);
+          orphaned.setLong(3, nowMillis);
+          orphaned.setLong(4, nowMillis);
+          orphaned.setString(5, LEASE_EXPIRED);
+          orphaned.setLong(6, e.id());
+          orphaned.executeUpdate();
+          updated = new SpoolEntry(e.id(), e.idempotencyKey(), e.fingerprint(), SpoolState.RECONCILING, e.attempts(),
+              e.createdAt(), millis(now), e.deliverBy(), Instant.ofEpochMilli(leaseUntil), LEASE_EXPIRED,
+              e.sizeBytes(), null, 0, millis(now));
+        } else {
+          lookUp.setLong(1, leaseUntil);
+          lookUp.setLong(2, token);
+          lookUp.setLong(3, e.id());
+          lookUp.executeUpdate();
+          updated = new SpoolEntry(e.id(), e.idempotencyKey(), e.fingerprint(), SpoolState.RECONCILING, e.attempts(),
+              e.createdAt(), e.nextAttemptAt(), e.deliverBy(), Instant.ofEpochMilli(leaseUntil), e.lastError(),
+              e.sizeBytes(), null, e.reconcileLooks(), e.unknownSince());
+        }
+        claimed.add(readBody(c, updated, token));
+      }
+      return List.copyOf(claimed);
+    });
+  }
+
+  @Override
+  public boolean deferReconciling(Claimed claim, Instant nextCheckAt, boolean foundNothing, String note) {
+    Objects.requireNonNull(claim, "claim");
+    Objects.requireNonNull(nextCheckAt, "nextCheckAt");
+    Objects.requireNonNull(note, "note");
+    return execute(c -> {
+      PreparedStatement u = statements.get(c, "UPDATE entries SET lease_until = NULL, next_attempt_at = ?, "
+          + "reconcile_looks = reconcile_looks + ?, last_error = ? "
+          + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.DEFER_RECONCILING.from("state"));
+      u.setLong(1, nextCheckAt.toEpochMilli());
+      u.setInt(2, foundNothing ? 1 : 0);
+      u.setString(3, note);
+      u.setLong(4, claim.entry().id());
+      u.setLong(5, claim.leaseToken());
+      return u.executeUpdate() == 1;
+    });
+  }
+
+  @Override
+  public Optional<Instant> nextReconcileAt() {
+    return execute(c -> earliest(c, "SELECT min(next_attempt_at) FROM entries WHERE state = 'RECONCILING'"));
+  }
+
+  private Optional<Instant> earliest(Connection c, String sql) throws SQLException {
+    // Prepared once: the dispatcher asks after every pass.
+    try (ResultSet r = statements.get(c, sql).executeQuery()) {
+      if (r.next()) {
+        long value = r.getLong(1);
+        return r.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(value));
+      }
+      return Optional.<Instant>empty();
+    }
   }
 
   private static void readAll(PreparedStatement query, List<SpoolEntry> into) throws SQLException {
@@ -710,7 +927,7 @@ public final class SqliteSpool implements Spool {
     }
   }
 
-  private Claimed readBody(Connection c, SpoolEntry entry) throws SQLException {
+  private Claimed readBody(Connection c, SpoolEntry entry, long token) throws SQLException {
     PreparedStatement q = statements.get(c, "SELECT CASE WHEN e.pack_id IS NULL "
         + "THEN (SELECT message FROM bodies WHERE entry_id = e.id) "
         + "ELSE (SELECT substr(data, e.pack_offset + 1, e.pack_length) FROM body_packs WHERE id = e.pack_id) END "
@@ -719,13 +936,13 @@ public final class SqliteSpool implements Spool {
     try (ResultSet r = q.executeQuery()) {
       byte[] json = r.next() ? r.getBytes(1) : null;
       if (json == null) {
-        return new Claimed(entry, null, "the message body is missing from the spool");
+        return new Claimed(entry, null, "the message body is missing from the spool", token);
       }
       try {
-        return new Claimed(entry, MessageCodec.decode(json), null);
+        return new Claimed(entry, MessageCodec.decode(json), null, token);
       } catch (RuntimeException e) {
         // Never let one unreadable message block the rest: the dispatcher dead-letters it.
-        return new Claimed(entry, null, e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
+        return new Claimed(entry, null, e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()), token);
       }
     }
   }
@@ -741,24 +958,14 @@ public final class SqliteSpool implements Spool {
 
   @Override
   public Optional<Instant> nextDueAt() {
-    return execute(c -> {
-      // Prepared once: the dispatcher asks after every pass.
-      try (ResultSet r = statements.get(c, "SELECT min(next_attempt_at) FROM entries WHERE state = 'PENDING'")
-          .executeQuery()) {
-        if (r.next()) {
-          long value = r.getLong(1);
-          return r.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(value));
-        }
-        return Optional.<Instant>empty();
-      }
-    });
+    return execute(c -> earliest(c, "SELECT min(next_attempt_at) FROM entries WHERE state = 'PENDING'"));
   }
 
   @Override
   public boolean markDelivered(long id, SendReceipt receipt, Instant now) {
     String json = MessageCodec.encodeReceipt(Objects.requireNonNull(receipt, "receipt"));
     return execute(c -> {
-      int updated = recordOutcome(c, id, "state = 'IN_FLIGHT'", "DELIVERED", now, "receipt", json);
+      int updated = recordOutcome(c, id, SpoolMove.MARK_DELIVERED, now, "receipt", json);
       if (updated == 1) {
         if (deliveredCount >= 0) {
           deliveredCount++;
@@ -776,15 +983,14 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
     Objects.requireNonNull(lastError, "lastError");
-    return execute(c -> recordOutcome(c, id, "state = 'IN_FLIGHT'", "PENDING", nextAttemptAt, "last_error",
-        lastError) == 1);
+    return execute(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError) == 1);
   }
 
   @Override
   public boolean deadLetter(long id, String reason, Instant now) {
     Objects.requireNonNull(reason, "reason");
     return execute(c -> {
-      if (recordOutcome(c, id, "state IN ('PENDING', 'IN_FLIGHT')", "DEAD", now, "last_error", reason) != 1) {
+      if (recordOutcome(c, id, SpoolMove.DEAD_LETTER, now, "last_error", reason) != 1) {
         return false;
       }
       releasePack(c, id, true);
@@ -793,14 +999,16 @@ public final class SqliteSpool implements Spool {
   }
 
   /**
-   * Moves entry {@code id} to {@code state}, out of its lease, where {@code condition} holds, with
-   * {@code next_attempt_at} set to {@code at} and {@code column} to {@code value}; returns how many rows
-   * changed. Prepared once: every delivery attempt ends here.
+   * Makes {@code move} for entry {@code id}, out of its lease and out of reconciling (no looks, no
+   * unknown-since time), if its state allows it, with {@code next_attempt_at} set to {@code at} and
+   * {@code column} to {@code value}; returns how many rows changed. Prepared once: every delivery attempt
+   * ends here.
    */
-  private int recordOutcome(Connection c, long id, String condition, String state, Instant at, String column,
-      String value) throws SQLException {
-    PreparedStatement u = statements.get(c, "UPDATE entries SET state = '" + state + "', lease_until = NULL, "
-        + "next_attempt_at = ?, " + column + " = ? WHERE id = ? AND " + condition);
+  private int recordOutcome(Connection c, long id, SpoolMove move, Instant at, String column, String value)
+      throws SQLException {
+    PreparedStatement u = statements.get(c, "UPDATE entries SET state = '" + move.target().name() + "', "
+        + "lease_until = NULL, reconcile_looks = 0, unknown_since = NULL, "
+        + "next_attempt_at = ?, " + column + " = ? WHERE id = ? AND " + move.from("state"));
     u.setLong(1, at.toEpochMilli());
     u.setString(2, value);
     u.setLong(3, id);
@@ -823,13 +1031,21 @@ public final class SqliteSpool implements Spool {
   }
 
   @Override
-  public int recoverInFlight(Instant now) {
+  public int recoverInFlight(Instant now, Instant checkAt) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(checkAt, "checkAt");
     return execute(c -> {
-      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'PENDING', lease_until = NULL, "
-          + "next_attempt_at = ?, last_error = 'recovered after a restart; outcome of the last attempt unknown' "
-          + "WHERE state = 'IN_FLIGHT'")) {
-        u.setLong(1, now.toEpochMilli());
-        return u.executeUpdate();
+      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'RECONCILING', lease_until = NULL, "
+          + "next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? WHERE "
+          + SpoolMove.RECOVER.from("state"));
+          PreparedStatement release = c.prepareStatement("UPDATE entries SET lease_until = NULL "
+              + "WHERE state = 'RECONCILING' AND lease_until IS NOT NULL")) {
+        u.setLong(1, checkAt.toEpochMilli());
+        u.setLong(2, now.toEpochMilli());
+        u.setString(3, RECOVERED);
+        int recovered = u.executeUpdate();
+        release.executeUpdate();
+        return recovered;
       }
     });
   }
@@ -843,17 +1059,19 @@ public final class SqliteSpool implements Spool {
       long bytes;
       Duration age = Duration.ZERO;
       try (ResultSet r = statements.get(c, "SELECT coalesce(sum(e.state = 'PENDING'), 0), "
-          + "coalesce(sum(e.state = 'IN_FLIGHT'), 0), coalesce(sum(e.state = 'DEAD'), 0), "
+          + "coalesce(sum(e.state = 'IN_FLIGHT'), 0), coalesce(sum(e.state = 'RECONCILING'), 0), "
+          + "coalesce(sum(e.state = 'DEAD'), 0), "
           + "coalesce(sum(CASE WHEN b.entry_id IS NOT NULL OR e.pack_id IS NOT NULL THEN e.size_bytes END), 0), "
-          + "min(CASE WHEN e.state IN ('PENDING', 'IN_FLIGHT') THEN e.created_at END) "
+          + "min(CASE WHEN " + SpoolMove.undelivered("e.state") + " THEN e.created_at END) "
           + "FROM entries e LEFT JOIN bodies b ON b.entry_id = e.id "
-          + "WHERE e.state IN ('PENDING', 'IN_FLIGHT', 'DEAD')").executeQuery()) {
+          + "WHERE e.state IN ('PENDING', 'IN_FLIGHT', 'RECONCILING', 'DEAD')").executeQuery()) {
         r.next();
         counts.put(SpoolState.PENDING, r.getLong(1));
         counts.put(SpoolState.IN_FLIGHT, r.getLong(2));
-        counts.put(SpoolState.DEAD, r.getLong(3));
-        bytes = r.getLong(4);
-        long oldest = r.getLong(5);
+        counts.put(SpoolState.RECONCILING, r.getLong(3));
+        counts.put(SpoolState.DEAD, r.getLong(4));
+        bytes = r.getLong(5);
+        long oldest = r.getLong(6);
         if (!r.wasNull() && oldest < now.toEpochMilli()) {
           age = Duration.ofMillis(now.toEpochMilli() - oldest);
         }
@@ -939,11 +1157,13 @@ public final class SqliteSpool implements Spool {
     Instant lease = r.wasNull() ? null : Instant.ofEpochMilli(leaseUntil);
     String receiptJson = r.getString("receipt");
     SendReceipt receipt = receiptJson == null ? null : MessageCodec.decodeReceipt(receiptJson);
+    long unknownSince = r.getLong("unknown_since");
+    Instant unknown = r.wasNull() ? null : Instant.ofEpochMilli(unknownSince);
     return new SpoolEntry(r.getLong("id"), IdempotencyKey.of(r.getString("idempotency_key")),
         r.getString("fingerprint"), SpoolState.valueOf(r.getString("state")), r.getInt("attempts"),
         Instant.ofEpochMilli(r.getLong("created_at")), Instant.ofEpochMilli(r.getLong("next_attempt_at")),
         Instant.ofEpochMilli(r.getLong("deliver_by")), lease, r.getString("last_error"), r.getLong("size_bytes"),
-        receipt);
+        receipt, r.getInt("reconcile_looks"), unknown);
   }
 
   private static Instant millis(Instant instant) {

@@ -122,34 +122,52 @@ class PostgresSpoolTest {
     a.append(List.of(entry("k1")), Spool.Limits.NONE);
     Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
 
-    Spool.Claimed byB = b.claim(1, T0.plus(LEASE), LEASE).get(0);
+    Spool.Claimed byB = b.claimReconciling(1, T0.plus(LEASE), LEASE).get(0);
 
     assertThat(byB.leaseToken()).isNotEqualTo(byA.leaseToken());
-    assertThat(byB.entry().lastError()).startsWith("UNKNOWN: the lease of node a expired");
+    assertThat(byB.entry().state()).isEqualTo(SpoolState.RECONCILING);
+    assertThat(byB.entry().lastError()).isEqualTo("lease expired mid-attempt; outcome unknown");
     assertThat(a.markDelivered(byA, receipt("k1"), T0.plus(LEASE))).isFalse();
     assertThat(a.reschedule(byA, T0.plus(LEASE), "late")).isFalse();
-    assertThat(b.inspect(byB.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.IN_FLIGHT);
+    assertThat(a.deadLetter(byA, "late", T0.plus(LEASE))).isFalse();
+    assertThat(a.markReconciling(byA, T0.plus(LEASE), T0.plus(LEASE), "late")).isFalse();
+    assertThat(a.renewLeases(List.of(byA), T0.plus(LEASE), LEASE)).containsExactly(byA.entry().id());
+    SpoolEntry entry = b.inspect(byB.entry().id()).orElseThrow();
+    assertThat(entry.state()).isEqualTo(SpoolState.RECONCILING);
+    assertThat(entry.leaseUntil()).isEqualTo(T0.plus(LEASE).plus(LEASE));
     assertThat(b.markDelivered(byB, receipt("k1"), T0.plus(LEASE))).isTrue();
   }
 
-  /**
-   * Node a claims k1; after its lease, b's claim reaps k1 back to the queue but takes "other", due
-   * earlier, so k1 is returned but unclaimed. Returns a's claim of k1.
-   */
-  private static Spool.Claimed claimedByAReapedByB(PostgresSpool a, PostgresSpool b) {
+  @Test
+  void nodeWhoseReconcileLeaseExpiredCannotRecordOverTheNodeThatTookOver() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
     a.append(List.of(entry("k1")), Spool.Limits.NONE);
-    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
-    a.append(List.of(entry("other", T0.minusSeconds(1))), Spool.Limits.NONE);
-    assertThat(b.claim(1, T0.plus(LEASE), LEASE)).extracting(c -> c.entry().idempotencyKey().value())
-        .containsExactly("other");
-    return byA;
+    assertThat(a.markReconciling(a.claim(1, T0, LEASE).get(0), T0, T0, "UNKNOWN: read timeout")).isTrue();
+    Spool.Claimed byA = a.claimReconciling(1, T0, LEASE).get(0);
+
+    Spool.Claimed byB = b.claimReconciling(1, T0.plus(LEASE), LEASE).get(0);
+
+    assertThat(byB.leaseToken()).isNotEqualTo(byA.leaseToken());
+    assertThat(a.deferReconciling(byA, T0.plus(LEASE), true, "no event")).isFalse();
+    assertThat(a.markDelivered(byA, receipt("k1"), T0.plus(LEASE))).isFalse();
+    assertThat(a.reschedule(byA, T0.plus(LEASE), "no event twice")).isFalse();
+    assertThat(a.deadLetter(byA, "rejected", T0.plus(LEASE))).isFalse();
+    assertThat(b.inspect(byB.entry().id()).orElseThrow().reconcileLooks()).isZero();
+    assertThat(b.deferReconciling(byB, T0.plus(LEASE), true, "no event")).isTrue();
+    assertThat(b.inspect(byB.entry().id()).orElseThrow().reconcileLooks()).isEqualTo(1);
   }
 
   @Test
   void deliveryThatOutlivedItsLeaseStillCountsIfNoNodeClaimedTheEntryAgain() {
     PostgresSpool a = node("a");
-    Spool.Claimed byA = claimedByAReapedByB(a, node("b"));
-    assertThat(a.inspect(byA.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.PENDING);
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
+    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
+    // Claiming for delivery leaves an expired lease alone: only a reconcile claim takes it over.
+    a.append(List.of(entry("other")), Spool.Limits.NONE);
+    assertThat(b.claim(10, T0.plus(LEASE), LEASE)).extracting(c -> c.entry().idempotencyKey().value())
+        .containsExactly("other");
 
     boolean recorded = a.markDelivered(byA, receipt("k1"), T0.plus(LEASE));
 
@@ -167,7 +185,7 @@ class PostgresSpoolTest {
     Set<Long> lost = a.renewLeases(List.of(claimed.get(0)), T0.plus(LEASE).minusSeconds(10), LEASE);
 
     assertThat(lost).isEmpty();
-    List<Spool.Claimed> taken = b.claim(10, T0.plus(LEASE), LEASE);
+    List<Spool.Claimed> taken = b.claimReconciling(10, T0.plus(LEASE), LEASE);
     assertThat(taken).extracting(c -> c.entry().id()).containsExactly(claimed.get(1).entry().id());
     assertThat(a.renewLeases(claimed, T0.plus(LEASE).plusSeconds(1), LEASE))
         .containsExactly(claimed.get(1).entry().id());
@@ -175,10 +193,11 @@ class PostgresSpoolTest {
   }
 
   @Test
-  void reapedButUnclaimedEntryIsTakenBackByItsRenewingNode() {
+  void expiredButUntakenLeaseIsTakenBackByItsRenewingNode() {
     PostgresSpool a = node("a");
     PostgresSpool b = node("b");
-    Spool.Claimed byA = claimedByAReapedByB(a, b);
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
+    Spool.Claimed byA = a.claim(1, T0, LEASE).get(0);
 
     Set<Long> lost = a.renewLeases(List.of(byA), T0.plus(LEASE), LEASE);
 
@@ -186,23 +205,120 @@ class PostgresSpoolTest {
     SpoolEntry entry = a.inspect(byA.entry().id()).orElseThrow();
     assertThat(entry.state()).isEqualTo(SpoolState.IN_FLIGHT);
     assertThat(entry.leaseUntil()).isEqualTo(T0.plus(LEASE).plus(LEASE));
-    assertThat(b.claim(10, T0.plus(LEASE), LEASE)).isEmpty();
+    assertThat(b.claimReconciling(10, T0.plus(LEASE), LEASE)).isEmpty();
+  }
+
+  @Test
+  void renewingAReconcileClaimKeepsItReconcilingAndOtherNodesAway() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
+    assertThat(a.markReconciling(a.claim(1, T0, LEASE).get(0), T0, T0, "UNKNOWN: read timeout")).isTrue();
+    Spool.Claimed lookup = a.claimReconciling(1, T0, LEASE).get(0);
+
+    assertThat(a.renewLeases(List.of(lookup), T0.plus(LEASE).minusSeconds(1), LEASE)).isEmpty();
+
+    SpoolEntry entry = a.inspect(lookup.entry().id()).orElseThrow();
+    assertThat(entry.state()).isEqualTo(SpoolState.RECONCILING);
+    assertThat(b.claimReconciling(10, T0.plus(LEASE), LEASE)).isEmpty();
+  }
+
+  @Test
+  void renewingADeliveryClaimAfterItWasMarkedReconcilingDoesNotLeaseItAgain() {
+    PostgresSpool a = node("a");
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
+    Spool.Claimed delivery = a.claim(1, T0, LEASE).get(0);
+    assertThat(a.markReconciling(delivery, T0, T0.plusSeconds(60), "UNKNOWN: read timeout")).isTrue();
+
+    Set<Long> lost = a.renewLeases(List.of(delivery), T0.plusSeconds(1), LEASE);
+
+    assertThat(lost).containsExactly(delivery.entry().id());
+    assertThat(a.inspect(delivery.entry().id()).orElseThrow().leaseUntil()).isNull();
+  }
+
+  @Test
+  void markReconcilingWithAnotherNodesTokenChangesNothing() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("mine"), entry("theirs")), Spool.Limits.NONE);
+    Spool.Claimed mine = a.claim(1, T0, LEASE).get(0);
+    Spool.Claimed theirs = b.claim(1, T0, LEASE).get(0);
+    Spool.Claimed forged = new Spool.Claimed(theirs.entry(), theirs.message(), null, mine.leaseToken());
+
+    assertThat(a.markReconciling(forged, T0, T0, "UNKNOWN: read timeout")).isFalse();
+    assertThat(a.inspect(theirs.entry().id()).orElseThrow().state()).isEqualTo(SpoolState.IN_FLIGHT);
   }
 
   @Test
   void recoverInFlightLeavesOtherNodesLeasesAlone() {
     PostgresSpool a = node("a");
     PostgresSpool b = node("b");
-    a.append(List.of(entry("mine"), entry("theirs")), Spool.Limits.NONE);
+    a.append(List.of(entry("mine"), entry("theirs"), entry("my-lookup"), entry("their-lookup")), Spool.Limits.NONE);
     a.claim(1, T0, LEASE);
     b.claim(1, T0, LEASE);
+    assertThat(a.markReconciling(a.claim(1, T0, LEASE).get(0), T0, T0, "UNKNOWN")).isTrue();
+    assertThat(b.markReconciling(b.claim(1, T0, LEASE).get(0), T0, T0, "UNKNOWN")).isTrue();
+    a.claimReconciling(1, T0, LEASE);
+    b.claimReconciling(1, T0, LEASE);
 
-    int recovered = a.recoverInFlight(T0.plusSeconds(1));
+    int recovered = a.recoverInFlight(T0.plusSeconds(1), T0.plusSeconds(31));
 
     assertThat(recovered).isEqualTo(1);
-    assertThat(a.find(IdempotencyKey.of("mine")).orElseThrow().state()).isEqualTo(SpoolState.PENDING);
+    SpoolEntry mine = a.find(IdempotencyKey.of("mine")).orElseThrow();
+    assertThat(mine.state()).isEqualTo(SpoolState.RECONCILING);
+    assertThat(mine.nextAttemptAt()).isEqualTo(T0.plusSeconds(31));
+    assertThat(mine.unknownSince()).isEqualTo(T0.plusSeconds(1));
+    assertThat(mine.lastError()).isEqualTo("recovered after a restart of node a; outcome of the last attempt unknown");
     assertThat(a.find(IdempotencyKey.of("theirs")).orElseThrow().state()).isEqualTo(SpoolState.IN_FLIGHT);
+    assertThat(a.find(IdempotencyKey.of("my-lookup")).orElseThrow().leaseUntil()).isNull();
+    assertThat(a.find(IdempotencyKey.of("their-lookup")).orElseThrow().leaseUntil()).isEqualTo(T0.plus(LEASE));
     assertThat(a.shared()).isTrue();
+  }
+
+  @Test
+  void concurrentReconcileClaimsOnSeveralNodesNeverTakeTheSameEntry() throws Exception {
+    int entries = 60;
+    PostgresSpool seed = node("seed");
+    List<Spool.NewEntry> batch = new ArrayList<>();
+    for (int i = 0; i < entries; i++) {
+      batch.add(entry("k" + i));
+    }
+    seed.append(batch, Spool.Limits.NONE);
+    // Half wait to be looked up, half are in flight on a node that died.
+    for (Spool.Claimed claim : seed.claim(entries, T0, LEASE)) {
+      if (claim.entry().id() % 2 == 0) {
+        assertThat(seed.markReconciling(claim, T0, T0, "UNKNOWN")).isTrue();
+      }
+    }
+    List<PostgresSpool> nodes = List.of(node("a"), node("b"), node("c"));
+    Set<Long> claimedIds = ConcurrentHashMap.newKeySet();
+    AtomicInteger claims = new AtomicInteger();
+    CyclicBarrier start = new CyclicBarrier(nodes.size());
+    ExecutorService threads = Executors.newFixedThreadPool(nodes.size());
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (PostgresSpool spool : nodes) {
+        runs.add(threads.submit(() -> {
+          start.await(10, TimeUnit.SECONDS);
+          List<Spool.Claimed> got;
+          while (!(got = spool.claimReconciling(7, T0.plus(LEASE), LEASE)).isEmpty()) {
+            for (Spool.Claimed claim : got) {
+              claims.incrementAndGet();
+              claimedIds.add(claim.entry().id());
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> run : runs) {
+        run.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+
+    assertThat(claims.get()).isEqualTo(entries);
+    assertThat(claimedIds).hasSize(entries);
   }
 
   @Test

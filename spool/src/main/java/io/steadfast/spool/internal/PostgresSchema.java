@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class PostgresSchema {
   /** The schema version this code writes; older versions are migrated on open. */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   private PostgresSchema() {}
 
@@ -47,7 +47,31 @@ public final class PostgresSchema {
             + " entry_id bigint PRIMARY KEY REFERENCES " + p + "entries (id) ON DELETE CASCADE,"
             + " message bytea NOT NULL)",
         // Lease tokens come from the database, so no two claims anywhere share one.
-        "CREATE SEQUENCE " + p + "lease_tokens"));
+        "CREATE SEQUENCE " + p + "lease_tokens"),
+        migration2(p));
+  }
+
+  /**
+   * Version 2: the {@code RECONCILING} state (an attempt whose answer was lost waits to be looked up in
+   * SparkPost's events), with {@code reconcile_looks} and {@code unknown_since}. The state's CHECK
+   * constraint is replaced: version 1 created it unnamed, so it is found in the catalog by its table and
+   * column. Both new columns are added without rewriting the table (a constant default). The partial
+   * index serves claimReconciling and nextReconcileAt; expired in-flight leases use the leases index.
+   * A version 1 Steadfast refuses the schema afterwards (NEWER_SCHEMA).
+   */
+  private static List<String> migration2(String p) {
+    return List.of(
+        "DO $$ DECLARE c text; BEGIN "
+            + "FOR c IN SELECT con.conname FROM pg_constraint con "
+            + "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey) "
+            + "WHERE con.conrelid = '" + p + "entries'::regclass AND con.contype = 'c' AND a.attname = 'state' "
+            + "LOOP EXECUTE format('ALTER TABLE " + p + "entries DROP CONSTRAINT %I', c); END LOOP; END $$",
+        "ALTER TABLE " + p + "entries ADD CONSTRAINT " + p + "entries_state CHECK "
+            + "(state IN ('PENDING', 'IN_FLIGHT', 'RECONCILING', 'DELIVERED', 'DEAD'))",
+        "ALTER TABLE " + p + "entries ADD COLUMN reconcile_looks integer NOT NULL DEFAULT 0",
+        "ALTER TABLE " + p + "entries ADD COLUMN unknown_since timestamptz",
+        "CREATE INDEX " + p + "entries_reconciling ON " + p + "entries (next_attempt_at, id) "
+            + "WHERE state = 'RECONCILING'");
   }
 
   /**
