@@ -176,7 +176,8 @@ final class EventsEndpoint {
     Instant to = instant(parameters, "to", errors);
     Instant from = instant(parameters, "from", errors);
     if (to == null && first(parameters, "to") == null) {
-      to = now;
+      // "Now", including an event stamped this very millisecond on a clock the test stopped.
+      to = now.plusMillis(1);
     }
     if (from == null && first(parameters, "from") == null && to != null) {
       from = to.minus(DEFAULT_WINDOW);
