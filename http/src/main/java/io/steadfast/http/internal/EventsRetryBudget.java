@@ -22,8 +22,8 @@ final class EventsRetryBudget {
   private final int capacity;
   private final long refillNanos;
 
-  /** Guarded by {@code this}. */
-  private double tokens;
+  /** The tokens held, in nanoseconds of refill ({@code refillNanos} per token), so no rounding drifts. Guarded by {@code this}. */
+  private long credit;
 
   /** Guarded by {@code this}. */
   private Instant refilledAt;
@@ -38,7 +38,7 @@ final class EventsRetryBudget {
     this.clock = clock;
     this.capacity = capacity;
     this.refillNanos = refillInterval.toNanos();
-    this.tokens = capacity;
+    this.credit = Math.multiplyExact(capacity, refillNanos);
     this.refilledAt = clock.instant();
   }
 
@@ -50,13 +50,16 @@ final class EventsRetryBudget {
   /** Takes one token if there is one, and returns whether a retry may be made. */
   synchronized boolean tryAcquire() {
     Instant now = clock.instant();
+    long full = capacity * refillNanos;
     if (now.isAfter(refilledAt)) {
-      double earned = (double) Duration.between(refilledAt, now).toNanos() / refillNanos;
-      tokens = Math.min(capacity, tokens + earned);
+      Duration elapsed = Duration.between(refilledAt, now);
+      // An elapsed time too long for nanoseconds has certainly filled the bucket.
+      long earned = elapsed.compareTo(Duration.ofNanos(full)) >= 0 ? full : elapsed.toNanos();
+      credit = Math.min(full, credit + earned);
       refilledAt = now;
     }
-    if (tokens >= 1) {
-      tokens -= 1;
+    if (credit >= refillNanos) {
+      credit -= refillNanos;
       return true;
     }
     return false;
