@@ -4,12 +4,15 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
 import io.steadfast.spi.Outcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,5 +88,25 @@ final class CompositeDeliveryListener extends DeliveryListener {
   @Override
   public void deadLettered(DeliveryResult.DeadLettered result) {
     each("deadLettered", l -> l.deadLettered(result));
+  }
+
+  @Override
+  public void reconciling(IdempotencyKey key, @Nullable String route) {
+    each("reconciling", l -> l.reconciling(key, route));
+  }
+
+  @Override
+  public void reconciled(IdempotencyKey key, ReconcileResult result) {
+    each("reconciled", l -> l.reconciled(key, result));
+  }
+
+  @Override
+  public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
+    each("reconcileGaveUp", l -> l.reconcileGaveUp(key, policy, reason));
+  }
+
+  @Override
+  public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+    each("eventsSearched", l -> l.eventsSearched(lookups, requests, outcome));
   }
 }

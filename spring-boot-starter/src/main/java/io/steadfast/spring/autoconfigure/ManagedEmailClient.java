@@ -4,16 +4,20 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryResult;
 import io.steadfast.EmailClient;
 import io.steadfast.Message;
+import io.steadfast.ReconcileRequest;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SpoolOperations;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.SubmitReceipt;
+import io.steadfast.internal.DefaultEmailClient;
 import io.steadfast.spi.Transport;
 import java.sql.Connection;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -85,7 +89,7 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
     }
     state.routesStarted(config.transports().stream().map(Transport::route).toList(), initialCircuit);
     SteadfastState.SpoolView view = config.spool().map(spool -> view(spool, client.spoolOperations())).orElse(null);
-    state.clientStarted(view);
+    state.clientStarted(view, () -> reconcileProblem(client));
     running = new Running(client, config);
     afterStart.run();
   }
@@ -223,6 +227,25 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
   @Override
   public CompletableFuture<DeliveryResult> result(SubmitReceipt receipt) {
     return client().result(receipt);
+  }
+
+  @Override
+  public ReconcileResult reconcile(ReconcileRequest request) {
+    return client().reconcile(request);
+  }
+
+  /**
+   * Returns why lost answers cannot be settled from SparkPost's events right now (for example the API
+   * key lacks the "Events Search: Read-only" grant), or empty if they can or no client is running.
+   */
+  Optional<String> reconcileProblem() {
+    Running current = running;
+    return current == null ? Optional.empty() : reconcileProblem(current.client());
+  }
+
+  private static Optional<String> reconcileProblem(EmailClient client) {
+    // Only the core client knows; the method is not on the EmailClient interface.
+    return client instanceof DefaultEmailClient core ? core.reconcileProblem() : Optional.empty();
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.steadfast.spring.autoconfigure;
 import io.steadfast.CircuitBreakerPolicy;
 import io.steadfast.DeliveryListener;
 import io.steadfast.Endpoint;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
@@ -10,6 +11,7 @@ import io.steadfast.spi.Spool;
 import io.steadfast.spi.Transport;
 import io.steadfast.spi.TransportFactory;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,6 +172,7 @@ final class SteadfastConfigFactory {
         () -> builder.maxConnections(properties.getMaxConnections()), "Set a number of 1 or more.");
     builder.retryPolicy(retryPolicy(properties.getRetry()));
     builder.circuitBreakerPolicy(circuitBreakerPolicy(properties.getCircuitBreaker()));
+    builder.reconcilePolicy(reconcilePolicy(properties.getReconcile()));
     return build("steadfast.call-timeout", properties.getCallTimeout(), builder::build,
         "Set steadfast.call-timeout to at least steadfast.connect-timeout.");
   }
@@ -199,6 +203,36 @@ final class SteadfastConfigFactory {
         "Set a number of tokens of 0 or more.");
     return build("steadfast.retry", retry.getMinBackoff() + ".." + retry.getMaxBackoff(), builder::build,
         "Make steadfast.retry.min-backoff <= steadfast.retry.initial-backoff <= steadfast.retry.max-backoff.");
+  }
+
+  /** Maps {@code steadfast.reconcile.*} onto a policy, one property at a time so a rejection names its own. */
+  static ReconcilePolicy reconcilePolicy(SteadfastProperties.Reconcile reconcile) {
+    ReconcilePolicy.Mode mode = reconcile.getPolicy();
+    ReconcilePolicy policy = build("steadfast.reconcile.policy", mode,
+        () -> ReconcilePolicy.DEFAULT.withMode(present(mode)),
+        "Set steadfast.reconcile.policy to reconcile, resend or dead-letter.");
+    Duration settle = reconcile.getSettleDelay();
+    policy = with(policy, "steadfast.reconcile.settle-delay", settle, p -> p.withSettleDelay(present(settle)),
+        "Set a duration of 0s or more, such as 90s.");
+    Duration recheck = reconcile.getRecheckDelay();
+    policy = with(policy, "steadfast.reconcile.recheck-delay", recheck, p -> p.withRecheckDelay(present(recheck)),
+        "Set a duration of 0s or more, such as 90s.");
+    Duration timeout = reconcile.getTimeout();
+    return with(policy, "steadfast.reconcile.timeout", timeout, p -> p.withTimeout(present(timeout)),
+        "Set a positive duration of at most 10d (SparkPost keeps events for 10 days), such as 30m.");
+  }
+
+  private static ReconcilePolicy with(ReconcilePolicy policy, String property, @Nullable Object value,
+      UnaryOperator<ReconcilePolicy> change, String action) {
+    return build(property, String.valueOf(value), () -> change.apply(policy), action);
+  }
+
+  /** Returns {@code value}, refusing a missing one (an empty property) as the core refuses a bad one. */
+  private static <T> T present(@Nullable T value) {
+    if (value == null) {
+      throw new IllegalArgumentException("a value is required but none was set");
+    }
+    return value;
   }
 
   private static CircuitBreakerPolicy circuitBreakerPolicy(SteadfastProperties.CircuitBreaker breaker) {

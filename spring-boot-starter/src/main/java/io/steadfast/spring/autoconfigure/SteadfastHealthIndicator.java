@@ -32,6 +32,13 @@ import org.springframework.boot.health.contributor.Status;
  * oldest message waiting too long, or dead letters piling up, each against a configurable threshold
  * that reports {@code steadfast.health.spool.exceeded-status}. A spool that cannot be read is
  * {@code DOWN}: submits would fail too. The worst of the route and spool statuses wins.
+ *
+ * <p>The spool details count entries {@code reconciling}: attempts whose answer was lost, waiting to be
+ * looked up in SparkPost's events before any re-send. When lost answers cannot be settled from the
+ * events right now (the API key lacks the "Events Search: Read-only" grant, or there is no Events API
+ * client), a {@code reconcile} detail says why, and the status does not change: that is a degradation,
+ * not an outage. Mail still leaves, and the reconcile policy's fallback (re-send with the same key, or
+ * dead-letter) settles those entries after {@code steadfast.reconcile.timeout}.
  */
 final class SteadfastHealthIndicator implements HealthIndicator {
 
@@ -70,6 +77,7 @@ final class SteadfastHealthIndicator implements HealthIndicator {
     if (!state.running()) {
       return builder.status(worst(status, Status.OUT_OF_SERVICE)).withDetail("client", "stopped").build();
     }
+    state.reconcileProblem().ifPresent(problem -> builder.withDetail("reconcile", problem));
     if (spool.isPresent()) {
       status = worst(status, spool(spool.get(), builder));
     }
@@ -94,6 +102,7 @@ final class SteadfastHealthIndicator implements HealthIndicator {
     details.put("store", view.store());
     details.put("pending", stats.count(SpoolState.PENDING));
     details.put("inFlight", stats.count(SpoolState.IN_FLIGHT));
+    details.put("reconciling", stats.reconcilingCount());
     details.put("delivered", stats.count(SpoolState.DELIVERED));
     details.put("deadLetters", stats.deadCount());
     details.put("oldestPendingAge", stats.oldestPendingAge().toString());

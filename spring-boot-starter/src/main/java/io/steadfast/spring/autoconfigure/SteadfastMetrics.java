@@ -10,6 +10,8 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastException;
 import io.steadfast.spi.Outcome;
@@ -36,12 +38,22 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code steadfast.failovers} (counter; {@code from}, {@code to})
  *   <li>{@code steadfast.circuit.state} (gauge, 1 for the route's current state and 0 for the others;
  *       {@code route}, {@code state})
+ *   <li>{@code steadfast.reconcile.results} (counter: lost answers SparkPost's events settled;
+ *       {@code result} = accepted|rejected|not_found)
+ *   <li>{@code steadfast.reconcile.gave.up} (counter: lost answers the events could not settle, so the
+ *       policy's fallback applied; {@code policy} = reconcile|resend|dead_letter)
+ *   <li>{@code steadfast.events.searches} (counter: searches of SparkPost's events;
+ *       {@code outcome} = answered|unavailable|forbidden)
+ *   <li>{@code steadfast.events.requests} (counter: HTTP requests those searches made; divided by
+ *       {@code steadfast.reconcile.results}, the queries per reconciled entry)
+ *   <li>{@code steadfast.events.lookups} (counter: messages those searches looked for)
  * </ul>
  *
  * <p>With a spool:
  *
  * <ul>
- *   <li>{@code steadfast.spool.entries} (gauge; {@code state} = pending|in_flight|delivered|dead)
+ *   <li>{@code steadfast.spool.entries} (gauge; {@code state} =
+ *       pending|in_flight|reconciling|delivered|dead)
  *   <li>{@code steadfast.spool.oldest.pending.age} (time gauge, seconds: how long the oldest undelivered
  *       message has waited)
  *   <li>{@code steadfast.spool.stored} (gauge, bytes of stored message bodies: undelivered and dead)
@@ -196,5 +208,36 @@ final class SteadfastMetrics extends DeliveryListener {
   public void deadLettered(DeliveryResult.DeadLettered result) {
     Counter.builder("steadfast.spool.dead.letters").description("Spooled messages moved to the dead letters")
         .tag("reason", result.reason().name().toLowerCase(Locale.ROOT)).register(registry).increment();
+  }
+
+  @Override
+  public void reconciled(IdempotencyKey key, ReconcileResult result) {
+    String name;
+    if (result instanceof ReconcileResult.Accepted) {
+      name = "accepted";
+    } else if (result instanceof ReconcileResult.Rejected) {
+      name = "rejected";
+    } else {
+      name = "not_found";
+    }
+    Counter.builder("steadfast.reconcile.results").description("Lost answers settled from SparkPost's events")
+        .tag("result", name).register(registry).increment();
+  }
+
+  @Override
+  public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
+    Counter.builder("steadfast.reconcile.gave.up")
+        .description("Lost answers SparkPost's events could not settle, so the reconcile policy's fallback applied")
+        .tag("policy", policy.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+  }
+
+  @Override
+  public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+    Counter.builder("steadfast.events.searches").description("Searches of SparkPost's message events")
+        .tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+    Counter.builder("steadfast.events.requests").description("HTTP requests made by searches of SparkPost's events")
+        .register(registry).increment(requests);
+    Counter.builder("steadfast.events.lookups").description("Messages looked for in SparkPost's events")
+        .register(registry).increment(lookups);
   }
 }

@@ -1,6 +1,7 @@
 package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.CircuitBreakerPolicy;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
@@ -17,7 +18,7 @@ import org.springframework.util.unit.DataSize;
  * Configuration properties for Steadfast, bound from {@code steadfast.*}.
  *
  * <p>Defaults match the core constants ({@link SteadfastConfig}, {@link RetryPolicy}, {@link
- * CircuitBreakerPolicy}). The API key is never printed: {@link #toString()} omits it, and the
+ * CircuitBreakerPolicy}, {@link ReconcilePolicy}). The API key is never printed: {@link #toString()} omits it, and the
  * actuator {@code configprops} endpoint masks it because its name ends in {@code key}.
  */
 @ConfigurationProperties("steadfast")
@@ -58,6 +59,9 @@ public class SteadfastProperties {
 
   /** When a route's circuit opens and how long it stays open. */
   private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+
+  /** What happens when an attempt's answer is lost: look it up in SparkPost's events, re-send, or dead-letter. */
+  private final Reconcile reconcile = new Reconcile();
 
   /** The durable spool that submit() stores messages in, and the dispatcher that delivers them. */
   private final Spool spool = new Spool();
@@ -173,6 +177,11 @@ public class SteadfastProperties {
     return circuitBreaker;
   }
 
+  /** Returns the settings for lost answers. */
+  public Reconcile getReconcile() {
+    return reconcile;
+  }
+
   /** Returns the spool and dispatcher settings. */
   public Spool getSpool() {
     return spool;
@@ -195,7 +204,8 @@ public class SteadfastProperties {
         + ", region=" + region + ", baseUrl=" + baseUrl + ", subaccount=" + subaccount
         + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
         + ", writeTimeout=" + writeTimeout + ", callTimeout=" + callTimeout
-        + ", maxConnections=" + maxConnections + ", spool.enabled=" + spool.isEnabled()
+        + ", maxConnections=" + maxConnections + ", reconcile.policy=" + reconcile.getPolicy()
+        + ", spool.enabled=" + spool.isEnabled()
         + ", spool.store=" + spool.getStore() + ", spool.directory=" + spool.getDirectory() + "]";
   }
 
@@ -405,6 +415,65 @@ public class SteadfastProperties {
     /** Sets the wait in the open state. */
     public void setWaitInOpen(Duration waitInOpen) {
       this.waitInOpen = waitInOpen;
+    }
+  }
+
+  /**
+   * What Steadfast does when an attempt's answer is lost (SparkPost may have accepted the message and
+   * does not deduplicate): see {@link ReconcilePolicy}.
+   */
+  public static class Reconcile {
+
+    /** reconcile: look the key up in SparkPost's events before any re-send (needs the "Events Search: Read-only" grant); resend: re-send at once with the same key; dead-letter: look first, and dead-letter when the events cannot tell. */
+    private ReconcilePolicy.Mode policy = ReconcilePolicy.Mode.RECONCILE;
+
+    /** How long after the lost answer the first search of SparkPost's events waits (events are generally available within 1 minute). */
+    private Duration settleDelay = ReconcilePolicy.DEFAULT_SETTLE_DELAY;
+
+    /** How long after a search that found nothing the second one waits; only after two misses is the message re-sent. */
+    private Duration recheckDelay = ReconcilePolicy.DEFAULT_RECHECK_DELAY;
+
+    /** How long SparkPost's events may fail to answer before the policy's fallback applies; positive and at most 10d (SparkPost's event retention). */
+    private Duration timeout = ReconcilePolicy.DEFAULT_TIMEOUT;
+
+    /** Returns the policy for lost answers. */
+    public ReconcilePolicy.Mode getPolicy() {
+      return policy;
+    }
+
+    /** Sets the policy for lost answers. */
+    public void setPolicy(ReconcilePolicy.Mode policy) {
+      this.policy = policy;
+    }
+
+    /** Returns the wait before the first search. */
+    public Duration getSettleDelay() {
+      return settleDelay;
+    }
+
+    /** Sets the wait before the first search. */
+    public void setSettleDelay(Duration settleDelay) {
+      this.settleDelay = settleDelay;
+    }
+
+    /** Returns the wait before the second search. */
+    public Duration getRecheckDelay() {
+      return recheckDelay;
+    }
+
+    /** Sets the wait before the second search. */
+    public void setRecheckDelay(Duration recheckDelay) {
+      this.recheckDelay = recheckDelay;
+    }
+
+    /** Returns how long the events may fail to answer. */
+    public Duration getTimeout() {
+      return timeout;
+    }
+
+    /** Sets how long the events may fail to answer. */
+    public void setTimeout(Duration timeout) {
+      this.timeout = timeout;
     }
   }
 

@@ -4,6 +4,7 @@ import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolOperations;
 import io.steadfast.spi.SpoolStats;
@@ -17,12 +18,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Remembers what the client reported, so that health and metrics read state instead of calling
- * SparkPost: each route's circuit state, the last success, how often the retry budget ran out, and
- * (with a spool) a short-lived snapshot of the spool's statistics.
+ * SparkPost: each route's circuit state, the last success, how often the retry budget ran out, why
+ * lost answers cannot be reconciled (if they cannot), and (with a spool) a short-lived snapshot of the
+ * spool's statistics.
  *
  * <p>Thread-safe: the client calls it from its sending threads while actuator reads it.
  */
@@ -52,6 +55,7 @@ final class SteadfastState extends DeliveryListener {
   private final AtomicLong budgetExhaustions = new AtomicLong();
   private final AtomicReference<@Nullable Snapshot> snapshot = new AtomicReference<>();
   private volatile @Nullable SpoolView spool;
+  private volatile Supplier<Optional<String>> reconcileProblem = Optional::empty;
   private volatile boolean running;
 
   SteadfastState(Clock clock) {
@@ -71,10 +75,19 @@ final class SteadfastState extends DeliveryListener {
     }
   }
 
-  /** Records that a client started, with its spool or {@code null} if it has none. */
+  /** Records that a client started, with its spool or {@code null} if it has none, and no reconcile problem. */
   void clientStarted(@Nullable SpoolView spool) {
+    clientStarted(spool, Optional::empty);
+  }
+
+  /**
+   * Records that a client started, with its spool or {@code null} if it has none, and where to ask why
+   * its lost answers cannot be reconciled from SparkPost's events (a cheap in-memory read).
+   */
+  void clientStarted(@Nullable SpoolView spool, Supplier<Optional<String>> reconcileProblem) {
     snapshot.set(null);
     this.spool = spool;
+    this.reconcileProblem = reconcileProblem;
     running = true;
   }
 
@@ -87,6 +100,7 @@ final class SteadfastState extends DeliveryListener {
   void clientStopped() {
     running = false;
     spool = null;
+    reconcileProblem = Optional::empty;
     snapshot.set(null);
   }
 
@@ -119,6 +133,23 @@ final class SteadfastState extends DeliveryListener {
     SpoolStats stats = view.operations().stats();
     snapshot.set(new Snapshot(stats, now));
     return Optional.of(stats);
+  }
+
+  /**
+   * Returns why the running client cannot settle lost answers from SparkPost's events right now (the
+   * key lacks the "Events Search: Read-only" grant, no Events API client), or empty if it can or none
+   * is running.
+   */
+  Optional<String> reconcileProblem() {
+    if (!running) {
+      return Optional.empty();
+    }
+    try {
+      return reconcileProblem.get();
+    } catch (RuntimeException e) {
+      // Health must not fail because of a diagnostic; the type says enough.
+      return Optional.of("could not be determined (" + e.getClass().getName() + ")");
+    }
   }
 
   /** Forgets the cached spool snapshot, because the spool just changed. */
@@ -175,6 +206,16 @@ final class SteadfastState extends DeliveryListener {
 
   @Override
   public void delivered(DeliveryResult.Delivered result) {
+    spoolChanged();
+  }
+
+  @Override
+  public void reconciling(IdempotencyKey key, @Nullable String route) {
+    spoolChanged();
+  }
+
+  @Override
+  public void reconciled(IdempotencyKey key, ReconcileResult result) {
     spoolChanged();
   }
 
