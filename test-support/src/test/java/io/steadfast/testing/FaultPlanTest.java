@@ -116,6 +116,49 @@ class FaultPlanTest {
     }
   }
 
+  @Test
+  void withShareMixesInTheShareAndKeepsTheOtherProportionsAndSeed() {
+    FaultPlan base =
+        FaultPlan.builder(9)
+            .add(3, FakeResponse.accepted())
+            .add(1, FakeResponse.serverError(503))
+            .build();
+
+    FaultPlan mixed = base.withShare(20, FakeResponse.acceptedThenDropped());
+
+    assertThat(mixed.seed()).isEqualTo(9);
+    assertThat(mixed.responses())
+        .containsExactly(
+            FakeResponse.accepted(), FakeResponse.serverError(503), FakeResponse.acceptedThenDropped());
+    // 3:1 scaled by 80, and 20% of the old total of 4.
+    assertThat(List.of(mixed.weight(0), mixed.weight(1), mixed.weight(2)))
+        .containsExactly(240, 80, 80);
+  }
+
+  @Test
+  void withShareRefusesAPercentOutsideZeroToHundred() {
+    assertThatThrownBy(() -> FaultPlan.healthy().withShare(101, FakeResponse.acceptedThenDropped()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("101");
+  }
+
+  @Test
+  void acceptedThenDroppedPlanDrawsAboutItsShareOfDrops() {
+    List<FakeResponse> drawn = draws(FaultPlan.acceptedThenDropped(5, 25), 1000);
+
+    long drops = drawn.stream().filter(FakeResponse.acceptedThenDropped()::equals).count();
+
+    assertThat(drops).isBetween(200L, 300L);
+    assertThat(drawn).containsOnly(FakeResponse.accepted(), FakeResponse.acceptedThenDropped());
+  }
+
+  @Test
+  void acceptedThenDroppedIsNotEqualToAcceptedAndSendsNoHeaders() {
+    assertThat(FakeResponse.acceptedThenDropped()).isNotEqualTo(FakeResponse.accepted());
+    assertThatThrownBy(() -> FakeResponse.acceptedThenDropped().withHeader("X", "y"))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
   private static List<FakeResponse> draws(FaultPlan plan, int n) {
     Random random = plan.newRandom();
     List<FakeResponse> result = new ArrayList<>();

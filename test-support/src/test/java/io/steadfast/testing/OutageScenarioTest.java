@@ -137,4 +137,26 @@ class OutageScenarioTest {
     return statuses;
   }
 
+
+  @Test
+  void withAcceptedThenDroppedChangesOnlyTheNamedPhase() {
+    OutageScenario scenario = OutageScenario.outage2019(42, 1, 1, 1);
+
+    OutageScenario changed = scenario.withAcceptedThenDropped("intermittent", 10);
+
+    assertThat(changed.phases().get(1).plan().responses())
+        .contains(FakeResponse.acceptedThenDropped());
+    assertThat(changed.phases().get(1).requests()).isEqualTo(scenario.phases().get(1).requests());
+    assertThat(changed.phases().get(0).plan()).isSameAs(scenario.phases().get(0).plan());
+    assertThat(changed.phases().get(2).plan()).isSameAs(scenario.phases().get(2).plan());
+    assertThat(changed.clock()).isSameAs(scenario.clock());
+  }
+
+  @Test
+  void withAcceptedThenDroppedRefusesAnUnknownPhase() {
+    assertThatThrownBy(() -> OutageScenario.outage2019(42).withAcceptedThenDropped("lunch", 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("lunch")
+        .hasMessageContaining("intermittent");
+  }
 }
