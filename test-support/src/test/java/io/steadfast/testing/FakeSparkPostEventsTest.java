@@ -467,6 +467,31 @@ class FakeSparkPostEventsTest {
   }
 
   @Test
+  void delayedAcceptedThenDroppedTimesTheClientOutAfterRecordingTheTransmission() {
+    fake.enqueue(FakeResponse.acceptedThenDropped().delayed(Duration.ofSeconds(3)));
+
+    assertThatThrownBy(
+            () ->
+                Http.sendOrThrow(
+                    Http.transmission(fake, transmission("k-slow", "a@example.com", ""))
+                        .timeout(Duration.ofMillis(300))
+                        .build()))
+        .isInstanceOf(HttpTimeoutException.class);
+
+    assertThat(fake.transmissionCountFor("k-slow")).isEqualTo(1);
+    assertThat(fake.eventsFor("k-slow")).hasSize(1);
+  }
+
+  @Test
+  void cursorThatTheFakeDidNotIssueIsA400() {
+    HttpResponse<String> response =
+        get("/api/v1/events/message?" + WINDOW + "&cursor=not-a-cursor");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(Http.errors(response).get(0).path("param").stringValue()).isEqualTo("cursor");
+  }
+
+  @Test
   void resendingAfterADroppedReplyCountsAsADuplicateOfTheKey() {
     fake.enqueue(1, FakeResponse.acceptedThenDropped());
     String json = transmission("k-d", "a@example.com", "");
