@@ -66,8 +66,11 @@ final class SteadfastFailureAnalyzer implements FailureAnalyzer, Ordered {
     if (name.equals("steadfast.base-url")) {
       return "Set steadfast.base-url to an absolute https URL such as https://api.sparkpost.com.";
     }
+    if (name.equals("steadfast.reconcile.policy")) {
+      return "Set steadfast.reconcile.policy to reconcile, resend or dead-letter.";
+    }
     if (name.endsWith("timeout") || name.endsWith("backoff") || name.endsWith("deadline")
-        || name.endsWith("wait-in-open")) {
+        || name.endsWith("wait-in-open") || name.endsWith("delay")) {
       return "Set " + name + " to a duration such as 10s, 500ms or PT1M.";
     }
     return "Update " + name + " in your application configuration; see the steadfast.* properties in your IDE "

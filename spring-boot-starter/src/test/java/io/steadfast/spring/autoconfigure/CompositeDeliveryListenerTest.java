@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -62,5 +65,47 @@ class CompositeDeliveryListenerTest {
 
     assertThat(first.deadLettered).containsExactly(dead);
     assertThat(last.deadLettered).containsExactly(dead);
+  }
+
+  @Test
+  void forwardsReconcileCallbacksToEveryListener() {
+    List<String> heard = new ArrayList<>();
+    DeliveryListener recording = new DeliveryListener() {
+      @Override
+      public void reconciling(IdempotencyKey key, String route) {
+        heard.add("reconciling " + key.value() + " " + route);
+      }
+
+      @Override
+      public void reconciled(IdempotencyKey key, ReconcileResult result) {
+        heard.add("reconciled " + key.value() + " " + result);
+      }
+
+      @Override
+      public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
+        heard.add("gaveUp " + key.value() + " " + policy + " " + reason);
+      }
+
+      @Override
+      public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+        heard.add("searched " + lookups + " " + requests + " " + outcome);
+      }
+    };
+    DeliveryListener throwing = new DeliveryListener() {
+      @Override
+      public void reconciled(IdempotencyKey key, ReconcileResult result) {
+        throw new IllegalStateException("listener bug");
+      }
+    };
+    CompositeDeliveryListener both = new CompositeDeliveryListener(List.of(throwing, recording));
+    IdempotencyKey key = IdempotencyKey.of("order-5");
+
+    both.reconciling(key, "rest-us");
+    both.reconciled(key, new ReconcileResult.NotFound());
+    both.reconcileGaveUp(key, ReconcilePolicy.Mode.RESEND, "reconcile timeout passed");
+    both.eventsSearched(2, 1, DeliveryListener.EventsSearchOutcome.ANSWERED);
+
+    assertThat(heard).containsExactly("reconciling order-5 rest-us", "reconciled order-5 NotFound[]",
+        "gaveUp order-5 RESEND reconcile timeout passed", "searched 2 1 ANSWERED");
   }
 }

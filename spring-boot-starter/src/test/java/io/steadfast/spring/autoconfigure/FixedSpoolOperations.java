@@ -18,9 +18,15 @@ final class FixedSpoolOperations implements SpoolOperations {
   private volatile @Nullable RuntimeException failure;
 
   static SpoolStats stats(long pending, long inFlight, long delivered, long dead, long bytes, Duration oldest) {
+    return stats(pending, inFlight, 0, delivered, dead, bytes, oldest);
+  }
+
+  static SpoolStats stats(long pending, long inFlight, long reconciling, long delivered, long dead, long bytes,
+      Duration oldest) {
     Map<SpoolState, Long> counts = new EnumMap<>(SpoolState.class);
     counts.put(SpoolState.PENDING, pending);
     counts.put(SpoolState.IN_FLIGHT, inFlight);
+    counts.put(SpoolState.RECONCILING, reconciling);
     counts.put(SpoolState.DELIVERED, delivered);
     counts.put(SpoolState.DEAD, dead);
     return new SpoolStats(counts, bytes, oldest);

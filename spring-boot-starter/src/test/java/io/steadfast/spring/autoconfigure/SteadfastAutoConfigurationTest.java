@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.steadfast.EmailClient;
 import io.steadfast.Message;
 import io.steadfast.ProviderUnavailableException;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.testing.FakeResponse;
@@ -28,6 +29,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -443,6 +445,115 @@ class SteadfastAutoConfigurationTest {
           "\"steadfast.circuit-breaker.wait-in-open\"", "\"steadfast.routes.rest.enabled\"",
           "\"steadfast.java-mail-sender.enabled\"", "Maximum attempts per send");
     }
+  }
+
+  /** Maps the context's bound properties as the client bean does, and returns the reconcile policy. */
+  private static ReconcilePolicy reconcilePolicyOf(AssertableApplicationContext context) {
+    assertThat(context).hasNotFailed();
+    SteadfastConfig config = SteadfastConfigFactory.create(context.getBean(SteadfastProperties.class),
+        io.steadfast.DeliveryListener.NONE, SteadfastAutoConfigurationTest.class.getClassLoader());
+    SteadfastConfigFactory.closeTransports(config);
+    return config.reconcilePolicy();
+  }
+
+  @Test
+  void defaultsReconcilePolicyToCoreDefault() {
+    configured().run(context -> assertThat(reconcilePolicyOf(context)).isEqualTo(ReconcilePolicy.DEFAULT));
+  }
+
+  @Test
+  void mapsReconcilePolicyPropertyOntoReconcilePolicy() {
+    configured("steadfast.reconcile.policy=dead-letter").run(context ->
+        assertThat(reconcilePolicyOf(context).mode()).isEqualTo(ReconcilePolicy.Mode.DEAD_LETTER));
+  }
+
+  @Test
+  void mapsResendPolicyOntoReconcilePolicy() {
+    configured("steadfast.reconcile.policy=resend").run(context ->
+        assertThat(reconcilePolicyOf(context)).isEqualTo(ReconcilePolicy.DEFAULT.withMode(ReconcilePolicy.Mode.RESEND)));
+  }
+
+  @Test
+  void mapsSettleDelayPropertyOntoReconcilePolicy() {
+    configured("steadfast.reconcile.settle-delay=2m").run(context ->
+        assertThat(reconcilePolicyOf(context).settleDelay()).isEqualTo(Duration.ofMinutes(2)));
+  }
+
+  @Test
+  void mapsRecheckDelayPropertyOntoReconcilePolicy() {
+    configured("steadfast.reconcile.recheck-delay=3m").run(context ->
+        assertThat(reconcilePolicyOf(context).recheckDelay()).isEqualTo(Duration.ofMinutes(3)));
+  }
+
+  @Test
+  void mapsTimeoutPropertyOntoReconcilePolicy() {
+    configured("steadfast.reconcile.timeout=10d").run(context ->
+        assertThat(reconcilePolicyOf(context).timeout()).isEqualTo(ReconcilePolicy.EVENT_RETENTION));
+  }
+
+  @Test
+  void explainsReconcileTimeoutBeyondEventRetention() {
+    configured("steadfast.reconcile.timeout=11d").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = new SteadfastFailureAnalyzer().analyze(context.getStartupFailure());
+
+      assertThat(analysis).isNotNull();
+      assertThat(analysis.getDescription()).contains("'steadfast.reconcile.timeout'").contains("PT264H")
+          .contains("at most");
+      assertThat(analysis.getAction()).contains("at most 10d");
+    });
+  }
+
+  @Test
+  void explainsZeroReconcileTimeout() {
+    configured("steadfast.reconcile.timeout=0s").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = new SteadfastFailureAnalyzer().analyze(context.getStartupFailure());
+
+      assertThat(analysis).isNotNull();
+      assertThat(analysis.getDescription()).contains("'steadfast.reconcile.timeout'").contains("positive");
+    });
+  }
+
+  @Test
+  void explainsNegativeSettleDelay() {
+    configured("steadfast.reconcile.settle-delay=-1s").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = new SteadfastFailureAnalyzer().analyze(context.getStartupFailure());
+
+      assertThat(analysis).isNotNull();
+      assertThat(analysis.getDescription()).contains("'steadfast.reconcile.settle-delay'").contains("negative");
+      assertThat(analysis.getAction()).contains("0s or more");
+    });
+  }
+
+  @Test
+  void explainsUnknownReconcilePolicy() {
+    configured("steadfast.reconcile.policy=sometimes").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = new SteadfastFailureAnalyzer().analyze(context.getStartupFailure());
+
+      assertThat(analysis).isNotNull();
+      assertThat(analysis.getDescription()).contains("steadfast.reconcile.policy").contains("sometimes");
+      assertThat(analysis.getAction()).contains("reconcile, resend or dead-letter");
+    });
+  }
+
+  @Test
+  void bindsReconcileProperties() {
+    configured("steadfast.reconcile.policy=DEAD_LETTER", "steadfast.reconcile.settle-delay=45s",
+        "steadfast.reconcile.recheck-delay=2m", "steadfast.reconcile.timeout=1h").run(context -> {
+          SteadfastProperties.Reconcile reconcile = context.getBean(SteadfastProperties.class).getReconcile();
+
+          assertThat(reconcile.getPolicy()).isEqualTo(ReconcilePolicy.Mode.DEAD_LETTER);
+          assertThat(reconcile.getSettleDelay()).isEqualTo(Duration.ofSeconds(45));
+          assertThat(reconcile.getRecheckDelay()).isEqualTo(Duration.ofMinutes(2));
+          assertThat(reconcile.getTimeout()).isEqualTo(Duration.ofHours(1));
+        });
   }
 
   @Configuration(proxyBeanMethods = false)

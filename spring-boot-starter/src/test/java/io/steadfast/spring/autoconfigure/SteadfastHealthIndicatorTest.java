@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -212,5 +213,69 @@ class SteadfastHealthIndicatorTest {
     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
     assertThat(spoolDetails(health)).containsEntry("error", "java.io.UncheckedIOException");
     assertThat(health.getDetails().toString()).doesNotContain("db.internal");
+  }
+
+  @Test
+  void countsReconcilingEntriesInSpoolDetails() {
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(1, 0, 4, 0, 0, 100, Duration.ofMinutes(2)));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    Health health = indicator.health();
+
+    assertThat(spoolDetails(health)).containsEntry("reconciling", 4L).containsEntry("pending", 1L);
+  }
+
+  @Test
+  void reportsReconcileProblemAsDetailAndStaysUp() {
+    state.clientStarted(new SteadfastState.SpoolView(spool, "sqlite", 100, 1_000_000),
+        () -> Optional.of("the API key lacks the \"Events Search: Read-only\" grant (HTTP 403)"));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.UP);
+    assertThat(health.getDetails()).containsEntry("reconcile",
+        "the API key lacks the \"Events Search: Read-only\" grant (HTTP 403)");
+  }
+
+  @Test
+  void omitsReconcileDetailWhileEventsCanSettleLostAnswers() {
+    state.clientStarted(new SteadfastState.SpoolView(spool, "sqlite", 100, 1_000_000), Optional::empty);
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    assertThat(indicator.health().getDetails()).doesNotContainKey("reconcile");
+  }
+
+  @Test
+  void reportsReconcileProblemWithoutSpool() {
+    state.clientStarted(null, () -> Optional.of("no SparkPost Events API client"));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    assertThat(indicator.health().getDetails()).containsEntry("reconcile", "no SparkPost Events API client");
+  }
+
+  @Test
+  void dropsReconcileProblemWhenClientStops() {
+    state.clientStarted(null, () -> Optional.of("no SparkPost Events API client"));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    state.clientStopped();
+
+    assertThat(indicator.health().getDetails()).doesNotContainKey("reconcile");
+  }
+
+  @Test
+  void reportsReconcileProblemThatCannotBeReadWithoutFailingHealth() {
+    state.clientStarted(null, () -> {
+      throw new IllegalStateException("dispatcher gone at db.internal");
+    });
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.UP);
+    assertThat(health.getDetails().get("reconcile").toString()).contains("IllegalStateException")
+        .doesNotContain("db.internal");
   }
 }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.steadfast.CircuitState;
+import io.steadfast.DeliveryListener.EventsSearchOutcome;
 import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.testing.FakeClock;
 import java.time.Duration;
@@ -128,5 +131,58 @@ class SteadfastMetricsTest {
     metrics.bindRoutes();
 
     assertThat(registry.find("steadfast.spool.entries").gauges()).isEmpty();
+  }
+
+  @Test
+  void gaugesReconcilingSpoolEntries() {
+    state.clientStarted(new SteadfastState.SpoolView(spool, "sqlite", 100, 1_000_000));
+    spool.set(FixedSpoolOperations.stats(5, 2, 3, 40, 1, 9_000, Duration.ofMinutes(3)));
+
+    metrics.bindRoutes();
+
+    assertThat(registry.get("steadfast.spool.entries").tag("state", "reconciling").gauge().value()).isEqualTo(3.0);
+  }
+
+  @Test
+  void countsReconcileResultsByResult() {
+    IdempotencyKey key = IdempotencyKey.of("order-9");
+
+    metrics.reconciled(key, new ReconcileResult.Accepted("t-9", clock.instant(), "rest"));
+    metrics.reconciled(key, new ReconcileResult.Accepted(null, clock.instant(), null));
+    metrics.reconciled(key, new ReconcileResult.Rejected("policy_rejection", "suppressed", "t-10"));
+    metrics.reconciled(key, new ReconcileResult.NotFound());
+
+    assertThat(registry.get("steadfast.reconcile.results").tag("result", "accepted").counter().count())
+        .isEqualTo(2.0);
+    assertThat(registry.get("steadfast.reconcile.results").tag("result", "rejected").counter().count())
+        .isEqualTo(1.0);
+    assertThat(registry.get("steadfast.reconcile.results").tag("result", "not_found").counter().count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void countsReconcileGiveUpsByPolicy() {
+    metrics.reconcileGaveUp(IdempotencyKey.of("order-1"), ReconcilePolicy.Mode.DEAD_LETTER, "reconcile timeout passed");
+    metrics.reconcileGaveUp(IdempotencyKey.of("order-2"), ReconcilePolicy.Mode.RECONCILE, "missing grant");
+
+    assertThat(registry.get("steadfast.reconcile.gave.up").tag("policy", "dead_letter").counter().count())
+        .isEqualTo(1.0);
+    assertThat(registry.get("steadfast.reconcile.gave.up").tag("policy", "reconcile").counter().count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void countsEventsSearchesByOutcomeAndSumsTheirRequests() {
+    metrics.eventsSearched(25, 3, EventsSearchOutcome.ANSWERED);
+    metrics.eventsSearched(25, 2, EventsSearchOutcome.UNAVAILABLE);
+    metrics.eventsSearched(1, 1, EventsSearchOutcome.FORBIDDEN);
+
+    assertThat(registry.get("steadfast.events.searches").tag("outcome", "answered").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get("steadfast.events.searches").tag("outcome", "unavailable").counter().count())
+        .isEqualTo(1.0);
+    assertThat(registry.get("steadfast.events.searches").tag("outcome", "forbidden").counter().count())
+        .isEqualTo(1.0);
+    assertThat(registry.get("steadfast.events.requests").counter().count()).isEqualTo(6.0);
+    assertThat(registry.get("steadfast.events.lookups").counter().count()).isEqualTo(51.0);
   }
 }

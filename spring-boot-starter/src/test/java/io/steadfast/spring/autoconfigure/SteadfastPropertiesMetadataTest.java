@@ -2,6 +2,7 @@ package io.steadfast.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.SpoolConfig;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
@@ -83,5 +84,30 @@ class SteadfastPropertiesMetadataTest {
         .containsEntry("steadfast.spool.deliver-within", "72h")
         .containsEntry("steadfast.spool.store", "sqlite")
         .containsEntry("steadfast.spool.enabled", "false");
+  }
+
+  @Test
+  void publishesReconcileDefaultsFromReconcilePolicy() throws Exception {
+    Map<String, String> defaults = new LinkedHashMap<>();
+    Map<String, String> descriptions = new LinkedHashMap<>();
+    for (JsonNode property : metadata().get("properties")) {
+      JsonNode value = property.get("defaultValue");
+      if (value != null && !value.isNull() && !value.isArray()) {
+        defaults.put(property.get("name").asString(), value.asString());
+      }
+      descriptions.put(property.get("name").asString(),
+          property.has("description") ? property.get("description").asString() : "");
+    }
+
+    SteadfastProperties bound = new Binder(new MapConfigurationPropertySource(defaults))
+        .bindOrCreate("steadfast", Bindable.of(SteadfastProperties.class));
+
+    assertThat(defaults).containsEntry("steadfast.reconcile.policy", "reconcile")
+        .containsEntry("steadfast.reconcile.settle-delay", "90s")
+        .containsEntry("steadfast.reconcile.recheck-delay", "90s")
+        .containsEntry("steadfast.reconcile.timeout", "30m");
+    assertThat(SteadfastConfigFactory.reconcilePolicy(bound.getReconcile())).isEqualTo(ReconcilePolicy.DEFAULT);
+    assertThat(descriptions.get("steadfast.reconcile.policy")).contains("Events Search: Read-only");
+    assertThat(descriptions.get("steadfast.reconcile.timeout")).contains("10d");
   }
 }
