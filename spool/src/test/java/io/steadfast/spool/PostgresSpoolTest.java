@@ -12,10 +12,15 @@ import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spool.internal.MessageCodec;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -469,6 +474,114 @@ class PostgresSpoolTest {
       r.next();
       assertThat(r.getInt(1)).isEqualTo(PostgresSpool.SCHEMA_VERSION + 1);
     }
+  }
+
+  /** Inserts an entry row, and its body if any, as the release with schema 1 wrote them; returns its id. */
+  private static long insertVersion1(Connection c, String p, String key, String state, int attempts,
+      String leaseOwner, Instant leaseUntil, String receipt, Message body) throws Exception {
+    long id;
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + p + "entries (idempotency_key, fingerprint, "
+        + "state, attempts, created_at, next_attempt_at, deliver_by, lease_owner, lease_token, lease_until, "
+        + "last_error, size_bytes, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+        + "CASE WHEN ?::text IS NULL THEN NULL ELSE nextval('" + p + "lease_tokens') END, ?, ?, ?, ?) RETURNING id")) {
+      insert.setString(1, key);
+      insert.setString(2, "fp-" + key);
+      insert.setString(3, state);
+      insert.setInt(4, attempts);
+      insert.setObject(5, OffsetDateTime.ofInstant(T0, ZoneOffset.UTC));
+      insert.setObject(6, OffsetDateTime.ofInstant(T0, ZoneOffset.UTC));
+      insert.setObject(7, OffsetDateTime.ofInstant(T0.plus(Duration.ofHours(72)), ZoneOffset.UTC));
+      insert.setString(8, leaseOwner);
+      insert.setString(9, leaseOwner);
+      insert.setObject(10, leaseUntil == null ? null : OffsetDateTime.ofInstant(leaseUntil, ZoneOffset.UTC));
+      insert.setString(11, state.equals("DEAD") ? "REJECTED: bad recipient" : null);
+      insert.setLong(12, body == null ? 100 : body.estimatedSizeBytes());
+      insert.setString(13, receipt);
+      try (ResultSet r = insert.executeQuery()) {
+        r.next();
+        id = r.getLong(1);
+      }
+    }
+    if (body != null) {
+      try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + p + "bodies (entry_id, message) "
+          + "VALUES (?, ?)")) {
+        insert.setLong(1, id);
+        insert.setBytes(2, MessageCodec.encode(body));
+        insert.executeUpdate();
+      }
+    }
+    return id;
+  }
+
+  private static Message message(String subject, String text) {
+    return Message.builder().from("sender@example.com").to("rcpt@example.com").subject(subject).text(text).build();
+  }
+
+  @Test
+  void migratingASchemaOneDatabaseKeepsEveryEntryBodyAndReceiptAndAllowsReconciling() throws Exception {
+    prefix = "m" + TABLES.incrementAndGet() + "_";
+    Message pending = message("pending", "body");
+    Message inFlight = message("in flight", "body");
+    Message dead = message("dead", "body");
+    Message large = message("large", "x".repeat(40_000));
+    long pendingId;
+    long inFlightId;
+    long deadId;
+    long largeId;
+    try (Connection c = pool.getConnection()) {
+      OldSchemas.postgresVersion1(c, prefix);
+      pendingId = insertVersion1(c, prefix, "pending", "PENDING", 0, null, null, null, pending);
+      inFlightId = insertVersion1(c, prefix, "in-flight", "IN_FLIGHT", 1, "a", T0.plus(LEASE), null, inFlight);
+      insertVersion1(c, prefix, "delivered", "DELIVERED", 1, null, null,
+          OldSchemas.oldReceiptJson("tx-delivered", "delivered"), null);
+      deadId = insertVersion1(c, prefix, "dead", "DEAD", 3, null, null, null, dead);
+      largeId = insertVersion1(c, prefix, "large", "PENDING", 0, null, null, null, large);
+    }
+
+    PostgresSpool a = node("a");
+
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT version FROM " + prefix + "schema_version")) {
+      r.next();
+      assertThat(r.getInt(1)).isEqualTo(PostgresSpool.SCHEMA_VERSION).isEqualTo(2);
+    }
+    SpoolEntry delivered = a.find(IdempotencyKey.of("delivered")).orElseThrow();
+    assertThat(delivered.state()).isEqualTo(SpoolState.DELIVERED);
+    assertThat(delivered.receipt()).isEqualTo(new SendReceipt("tx-delivered", 1, 0, IdempotencyKey.of("delivered"),
+        "rest-us", 1, null));
+    assertThat(delivered.receipt().confirmedFromEvents()).isFalse();
+    SpoolEntry oldInFlight = a.inspect(inFlightId).orElseThrow();
+    assertThat(oldInFlight.state()).isEqualTo(SpoolState.IN_FLIGHT);
+    assertThat(oldInFlight.leaseUntil()).isEqualTo(T0.plus(LEASE));
+    assertThat(oldInFlight.reconcileLooks()).isZero();
+    assertThat(oldInFlight.unknownSince()).isNull();
+    assertThat(a.inspect(deadId).orElseThrow().lastError()).isEqualTo("REJECTED: bad recipient");
+    assertThat(a.stats(T0).countByState()).containsEntry(SpoolState.PENDING, 2L)
+        .containsEntry(SpoolState.IN_FLIGHT, 1L).containsEntry(SpoolState.RECONCILING, 0L)
+        .containsEntry(SpoolState.DELIVERED, 1L).containsEntry(SpoolState.DEAD, 1L);
+    // The in-flight entry of node a, written by the old release, is looked up before any re-send.
+    assertThat(a.recoverInFlight(T0.plusSeconds(1), T0.plusSeconds(1))).isEqualTo(1);
+    List<Spool.Claimed> lookups = a.claimReconciling(10, T0.plusSeconds(1), LEASE);
+    assertThat(lookups).singleElement().satisfies(claim -> assertThat(claim.message()).isEqualTo(inFlight));
+    assertThat(a.deferReconciling(lookups.get(0), T0.plusSeconds(61), true, "no event yet")).isTrue();
+    assertThat(a.inspect(inFlightId).orElseThrow().reconcileLooks()).isEqualTo(1);
+    assertThat(a.claim(10, T0, LEASE)).extracting(Spool.Claimed::message).containsExactly(pending, large);
+    assertThat(a.inspect(pendingId).orElseThrow().state()).isEqualTo(SpoolState.IN_FLIGHT);
+    assertThat(a.inspect(largeId).orElseThrow().attempts()).isEqualTo(1);
+    assertThat(a.requeue(deadId, T0.plusSeconds(2), T0.plus(Duration.ofDays(3)))).isTrue();
+    assertThat(a.claim(10, T0.plusSeconds(2), LEASE)).extracting(Spool.Claimed::message).containsExactly(dead);
+    assertThat(a.stats(T0).reconcilingCount()).isEqualTo(1);
+  }
+
+  @Test
+  void reconcilingEntriesCountAgainstTheLimitsOfEveryNode() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    a.append(List.of(entry("k1")), Spool.Limits.NONE);
+    assertThat(a.markReconciling(a.claim(1, T0, LEASE).get(0), T0, T0, "UNKNOWN: read timeout")).isTrue();
+
+    assertThatThrownBy(() -> b.append(List.of(entry("k2")), new Spool.Limits(1, Long.MAX_VALUE)))
+        .isInstanceOf(io.steadfast.SpoolFullException.class);
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.steadfast.SendReceipt;
 import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
+import io.steadfast.spool.internal.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,7 +135,7 @@ class SqliteSpoolTest {
       long keptBytes = kept.getLong(2);
       try (Statement s2 = c.createStatement();
           java.sql.ResultSet counted = s2.executeQuery("SELECT count(*), coalesce(sum(size_bytes), 0) FROM entries "
-              + "WHERE state IN ('PENDING', 'IN_FLIGHT')")) {
+              + "WHERE state IN ('PENDING', 'IN_FLIGHT', 'RECONCILING')")) {
         counted.next();
         return new long[] {keptEntries, keptBytes, counted.getLong(1), counted.getLong(2)};
       }
@@ -174,60 +175,69 @@ class SqliteSpoolTest {
     assertThat(totals[1]).isEqualTo(totals[3]).isEqualTo(5 * size);
   }
 
+  /** Inserts an entry row as releases of schema 1 to 3 wrote it (columns common to all three). */
+  private static long insertOld(Connection c, String key, String state, int attempts, Long leaseUntil,
+      String lastError, long sizeBytes, String receipt) throws Exception {
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO entries (idempotency_key, fingerprint, state, "
+        + "attempts, created_at, next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+      insert.setString(1, key);
+      insert.setString(2, "fp-" + key);
+      insert.setString(3, state);
+      insert.setInt(4, attempts);
+      insert.setLong(5, T0.toEpochMilli());
+      insert.setLong(6, T0.toEpochMilli());
+      insert.setLong(7, T0.plus(Duration.ofHours(72)).toEpochMilli());
+      insert.setObject(8, leaseUntil);
+      insert.setString(9, lastError);
+      insert.setLong(10, sizeBytes);
+      insert.setString(11, receipt);
+      try (ResultSet r = insert.executeQuery()) {
+        r.next();
+        return r.getLong(1);
+      }
+    }
+  }
+
+  private static void insertBody(Connection c, long id, byte[] json) throws Exception {
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO bodies (entry_id, message) VALUES (?, ?)")) {
+      insert.setLong(1, id);
+      insert.setBytes(2, json);
+      insert.executeUpdate();
+    }
+  }
+
   @Test
   void migratingASchemaOneSpoolCountsWhatItAlreadyHolds() throws Exception {
     Path dir = temp.resolve("spool");
-    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+    try (Connection c = OldSchemas.sqlite(dir, 1)) {
       for (int i = 0; i < 3; i++) {
-        spool.append(List.of(entry("k" + i, simple("a"))), Spool.Limits.NONE);
+        Message message = simple("a" + i);
+        long id = insertOld(c, "k" + i, "PENDING", 0, null, null, message.estimatedSizeBytes(), null);
+        insertBody(c, id, MessageCodec.encode(message));
       }
-    }
-    // Turn it back into a version 1 spool: no packs (version 3), no totals table, no triggers (version 2).
-    downgradeToVersion2(dir);
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
-        Statement s = c.createStatement()) {
-      for (String trigger : List.of("undelivered_insert", "undelivered_delete", "undelivered_update")) {
-        s.execute("DROP TRIGGER " + trigger);
-      }
-      s.execute("DROP TABLE undelivered");
-      s.execute("DELETE FROM schema_migrations WHERE version = 2");
     }
 
     try (SqliteSpool spool = SqliteSpool.open(dir)) {
       assertThatThrownBy(() -> spool.append(List.of(entry("k3", simple("a"))), new Spool.Limits(3, Long.MAX_VALUE)))
           .isInstanceOf(io.steadfast.SpoolFullException.class)
           .hasMessageContaining("3 undelivered entries");
+      assertThat(spool.claim(10, T0, Duration.ofMinutes(5))).extracting(Spool.Claimed::message)
+          .containsExactly(simple("a0"), simple("a1"), simple("a2"));
     }
     long[] totals = totalsAndCount(dir);
     assertThat(totals[0]).isEqualTo(3);
     assertThat(totals[1]).isEqualTo(totals[3]);
   }
 
-  /** Removes what schema version 3 added; the spool must hold no packed bodies. */
-  private static void downgradeToVersion2(Path dir) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
-        Statement s = c.createStatement()) {
-      try (ResultSet r = s.executeQuery("SELECT count(*) FROM entries WHERE pack_id IS NOT NULL")) {
-        r.next();
-        assertThat(r.getLong(1)).as("packed entries would be lost by the downgrade").isZero();
-      }
-      s.execute("DROP TABLE body_pack_refs");
-      s.execute("DROP TABLE body_packs");
-      for (String column : List.of("pack_id", "pack_offset", "pack_length")) {
-        s.execute("ALTER TABLE entries DROP COLUMN " + column);
-      }
-      s.execute("DELETE FROM schema_migrations WHERE version = 3");
-    }
-  }
-
   @Test
   void migratingASchemaTwoSpoolKeepsItsBodiesAndPacksNewOnes() throws Exception {
     Path dir = temp.resolve("spool");
     Message old = simple("stored before packs");
-    try (SqliteSpool spool = SqliteSpool.open(dir)) {
-      spool.append(List.of(entry("old", old)), Spool.Limits.NONE);
+    try (Connection c = OldSchemas.sqlite(dir, 2)) {
+      long id = insertOld(c, "old", "PENDING", 0, null, null, old.estimatedSizeBytes(), null);
+      insertBody(c, id, MessageCodec.encode(old));
     }
-    downgradeToVersion2(dir);
 
     try (SqliteSpool spool = SqliteSpool.open(dir)) {
       spool.append(List.of(entry("new1", simple("new one")), entry("new2", simple("new two"))), Spool.Limits.NONE);
@@ -239,9 +249,172 @@ class SqliteSpoolTest {
       assertThat(claimed.stream().filter(claim -> claim.entry().idempotencyKey().value().equals("old"))
           .findFirst().orElseThrow().message()).isEqualTo(old);
     }
-    assertThat(count(dir, "SELECT count(*) FROM schema_migrations WHERE version = 3")).isEqualTo(1);
+    assertThat(count(dir, "SELECT max(version) FROM schema_migrations")).isEqualTo(SqliteSpool.SCHEMA_VERSION);
     assertThat(count(dir, "SELECT count(*) FROM body_packs")).isEqualTo(1);
     assertThat(count(dir, "SELECT count(*) FROM bodies")).isEqualTo(1);
+  }
+
+  @Test
+  void migratingASchemaThreeSpoolKeepsEveryEntryBodyAndReceiptAndAllowsReconciling() throws Exception {
+    Path dir = temp.resolve("spool");
+    Message packedPending = simple("packed, pending");
+    Message packedInFlight = simple("packed, in flight");
+    Message dead = simple("dead letter");
+    Message large = Message.builder().from("sender@example.com").to("rcpt@example.com").subject("large")
+        .text("x".repeat(40_000)).build();
+    long pendingId;
+    long inFlightId;
+    long deliveredId;
+    long deadId;
+    long largeId;
+    long leaseUntil = T0.plus(Duration.ofMinutes(5)).toEpochMilli();
+    // What the release with schema 3 wrote: two small bodies of one commit share a pack; a large body and
+    // a dead letter's copy have rows of their own; a delivered entry keeps only its receipt.
+    try (Connection c = OldSchemas.sqlite(dir, 3)) {
+      byte[] first = MessageCodec.encodeCompact(packedPending);
+      byte[] second = MessageCodec.encodeCompact(packedInFlight);
+      byte[] pack = new byte[first.length + second.length];
+      System.arraycopy(first, 0, pack, 0, first.length);
+      System.arraycopy(second, 0, pack, first.length, second.length);
+      try (PreparedStatement insert = c.prepareStatement("INSERT INTO body_packs (id, data) VALUES (7, ?)")) {
+        insert.setBytes(1, pack);
+        insert.executeUpdate();
+      }
+      pendingId = insertOld(c, "pending", "PENDING", 0, null, null, packedPending.estimatedSizeBytes(), null);
+      inFlightId = insertOld(c, "in-flight", "IN_FLIGHT", 1, leaseUntil, "HTTP 503",
+          packedInFlight.estimatedSizeBytes(), null);
+      try (Statement s = c.createStatement()) {
+        s.execute("UPDATE entries SET pack_id = 7, pack_offset = 0, pack_length = " + first.length + " WHERE id = "
+            + pendingId);
+        s.execute("UPDATE entries SET pack_id = 7, pack_offset = " + first.length + ", pack_length = "
+            + second.length + " WHERE id = " + inFlightId);
+        s.execute("INSERT INTO body_pack_refs (pack_id, live) VALUES (7, 2)");
+      }
+      deliveredId = insertOld(c, "delivered", "DELIVERED", 1, null, null, 100,
+          OldSchemas.oldReceiptJson("tx-delivered", "delivered"));
+      deadId = insertOld(c, "dead", "DEAD", 3, null, "REJECTED: bad recipient", dead.estimatedSizeBytes(), null);
+      insertBody(c, deadId, MessageCodec.encodeCompact(dead));
+      largeId = insertOld(c, "large", "PENDING", 0, null, null, large.estimatedSizeBytes(), null);
+      insertBody(c, largeId, MessageCodec.encodeCompact(large));
+    }
+
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      assertThat(count(dir, "SELECT max(version) FROM schema_migrations")).isEqualTo(4);
+      assertThat(count(dir, "SELECT count(*) FROM bodies")).as("bodies kept through the rebuild").isEqualTo(2);
+      assertThat(count(dir, "SELECT count(*) FROM body_packs")).isEqualTo(1);
+      assertThat(spool.inspect(pendingId).orElseThrow().state()).isEqualTo(SpoolState.PENDING);
+      SpoolEntry inFlight = spool.inspect(inFlightId).orElseThrow();
+      assertThat(inFlight.state()).isEqualTo(SpoolState.IN_FLIGHT);
+      assertThat(inFlight.attempts()).isEqualTo(1);
+      assertThat(inFlight.leaseUntil()).isEqualTo(Instant.ofEpochMilli(leaseUntil));
+      assertThat(inFlight.lastError()).isEqualTo("HTTP 503");
+      assertThat(inFlight.reconcileLooks()).isZero();
+      assertThat(inFlight.unknownSince()).isNull();
+      SpoolEntry delivered = spool.find(IdempotencyKey.of("delivered")).orElseThrow();
+      assertThat(delivered.id()).isEqualTo(deliveredId);
+      assertThat(delivered.state()).isEqualTo(SpoolState.DELIVERED);
+      assertThat(delivered.receipt()).isEqualTo(new SendReceipt("tx-delivered", 1, 0, IdempotencyKey.of("delivered"),
+          "rest-us", 1, null));
+      assertThat(delivered.receipt().confirmedFromEvents()).isFalse();
+      SpoolEntry deadEntry = spool.inspect(deadId).orElseThrow();
+      assertThat(deadEntry.state()).isEqualTo(SpoolState.DEAD);
+      assertThat(deadEntry.lastError()).isEqualTo("REJECTED: bad recipient");
+      assertThat(deadEntry.attempts()).isEqualTo(3);
+      assertThat(spool.stats(T0).countByState()).containsEntry(SpoolState.PENDING, 2L)
+          .containsEntry(SpoolState.IN_FLIGHT, 1L).containsEntry(SpoolState.RECONCILING, 0L)
+          .containsEntry(SpoolState.DELIVERED, 1L).containsEntry(SpoolState.DEAD, 1L);
+
+      // The old in-flight entry is looked up before any re-send, its packed body intact.
+      assertThat(spool.recoverInFlight(T0.plusSeconds(1), T0.plusSeconds(1))).isEqualTo(1);
+      List<Spool.Claimed> lookups = spool.claimReconciling(10, T0.plusSeconds(1), Duration.ofMinutes(5));
+      assertThat(lookups).singleElement().satisfies(claim -> {
+        assertThat(claim.entry().id()).isEqualTo(inFlightId);
+        assertThat(claim.message()).isEqualTo(packedInFlight);
+      });
+      assertThat(spool.markDelivered(lookups.get(0), new SendReceipt("tx-found", 1, 0, IdempotencyKey.of("in-flight"),
+          "rest-us", 1, null, true), T0.plusSeconds(2))).isTrue();
+      assertThat(spool.inspect(inFlightId).orElseThrow().receipt().confirmedFromEvents()).isTrue();
+      assertThat(spool.claim(10, T0, Duration.ofMinutes(5))).extracting(Spool.Claimed::message)
+          .containsExactly(packedPending, large);
+      assertThat(spool.requeue(deadId, T0.plusSeconds(3), T0.plus(Duration.ofDays(3)))).isTrue();
+      assertThat(spool.claim(10, T0.plusSeconds(3), Duration.ofMinutes(5))).extracting(Spool.Claimed::message)
+          .containsExactly(dead);
+    }
+    long[] totals = totalsAndCount(dir);
+    assertThat(totals[0]).isEqualTo(totals[2]).isEqualTo(3);
+    assertThat(totals[1]).isEqualTo(totals[3]);
+    assertThat(count(dir, "SELECT count(*) FROM body_pack_refs")).isEqualTo(1);
+  }
+
+  @Test
+  void failedMigrationLeavesASchemaThreeSpoolAsItWas() throws Exception {
+    Path dir = temp.resolve("spool");
+    try (Connection c = OldSchemas.sqlite(dir, 3)) {
+      long id = insertOld(c, "k1", "PENDING", 0, null, null, 10, null);
+      insertBody(c, id, MessageCodec.encodeCompact(simple("a")));
+      // A table holding the index's name makes the migration fail half way, after the old table is dropped.
+      try (Statement s = c.createStatement()) {
+        s.execute("DROP INDEX entries_due");
+        s.execute("CREATE TABLE entries_due (id INTEGER)");
+      }
+    }
+
+    assertThatThrownBy(() -> SqliteSpool.open(dir)).isInstanceOf(SpoolOpenException.class);
+
+    Path moved;
+    try (Stream<Path> files = Files.list(dir.resolve(SqliteSpool.CORRUPT_DIRECTORY))) {
+      moved = files.filter(f -> !f.getFileName().toString().contains("-")).findFirst().orElseThrow();
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + moved); Statement s = c.createStatement()) {
+      try (ResultSet r = s.executeQuery("SELECT max(version) FROM schema_migrations")) {
+        r.next();
+        assertThat(r.getInt(1)).isEqualTo(3);
+      }
+      try (ResultSet r = s.executeQuery("SELECT count(*) FROM entries JOIN bodies ON bodies.entry_id = entries.id")) {
+        r.next();
+        assertThat(r.getInt(1)).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void undeliveredTotalsCountReconcilingEntries() throws Exception {
+    Path dir = temp.resolve("spool");
+    Duration lease = Duration.ofMinutes(5);
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      for (int i = 0; i < 4; i++) {
+        spool.append(List.of(entry("k" + i, simple("a" + i))), Spool.Limits.NONE);
+      }
+      List<Spool.Claimed> claimed = spool.claim(4, T0, lease);
+      assertThat(spool.markReconciling(claimed.get(0), T0, T0, "UNKNOWN: read timeout")).isTrue();
+      assertThat(spool.claimReconciling(10, T0.plus(lease), lease)).hasSize(4);
+      Spool.Claimed lookup = spool.claimReconciling(10, T0.plus(lease).plus(lease), lease).get(0);
+      assertThat(spool.markDelivered(lookup, receipt("k"), T0.plus(lease))).isTrue();
+      long size = simple("a0").estimatedSizeBytes();
+      assertThat(totalsAndCount(dir)).containsExactly(3, 3 * size, 3, 3 * size);
+    }
+  }
+
+  @Test
+  void reconcileClaimsAfterAReopenHaveLeaseTokensNoEarlierClaimHad() {
+    Path dir = temp.resolve("spool");
+    Duration lease = Duration.ofMinutes(5);
+    long before;
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      spool.append(List.of(entry("k1", simple("a"))), Spool.Limits.NONE);
+      assertThat(spool.markReconciling(spool.claim(1, T0, lease).get(0), T0, T0, "UNKNOWN")).isTrue();
+      before = spool.claimReconciling(1, T0, lease).get(0).leaseToken();
+    }
+
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      spool.recoverInFlight(T0, T0);
+      Spool.Claimed after = spool.claimReconciling(1, T0, lease).get(0);
+
+      assertThat(after.leaseToken()).isGreaterThan(before);
+      assertThat(spool.deferReconciling(new Spool.Claimed(after.entry(), after.message(), null, before), T0, true,
+          "from the claim before the restart")).isFalse();
+      assertThat(spool.deferReconciling(after, T0, true, "no event")).isTrue();
+    }
   }
 
   private static long count(Path dir, String sql) throws Exception {

@@ -208,7 +208,7 @@ class SubmitAndDispatchTest {
   }
 
   @Test
-  void entryLeftInFlightByCrashedProcessIsDeliveredWithSameKeyAfterRestart() {
+  void entryLeftInFlightByCrashedProcessIsReconciledThenDeliveredWithSameKeyAfterRestart() {
     Path dir = temp.resolve("spool");
     Message message = message("a").withIdempotencyKey(IdempotencyKey.of("crashed-1"));
     long id;
@@ -220,6 +220,10 @@ class SubmitAndDispatchTest {
 
     try (EmailClient client = client(SqliteSpool.open(dir), b -> b)) {
       SubmitReceipt receipt = new SubmitReceipt(id, IdempotencyKey.of("crashed-1"), clock.instant());
+      // SparkPost may have accepted the crashed attempt: the entry waits to be looked up first.
+      awaitState(client, receipt, SpoolState.RECONCILING, 1);
+
+      clock.advance(io.steadfast.ReconcilePolicy.DEFAULT_SETTLE_DELAY);
 
       assertThat(client.result(receipt)).succeedsWithin(WAIT).isInstanceOf(DeliveryResult.Delivered.class);
       assertThat(sparkPost.transmissionCountFor("crashed-1")).isEqualTo(1);

@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Turns messages and receipts into JSON for the spool and back. Attachments are base64 (Jackson's
@@ -44,6 +46,9 @@ public final class MessageCodec {
       .withConfigOverride(Map.class, o -> o.setInclude(OMIT_EMPTY))
       .build();
 
+  /** The receipt property that releases before reconciliation did not write. */
+  private static final String CONFIRMED_FROM_EVENTS = "confirmedFromEvents";
+
   private MessageCodec() {}
 
   /** Returns {@code message} as UTF-8 JSON with every property written. */
@@ -70,8 +75,16 @@ public final class MessageCodec {
     return new String(FULL.writeValueAsBytes(receipt), StandardCharsets.UTF_8);
   }
 
-  /** Returns the receipt in {@code json}. */
+  /**
+   * Returns the receipt in {@code json}. A receipt stored before {@code confirmedFromEvents} existed
+   * (SQLite schema 3, PostgreSQL schema 1, and older nodes of a fleet) reads as not confirmed from
+   * events: SparkPost's reply said so. Jackson would refuse the missing primitive otherwise.
+   */
   public static SendReceipt decodeReceipt(String json) {
-    return FULL.readValue(json, SendReceipt.class);
+    JsonNode tree = FULL.readTree(json);
+    if (tree instanceof ObjectNode object && !object.has(CONFIRMED_FROM_EVENTS)) {
+      object.put(CONFIRMED_FROM_EVENTS, false);
+    }
+    return FULL.treeToValue(tree, SendReceipt.class);
   }
 }

@@ -7,6 +7,7 @@ import io.steadfast.EmailAddress;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.Recipient;
+import io.steadfast.SendReceipt;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,5 +97,27 @@ class MessageCodecTest {
         .substitutionData(Map.of("name", "Ann")).build();
 
     assertThat(MessageCodec.decode(MessageCodec.encodeCompact(template))).isEqualTo(template);
+  }
+
+  @Test
+  void receiptConfirmedFromEventsRoundTrips() {
+    SendReceipt confirmed = new SendReceipt("tx-1", 2, 1, IdempotencyKey.of("k1"), "rest-eu", 3, "req-1", true);
+    SendReceipt replied = new SendReceipt("tx-2", 1, 0, IdempotencyKey.of("k2"), "smtp", 1, null);
+
+    assertThat(MessageCodec.decodeReceipt(MessageCodec.encodeReceipt(confirmed))).isEqualTo(confirmed);
+    assertThat(MessageCodec.decodeReceipt(MessageCodec.encodeReceipt(replied))).isEqualTo(replied);
+    assertThat(MessageCodec.encodeReceipt(confirmed)).contains("\"confirmedFromEvents\":true");
+  }
+
+  @Test
+  void receiptStoredBeforeConfirmedFromEventsExistedReadsBackAsNotConfirmedFromEvents() {
+    // As the spool stored receipts up to schema 3 (SQLite) and 1 (PostgreSQL).
+    String stored = "{\"transmissionId\":\"tx-1\",\"acceptedRecipients\":1,\"rejectedRecipients\":0,"
+        + "\"idempotencyKey\":{\"value\":\"k1\"},\"route\":\"rest-us\",\"attempts\":2,\"requestId\":null}";
+
+    SendReceipt receipt = MessageCodec.decodeReceipt(stored);
+
+    assertThat(receipt).isEqualTo(new SendReceipt("tx-1", 1, 0, IdempotencyKey.of("k1"), "rest-us", 2, null));
+    assertThat(receipt.confirmedFromEvents()).isFalse();
   }
 }
