@@ -603,6 +603,27 @@ public final class SpoolBenchmark {
       return Optional.empty();
     }
 
+    /** Nothing to look up either: like {@link #claim}, hands the dispatcher nothing. */
+    @Override
+    public List<Claimed> claimReconciling(int max, Instant now, Duration lease) {
+      return List.of();
+    }
+
+    @Override
+    public Optional<Instant> nextReconcileAt() {
+      return Optional.empty();
+    }
+
+    @Override
+    public boolean markReconciling(Claimed claim, Instant now, Instant checkAt, String lastError) {
+      return delegate.markReconciling(claim, now, checkAt, lastError);
+    }
+
+    @Override
+    public boolean deferReconciling(Claimed claim, Instant nextCheckAt, boolean foundNothing, String note) {
+      return delegate.deferReconciling(claim, nextCheckAt, foundNothing, note);
+    }
+
     @Override
     public boolean markDelivered(long id, SendReceipt receipt, Instant now) {
       return delegate.markDelivered(id, receipt, now);
@@ -624,8 +645,8 @@ public final class SpoolBenchmark {
     }
 
     @Override
-    public int recoverInFlight(Instant now) {
-      return delegate.recoverInFlight(now);
+    public int recoverInFlight(Instant now, Instant checkAt) {
+      return delegate.recoverInFlight(now, checkAt);
     }
 
     @Override
