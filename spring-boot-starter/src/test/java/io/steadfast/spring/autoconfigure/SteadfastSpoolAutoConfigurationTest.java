@@ -119,7 +119,8 @@ class SteadfastSpoolAutoConfigurationTest {
       assertThat(health.getDetails().get("routes")).isEqualTo(Map.of("rest-custom", "OPEN"));
       assertThat(health.getDetails().get("spool")).asInstanceOf(
               org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Object.class))
-          .containsEntry("store", "sqlite").containsEntry("pending", 1L).containsEntry("deadLetters", 0L);
+          .containsEntry("store", "sqlite").containsEntry("pending", 1L).containsEntry("deadLetters", 0L)
+          .containsEntry("reconciling", 0L);
     });
   }
 
@@ -163,6 +164,7 @@ class SteadfastSpoolAutoConfigurationTest {
       assertThat(registry.get("steadfast.spool.entries").tag("state", "delivered").gauge().value()).isEqualTo(2.0);
       assertThat(registry.get("steadfast.spool.entries").tag("state", "dead").gauge().value()).isEqualTo(1.0);
       assertThat(registry.get("steadfast.spool.entries").tag("state", "pending").gauge().value()).isEqualTo(0.0);
+      assertThat(registry.get("steadfast.spool.entries").tag("state", "reconciling").gauge().value()).isEqualTo(0.0);
       assertThat(registry.get("steadfast.spool.oldest.pending.age").timeGauge().value(TimeUnit.SECONDS))
           .isEqualTo(0.0);
       assertThat(registry.get("steadfast.spool.stored").gauge().value()).isPositive();
