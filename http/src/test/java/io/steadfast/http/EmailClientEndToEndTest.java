@@ -56,7 +56,8 @@ class EmailClientEndToEndTest {
     SteadfastConfig config = SteadfastConfig.builder()
         .apiKey(Fixtures.API_KEY)
         .endpoint(Endpoint.custom(wireMock.getHttpBaseUrl()))
-        .readTimeout(Duration.ofMillis(500))
+        // Long enough for a loaded machine to answer; the slow answers below take far longer.
+        .readTimeout(Duration.ofSeconds(2))
         // One attempt, so each failure below is the transport's classification, not a retry schedule.
         .retryPolicy(RetryPolicy.NO_RETRIES)
         .build();
@@ -108,7 +109,7 @@ class EmailClientEndToEndTest {
         Arguments.of(error(420, "420-sending-limit.json"), SendingLimitExceededException.class),
         Arguments.of(error(401, "401-unauthorized.json"), AuthenticationFailedException.class),
         Arguments.of(error(422, "422-two-errors.json"), RejectedByProviderException.class),
-        Arguments.of(accepted().withFixedDelay(3_000), DeliveryUnknownException.class));
+        Arguments.of(accepted().withFixedDelay(5_000), DeliveryUnknownException.class));
   }
 
   @ParameterizedTest(name = "send -> {1}")
@@ -151,7 +152,7 @@ class EmailClientEndToEndTest {
 
   @Test
   void readTimeoutSaysTheMessageMayHaveBeenSent() {
-    answer(accepted().withFixedDelay(3_000));
+    answer(accepted().withFixedDelay(5_000));
 
     assertThatThrownBy(() -> client.send(minimal().build()))
         .isInstanceOfSatisfying(DeliveryUnknownException.class, e -> assertThat(e.mayHaveBeenSent()).isTrue());

@@ -204,18 +204,32 @@ class RestTransportResponseTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void classifiesHtmlErrorPageOn502ByStatusWithoutProviderMessage(Mode mode) {
+  void classifiesALoadBalancers502PageAsUnknownBecauseSparkPostMayHaveActed(Mode mode) {
     answer(aResponse().withStatus(502).withHeader("Content-Type", "text/html")
         .withBody(sparkpost("responses/502-load-balancer.html")));
 
     Outcome outcome = mode.deliver(transport, delivery(minimal().build()));
 
-    assertThat(outcome).isInstanceOfSatisfying(NotSent.class, notSent -> {
-      assertThat(notSent.reason()).isEqualTo(NotSent.Reason.UNAVAILABLE);
-      assertThat(notSent.failure().summary()).isEqualTo("HTTP 502 Bad Gateway with a non-JSON body (text/html)");
-      assertThat(notSent.failure().providerMessage()).isNull();
-      assertThat(notSent.failure().providerCode()).isNull();
+    assertThat(outcome).isInstanceOfSatisfying(Outcome.Unknown.class, unknown -> {
+      assertThat(unknown.failure().summary()).isEqualTo("HTTP 502 Bad Gateway with a non-JSON body (text/html)");
+      assertThat(unknown.failure().providerMessage()).isNull();
+      assertThat(unknown.failure().providerCode()).isNull();
     });
+  }
+
+  @Test
+  void classifiesAProxysHtml500PageAsUnknown() {
+    answer(aResponse().withStatus(500).withHeader("Content-Type", "text/html").withBody("<html>oops</html>"));
+
+    assertThat(transport.deliver(delivery(minimal().build()))).isInstanceOf(Outcome.Unknown.class);
+  }
+
+  @Test
+  void classifiesSparkPostsOwn500ErrorAsNotSent() {
+    answer(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+        .withBody("{\"errors\":[{\"message\":\"internal error\",\"code\":\"1900\"}]}"));
+
+    assertThat(transport.deliver(delivery(minimal().build()))).isInstanceOf(NotSent.class);
   }
 
   @Test
@@ -328,13 +342,13 @@ class RestTransportResponseTest {
   }
 
   @Test
-  void classifiesUnrecognisedErrorJsonByStatus() {
+  void classifiesAGatewayTimeoutInAnotherJsonFormatAsUnknown() {
     answer(aResponse().withStatus(504).withHeader("Content-Type", "application/json")
         .withBody("{\"message\":\"upstream request timeout\"}"));
 
     Outcome outcome = transport.deliver(delivery(minimal().build()));
 
-    assertThat(outcome).isInstanceOf(NotSent.class);
+    assertThat(outcome).isInstanceOf(Outcome.Unknown.class);
     assertThat(failure(outcome).providerMessage()).isNull();
     assertThat(failure(outcome).summary()).contains("not SparkPost's error format");
   }

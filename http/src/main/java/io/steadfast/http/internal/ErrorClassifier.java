@@ -52,8 +52,22 @@ final class ErrorClassifier {
     if (status == 429) {
       return new NotSent(NotSent.Reason.RATE_LIMITED, failure, retryAfter);
     }
-    if (status == 408 || status >= 500 && status < 600) {
+    if (status == 502 || status == 504) {
+      // A gateway's answer: it passed the request on and got no good answer back (502) or none in
+      // time (504). SparkPost's API behind it may have created the transmission, so a retry could be a
+      // second email: only its events can tell (an independent review flagged 502/504 as NOT_SENT).
+      return new Outcome.Unknown(failure);
+    }
+    if (status == 408 || status == 503 || status >= 500 && status < 600 && answeredBySparkPost(failure)) {
+      // 408 and 503: the server (or the load balancer before it) did not take the request on.
+      // Another 5xx with SparkPost's own {"errors": [...]} body: the Transmissions API itself answered
+      // that it failed, and a failed transmission is not created (SparkPost's "retry any 5xx").
       return new NotSent(NotSent.Reason.UNAVAILABLE, failure, retryAfter);
+    }
+    if (status >= 500 && status < 600) {
+      // A 5xx without SparkPost's error body (a proxy's HTML page, an empty body): something between
+      // us and SparkPost answered, and nothing proves the API did not act on the request.
+      return new Outcome.Unknown(failure);
     }
     if (status == 401 || status == 403) {
       return new Rejected(Rejected.Reason.AUTHENTICATION, failure);
@@ -64,6 +78,11 @@ final class ErrorClassifier {
     }
     // 1xx as a final status, or a code outside HTTP's range: an answer we cannot interpret.
     return new Outcome.Unknown(failure);
+  }
+
+  /** Whether the failure carries SparkPost's error JSON, so SparkPost's API itself gave the answer. */
+  private static boolean answeredBySparkPost(Failure failure) {
+    return failure.providerMessage() != null || failure.providerCode() != null;
   }
 
   /**

@@ -52,13 +52,28 @@ class ErrorClassifierTest {
         row(429, NotSent.class, NotSent.Reason.RATE_LIMITED, true),
         row(451, Rejected.class, Rejected.Reason.MESSAGE, false),
         row(499, Rejected.class, Rejected.Reason.MESSAGE, false),
-        row(500, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
-        row(502, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        // Without SparkPost's error body (these failures carry none): only 503 proves nothing was taken.
+        row(500, Outcome.Unknown.class, null, false),
+        row(502, Outcome.Unknown.class, null, false),
         row(503, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
-        row(504, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
-        row(599, NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        row(504, Outcome.Unknown.class, null, false),
+        row(599, Outcome.Unknown.class, null, false),
         row(199, Outcome.Unknown.class, null, false),
         row(600, Outcome.Unknown.class, null, false));
+  }
+
+  @ParameterizedTest(name = "HTTP {0} with SparkPost's error body -> {1}")
+  @MethodSource("serverErrorsFromSparkPost")
+  void aServerErrorInSparkPostsOwnErrorFormatIsNotSentExceptAGatewaysAnswer(int status, Class<? extends Outcome> type) {
+    Failure failure = new Failure("HTTP " + status, status, "1901", "Internal error", "req-1", null);
+
+    assertThat(ErrorClassifier.forStatus(status, failure, WAIT)).isInstanceOf(type);
+  }
+
+  static Stream<Arguments> serverErrorsFromSparkPost() {
+    return Stream.of(Arguments.of(500, NotSent.class), Arguments.of(501, NotSent.class),
+        Arguments.of(503, NotSent.class), Arguments.of(599, NotSent.class),
+        Arguments.of(502, Outcome.Unknown.class), Arguments.of(504, Outcome.Unknown.class));
   }
 
   @ParameterizedTest(name = "HTTP {0} -> {1} {2}")

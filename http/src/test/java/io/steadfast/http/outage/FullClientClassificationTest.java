@@ -13,8 +13,10 @@ import io.steadfast.Message;
 import io.steadfast.ProviderUnavailableException;
 import io.steadfast.RateLimitedException;
 import io.steadfast.RejectedByProviderException;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SendOptions;
+import io.steadfast.SendReceipt;
 import io.steadfast.SendingLimitExceededException;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.SteadfastException;
@@ -33,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every HTTP status class and network failure, through the whole client (REST transport, retry,
  * exception mapping) against {@link FakeSparkPost}: which exception the caller gets, whether it
  * says the message may have been sent, and how many requests SparkPost saw (two when the failure is
- * retried in-call, one when it is final).
+ * retried in-call, one when it is final: an unknown outcome is never re-sent blind).
  */
 class FullClientClassificationTest {
 
@@ -52,7 +54,7 @@ class FullClientClassificationTest {
   static Stream<Arguments> rows() {
     return Stream.of(
         // answer, exception, may have been sent, requests SparkPost saw
-        row(FakeResponse.status(200, "<html>ok</html>", "text/html"), DeliveryUnknownException.class, true, 2),
+        row(FakeResponse.status(200, "<html>ok</html>", "text/html"), DeliveryUnknownException.class, true, 1),
         row(FakeResponse.status(301, "", ""), ProviderUnavailableException.class, false, 2),
         row(FakeResponse.status(400, error("invalid"), JSON), RejectedByProviderException.class, false, 1),
         row(FakeResponse.status(401, error("Unauthorized."), JSON), AuthenticationFailedException.class, false, 1),
@@ -64,17 +66,23 @@ class FullClientClassificationTest {
         row(FakeResponse.sendingLimitExceeded(), SendingLimitExceededException.class, false, 1),
         row(FakeResponse.status(422, error("invalid"), JSON), RejectedByProviderException.class, false, 1),
         row(FakeResponse.rateLimited(Duration.ZERO), RateLimitedException.class, false, 2),
+        // SparkPost's own error body: its API answered that the transmission failed.
         row(FakeResponse.serverError(500), ProviderUnavailableException.class, false, 2),
-        row(FakeResponse.serverError(502), ProviderUnavailableException.class, false, 2),
-        row(FakeResponse.status(502, "<html>Bad Gateway</html>", "text/html"), ProviderUnavailableException.class,
-            false, 2),
         row(FakeResponse.serverError(503), ProviderUnavailableException.class, false, 2),
-        row(FakeResponse.serverError(504), ProviderUnavailableException.class, false, 2),
+        row(FakeResponse.status(503, "<html>Service Unavailable</html>", "text/html"),
+            ProviderUnavailableException.class, false, 2),
+        // A gateway's answer, or a proxy's page: SparkPost may have created the transmission behind it.
+        row(FakeResponse.serverError(502), DeliveryUnknownException.class, true, 1),
+        row(FakeResponse.status(502, "<html>Bad Gateway</html>", "text/html"), DeliveryUnknownException.class,
+            true, 1),
+        row(FakeResponse.serverError(504), DeliveryUnknownException.class, true, 1),
+        row(FakeResponse.status(500, "<html>Internal Server Error</html>", "text/html"),
+            DeliveryUnknownException.class, true, 1),
         // The request was read before each of these, so the client cannot know it was not taken.
-        row(FakeResponse.connectionReset(), DeliveryUnknownException.class, true, 2),
-        row(FakeResponse.emptyResponse(), DeliveryUnknownException.class, true, 2),
-        row(FakeResponse.garbage(), DeliveryUnknownException.class, true, 2),
-        row(FakeResponse.serverError(503).delayed(Duration.ofMillis(700)), DeliveryUnknownException.class, true, 2));
+        row(FakeResponse.connectionReset(), DeliveryUnknownException.class, true, 1),
+        row(FakeResponse.emptyResponse(), DeliveryUnknownException.class, true, 1),
+        row(FakeResponse.garbage(), DeliveryUnknownException.class, true, 1),
+        row(FakeResponse.serverError(503).delayed(Duration.ofMillis(700)), DeliveryUnknownException.class, true, 1));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -109,53 +117,61 @@ class FullClientClassificationTest {
   }
 
   @Test
-  void lateAcceptanceAfterReadTimeoutBecomesDuplicateWithoutServerDeduplication() {
+  void aLateAcceptanceAfterAReadTimeoutIsNeverResentBlind() {
     sparkPost.enqueue(FakeResponse.acceptedAfter(Duration.ofMillis(700)));
 
     try (EmailClient client = client(sparkPost.baseUrl())) {
-      client.send(message(), SendOptions.idempotencyKey(KEY));
+      assertThatThrownBy(() -> client.send(message(), SendOptions.idempotencyKey(KEY)))
+          .isInstanceOfSatisfying(DeliveryUnknownException.class, e ->
+              assertThat(e.reconcileRequest()).hasValueSatisfying(request ->
+                  assertThat(request.recipients()).containsExactly("alice@example.com")));
     }
 
-    // The first attempt timed out (UNKNOWN) although SparkPost had taken it; the retry with the
-    // same key was accepted again. Real SparkPost does not deduplicate, so this is a second email.
-    assertThat(sparkPost.requests()).hasSize(2);
-    assertThat(sparkPost.transmissionCountFor(KEY.value())).isEqualTo(2);
-    assertThat(sparkPost.duplicateKeys()).containsExactly(KEY.value());
+    // The first attempt timed out (UNKNOWN) although SparkPost had taken it. Real SparkPost does not
+    // deduplicate, so a retry would have been a second email: there is none.
+    assertThat(sparkPost.requests()).hasSize(1);
+    assertThat(sparkPost.transmissionCountFor(KEY.value())).isEqualTo(1);
+    assertThat(sparkPost.duplicateKeys()).isEmpty();
   }
 
   @Test
-  void lateAcceptanceAfterReadTimeoutIsAnsweredWithFirstIdByDeduplicatingServer() {
-    sparkPost.deduplicateByKey(true);
+  void aLateAcceptanceIsConfirmedFromSparkPostsEventsWhenTheCallerOptsIn() {
     sparkPost.enqueue(FakeResponse.acceptedAfter(Duration.ofMillis(700)));
 
-    String transmissionId;
-    try (EmailClient client = client(sparkPost.baseUrl())) {
-      transmissionId = client.send(message(), SendOptions.idempotencyKey(KEY)).transmissionId();
+    SendReceipt receipt;
+    try (EmailClient client = EmailClient.create(config(sparkPost.baseUrl()).toBuilder()
+        .reconcilePolicy(ReconcilePolicy.DEFAULT.withSettleDelay(Duration.ZERO).withRecheckDelay(Duration.ZERO))
+        .build())) {
+      receipt = client.send(message(), SendOptions.idempotencyKey(KEY).withReconcile(true));
     }
 
-    assertThat(sparkPost.transmissions()).singleElement()
-        .satisfies(t -> assertThat(t.id()).isEqualTo(transmissionId));
-    assertThat(sparkPost.duplicatesFor(KEY.value())).isOne();
+    assertThat(receipt.confirmedFromEvents()).isTrue();
+    assertThat(receipt.transmissionId()).isEqualTo(sparkPost.transmissions().get(0).id());
+    assertThat(sparkPost.requests()).hasSize(1);
+    assertThat(sparkPost.eventsRequests()).isNotEmpty()
+        .allSatisfy(request -> assertThat(request.parameter("recipients")).isEqualTo("alice@example.com"));
   }
 
   private static EmailClient client(URI baseUrl) {
-    return EmailClient.create(
-        SteadfastConfig.builder()
-            .apiKey(API_KEY)
-            .endpoint(Endpoint.custom(baseUrl.toString()))
-            .connectTimeout(Duration.ofSeconds(1))
-            .readTimeout(READ_TIMEOUT)
-            .retryPolicy(
-                RetryPolicy.builder()
-                    .maxAttempts(2)
-                    .minBackoff(Duration.ofMillis(1))
-                    .initialBackoff(Duration.ofMillis(5))
-                    .maxBackoff(Duration.ofMillis(20))
-                    .build())
-            .circuitBreakerPolicy(CircuitBreakerPolicy.DISABLED)
-            .build());
+    return EmailClient.create(config(baseUrl));
   }
 
+  private static SteadfastConfig config(URI baseUrl) {
+    return SteadfastConfig.builder()
+        .apiKey(API_KEY)
+        .endpoint(Endpoint.custom(baseUrl.toString()))
+        .connectTimeout(Duration.ofSeconds(1))
+        .readTimeout(READ_TIMEOUT)
+        .retryPolicy(
+            RetryPolicy.builder()
+                .maxAttempts(2)
+                .minBackoff(Duration.ofMillis(1))
+                .initialBackoff(Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(20))
+                .build())
+        .circuitBreakerPolicy(CircuitBreakerPolicy.DISABLED)
+        .build();
+  }
   private static Message message() {
     return Message.builder()
         .from("orders@shop.example")
