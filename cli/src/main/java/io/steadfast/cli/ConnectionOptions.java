@@ -2,10 +2,12 @@ package io.steadfast.cli;
 
 import io.steadfast.ApiKey;
 import io.steadfast.Endpoint;
+import io.steadfast.ReconcilePolicy;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -63,6 +65,45 @@ final class ConnectionOptions {
         return Endpoint.EU;
       default:
         throw new UsageException("Unknown region '" + name + "': use us or eu, or --endpoint for a custom URL.");
+    }
+  }
+
+  /**
+   * Returns the reconcile policy from the --config file ({@code reconcile-policy} = reconcile, resend or
+   * dead-letter; {@code reconcile-settle-delay}, {@code reconcile-recheck-delay}, {@code reconcile-timeout}
+   * as 90s, 5m, PT30M ...), each defaulting to {@link ReconcilePolicy#DEFAULT}'s.
+   */
+  ReconcilePolicy reconcilePolicy() throws IOException {
+    Properties file = file();
+    ReconcilePolicy policy = ReconcilePolicy.DEFAULT;
+    String mode = first(file.getProperty("reconcile-policy"));
+    if (mode != null) {
+      try {
+        policy = policy.withMode(ReconcilePolicy.Mode.valueOf(mode.strip().toUpperCase(Locale.ROOT).replace('-', '_')));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("Unknown reconcile-policy '" + mode + "' in " + config
+            + ": use reconcile, resend or dead-letter.");
+      }
+    }
+    try {
+      policy = policy.withSettleDelay(duration(file, "reconcile-settle-delay", policy.settleDelay()))
+          .withRecheckDelay(duration(file, "reconcile-recheck-delay", policy.recheckDelay()))
+          .withTimeout(duration(file, "reconcile-timeout", policy.timeout()));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("Invalid reconcile setting in " + config + ": " + e.getMessage());
+    }
+    return policy;
+  }
+
+  private static Duration duration(Properties file, String name, Duration fallback) {
+    String value = first(file.getProperty(name));
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return new DrainCommand.DurationConverter().convert(value);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(name + " must be a duration such as 90s, 5m or PT30M but was '" + value + "'");
     }
   }
 

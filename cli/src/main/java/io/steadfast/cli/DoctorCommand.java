@@ -125,6 +125,7 @@ final class DoctorCommand implements Callable<Integer> {
       if (status == 400 || status == 422) {
         checks.add(new Check("rest", "api key", "PASS", "SparkPost accepted the key (HTTP " + status
             + " for an empty test request; nothing was sent)"));
+        checkEvents(base, key, checks);
       } else if (status == 401) {
         checks.add(new Check("rest", "api key", "FAIL", "SparkPost rejected the key (HTTP 401). Keys are per region:"
             + " check --region and STEADFAST_API_KEY."));
@@ -137,6 +138,38 @@ final class DoctorCommand implements Callable<Integer> {
       }
     } catch (IOException e) {
       checks.add(new Check("rest", "api key", "FAIL", "No answer to the test request (" + e.getMessage() + ")."));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Checks the key may search SparkPost's message events, which Steadfast reads before it re-sends a
+   * message whose answer was lost: without the grant, those messages follow the reconcile policy's
+   * fallback instead of being settled. A one-second window for a recipient that gets no mail reads
+   * nothing of substance.
+   */
+  private static void checkEvents(URI base, ApiKey key, List<Check> checks) {
+    try {
+      java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+      HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/events/message?events=injection"
+              + "&recipients=steadfast-doctor%40example.invalid&per_page=1&from=" + now.minusSeconds(1) + "&to=" + now))
+          .timeout(TIMEOUT).header("Authorization", key.value()).GET().build();
+      int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+      if (status == 200) {
+        checks.add(new Check("rest", "events", "PASS", "the key may search message events, so lost answers are "
+            + "checked before any re-send"));
+      } else if (status == 401 || status == 403) {
+        checks.add(new Check("rest", "events", "WARN", "The key lacks the \"Events Search: Read-only\" grant (HTTP "
+            + status + "): a message whose answer is lost cannot be checked in SparkPost's events and follows the "
+            + "reconcile policy's fallback (re-sent, possibly twice, or dead-lettered). Grant it in SparkPost."));
+      } else {
+        checks.add(new Check("rest", "events", "WARN", "Unexpected HTTP " + status
+            + " from the events search; SparkPost may be degraded (retry later)."));
+      }
+    } catch (IOException e) {
+      checks.add(new Check("rest", "events", "WARN", "No answer from the events search (" + e.getMessage() + ")."));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -7,6 +7,8 @@ import io.steadfast.EmailClient;
 import io.steadfast.Endpoint;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
+import io.steadfast.ReconcilePolicy;
+import io.steadfast.ReconcileResult;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SpoolFullException;
@@ -80,6 +82,14 @@ final class OutageDemo {
   private static final Duration HEALTHY = Duration.ofMinutes(14);
   private static final Duration INTERMITTENT = Duration.ofMinutes(8);
   private static final Duration OUTAGE = Duration.ofMinutes(112);
+  /**
+   * In these phases this share of the transmissions SparkPost accepts lose their reply (the connection
+   * drops after acceptance), so the dispatcher sees an unknown outcome and must look the key up in
+   * SparkPost's events instead of sending it again.
+   */
+  private static final int DROPPED_REPLY_PERCENT = 4;
+  /** How long after acceptance a message's events appear: well inside the settle delay, as SparkPost's usually do. */
+  private static final Duration EVENT_LAG = Duration.ofSeconds(30);
   /** The whole story: 21:00 to 24:00. {@code --duration} is how long it takes in real time. */
   static final Duration STORY = Duration.ofHours(3);
   /** The phases of {@link OutageScenario#outage2019}, in order. */
@@ -107,10 +117,21 @@ final class OutageDemo {
     }
   }
 
+  /**
+   * How the lost answers were settled from SparkPost's events: accepted (not sent again), re-sent with
+   * the same key after two searches found nothing, or rejected; and what the searches cost.
+   */
+  record Reconciled(int confirmedSent, int resent, int rejected, int searches, int requests) {
+    @Override
+    public String toString() {
+      return confirmedSent + " confirmed sent, " + resent + " re-sent, " + rejected + " rejected";
+    }
+  }
+
   /** What the demo observed; {@link #ok()} when every message was accepted exactly once. */
   record Summary(int messages, int submitted, int delivered, int duplicates, int lost, long dead, int requests,
       int retries, long redeliveries, int circuitOpenings, int restarts, long carriedOver, long recoveredInFlight,
-      Duration wallTime, boolean timedOut) {
+      Duration wallTime, boolean timedOut, Reconciled reconciled) {
     boolean ok() {
       return submitted == messages && delivered == submitted && duplicates == 0 && lost == 0;
     }
@@ -132,6 +153,13 @@ final class OutageDemo {
       json.put("carried_over", carriedOver);
       json.put("recovered_in_flight", recoveredInFlight);
       json.put("timed_out", timedOut);
+      Map<String, Object> reconciledJson = new LinkedHashMap<>();
+      reconciledJson.put("confirmed_sent", reconciled.confirmedSent());
+      reconciledJson.put("resent", reconciled.resent());
+      reconciledJson.put("rejected", reconciled.rejected());
+      reconciledJson.put("event_searches", reconciled.searches());
+      reconciledJson.put("event_requests", reconciled.requests());
+      json.put("reconciled", reconciledJson);
       json.put("wall_seconds", wallTime.toMillis() / 1000.0);
       json.put("speed", Math.round(settings.speed()));
       json.put("seed", settings.seed());
@@ -164,6 +192,8 @@ final class OutageDemo {
     row(out, "retries scheduled", s.retries());
     row(out, "redeliveries from the spool", s.redeliveries());
     row(out, "circuit openings", s.circuitOpenings());
+    row(out, "reconciled (lost replies, from events)", s.reconciled() + " (" + s.reconciled().searches()
+        + " event searches, " + s.reconciled().requests() + " requests)");
     row(out, "dispatcher kills and restarts", s.restarts() == 0
         ? "0 (no kill: the run ended, or was too slow to kill, between 22:18 and 23:00)"
         : s.restarts() + " (" + s.carriedOver() + " messages carried over, " + s.recoveredInFlight()
@@ -192,6 +222,11 @@ final class OutageDemo {
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicInteger retries = new AtomicInteger();
     private final AtomicInteger circuitOpenings = new AtomicInteger();
+    private final AtomicInteger confirmedSent = new AtomicInteger();
+    private final AtomicInteger resent = new AtomicInteger();
+    private final AtomicInteger rejected = new AtomicInteger();
+    private final AtomicInteger searches = new AtomicInteger();
+    private final AtomicInteger searchRequests = new AtomicInteger();
     private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
     private final AtomicReference<@Nullable String> firstError = new AtomicReference<>();
     private final AtomicBoolean killed = new AtomicBoolean();
@@ -238,7 +273,11 @@ final class OutageDemo {
         long startNanos = System.nanoTime();
         CompressedClock story = new CompressedClock(STORY_START, speed, startNanos);
         clock = story;
-        fake.play(OutageScenario.outage2019(settings.seed(), story, HEALTHY, INTERMITTENT, OUTAGE));
+        fake.eventLag(scaled(EVENT_LAG));
+        fake.play(OutageScenario.outage2019(settings.seed(), story, HEALTHY, INTERMITTENT, OUTAGE)
+            .withAcceptedThenDropped("healthy", DROPPED_REPLY_PERCENT)
+            .withAcceptedThenDropped("intermittent", DROPPED_REPLY_PERCENT)
+            .withAcceptedThenDropped("recovery", DROPPED_REPLY_PERCENT));
         List<Thread> producers = startProducers(story);
         long carriedOver = 0;
         long recovered = 0;
@@ -320,7 +359,8 @@ final class OutageDemo {
         }
         return new Summary(settings.messages(), acknowledged.size(), delivered, fake.duplicateCount(), lost,
             end.deadCount(), fake.requests().size(), retries.get(), redeliveries, circuitOpenings.get(),
-            restarted ? 1 : 0, carriedOver, recovered, Duration.ofNanos(System.nanoTime() - wallStart), timedOut);
+            restarted ? 1 : 0, carriedOver, recovered, Duration.ofNanos(System.nanoTime() - wallStart), timedOut,
+            new Reconciled(confirmedSent.get(), resent.get(), rejected.get(), searches.get(), searchRequests.get()));
       } finally {
         EmailClient open = client;
         if (open != null) {
@@ -418,8 +458,8 @@ final class OutageDemo {
       }
       progress.event(time() + " RESTART: a new dispatcher opened the same spool file and took over "
           + found.undeliveredCount() + " messages: " + found.count(SpoolState.PENDING) + " pending and "
-          + found.count(SpoolState.IN_FLIGHT) + " the dead one left in flight, which go out again with their"
-          + " original idempotency keys");
+          + found.count(SpoolState.IN_FLIGHT) + " the dead one left in flight, which are looked up in SparkPost's"
+          + " events before any goes out again (with its original idempotency key)");
       return found;
     }
 
@@ -458,6 +498,10 @@ final class OutageDemo {
                 .waitInOpenState(atLeast(scaled(CircuitBreakerPolicy.DEFAULT_WAIT_IN_OPEN_STATE), Duration.ofMillis(10)))
                 .build())
             .listener(new Counters())
+            .reconcilePolicy(ReconcilePolicy.DEFAULT
+                .withSettleDelay(scaled(ReconcilePolicy.DEFAULT_SETTLE_DELAY))
+                .withRecheckDelay(scaled(ReconcilePolicy.DEFAULT_RECHECK_DELAY))
+                .withTimeout(scaled(ReconcilePolicy.DEFAULT_TIMEOUT)))
             .spool(spoolConfig)
             .build());
       } catch (RuntimeException e) {
@@ -550,6 +594,7 @@ final class OutageDemo {
           .append("  spooled ").append(stats.undeliveredCount())
           .append("  delivered ").append(fake.acceptedKeys().size())
           .append("  retries ").append(retries.get())
+          .append("  reconciling ").append(stats.reconcilingCount())
           .append("  circuit");
       if (circuits.isEmpty()) {
         line.append(" -");
@@ -577,6 +622,23 @@ final class OutageDemo {
       @Override
       public void retryScheduled(IdempotencyKey key, String route, int attempt, Duration delay) {
         retries.incrementAndGet();
+      }
+
+      @Override
+      public void reconciled(IdempotencyKey key, ReconcileResult result) {
+        (result instanceof ReconcileResult.Accepted ? confirmedSent
+            : result instanceof ReconcileResult.Rejected ? rejected : resent).incrementAndGet();
+      }
+
+      @Override
+      public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
+        resent.incrementAndGet();
+      }
+
+      @Override
+      public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+        searches.incrementAndGet();
+        searchRequests.addAndGet(requests);
       }
 
       @Override

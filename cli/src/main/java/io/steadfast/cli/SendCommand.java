@@ -7,6 +7,7 @@ import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
 import io.steadfast.PermanentException;
 import io.steadfast.RetryableException;
+import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.testing.FakeSparkPost;
@@ -38,6 +39,10 @@ final class SendCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Validate and print the Transmissions request; send nothing.")
   boolean dryRun;
   @Option(names = "--json", description = "Print the result as JSON.") boolean json;
+  @Option(names = "--reconcile", description = {"If the answer is lost, look the key up in SparkPost's message",
+      "events before giving up (waits the settle delay, about 90 s; the key needs the \"Events Search: Read-only\"",
+      "grant) instead of exiting 4 at once."})
+  boolean reconcile;
 
   @Override
   public Integer call() throws Exception {
@@ -63,9 +68,10 @@ final class SendCommand implements Callable<Integer> {
 
   private int send(Message message, PrintWriter out, PrintWriter err) throws IOException {
     SteadfastConfig config = SteadfastConfig.builder()
-        .apiKey(connection.apiKey()).endpoint(connection.endpoint()).build();
+        .apiKey(connection.apiKey()).endpoint(connection.endpoint()).reconcilePolicy(connection.reconcilePolicy())
+        .build();
     try (EmailClient client = EmailClient.create(config)) {
-      SendReceipt receipt = client.send(message);
+      SendReceipt receipt = client.send(message, SendOptions.NONE.withReconcile(reconcile));
       if (json) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("status", "sent");
@@ -75,11 +81,15 @@ final class SendCommand implements Callable<Integer> {
         result.put("rejected_recipients", receipt.rejectedRecipients());
         result.put("route", receipt.route());
         result.put("attempts", receipt.attempts());
+        result.put("confirmed_from_events", receipt.confirmedFromEvents());
         out.println(JSON.writeValueAsString(result));
       } else {
         out.printf("Sent: transmission %s, %d recipient(s) accepted, %d rejected, route %s, %d attempt(s), key %s%n",
             receipt.transmissionId(), receipt.acceptedRecipients(), receipt.rejectedRecipients(), receipt.route(),
             receipt.attempts(), receipt.idempotencyKey());
+        if (receipt.confirmedFromEvents()) {
+          out.println("The answer was lost; SparkPost's events show it accepted the message, so it was not sent again.");
+        }
       }
       return Steadfast.OK;
     } catch (DeliveryUnknownException e) {
@@ -100,12 +110,24 @@ final class SendCommand implements Callable<Integer> {
       e.statusCode().ifPresent(status -> result.put("status_code", status));
       e.providerCode().ifPresent(providerCode -> result.put("provider_code", providerCode));
       e.requestId().ifPresent(requestId -> result.put("request_id", requestId));
+      checkLater(e).ifPresent(command -> result.put("check_later", command));
       out.println(JSON.writeValueAsString(result));
     } else {
       err.println(e.getMessage());
       e.idempotencyKey().ifPresent(key -> err.println("Idempotency key: " + key + " (reuse it with --idempotency-key)"));
+      checkLater(e).ifPresent(command -> err.println("SparkPost may have accepted it. In a minute or two, check with:"
+          + System.lineSeparator() + "  " + command + System.lineSeparator()
+          + "Exit 0 there means it was sent (do not send again); 4 means not found yet; re-send with the same key "
+          + "only after a second miss."));
     }
     return code;
+  }
+
+  /** Returns the command that checks a lost answer later, for an unknown outcome. */
+  private java.util.Optional<String> checkLater(io.steadfast.SteadfastException e) {
+    return e instanceof DeliveryUnknownException unknown
+        ? unknown.reconcileRequest().map(request -> ReconcileCommand.commandFor(request, connection))
+        : java.util.Optional.empty();
   }
 
   /** Sends to an embedded FakeSparkPost and prints exactly the JSON the REST transport produced. */

@@ -217,6 +217,9 @@ final class SpoolCommand {
     result.put("size_bytes", entry.sizeBytes());
     result.put("fingerprint", entry.fingerprint());
     result.put("transmission_id", entry.receipt() == null ? null : entry.receipt().transmissionId());
+    result.put("confirmed_from_events", entry.receipt() != null && entry.receipt().confirmedFromEvents());
+    result.put("reconcile_looks", entry.reconcileLooks());
+    result.put("unknown_since", entry.unknownSince() == null ? null : entry.unknownSince().toString());
     return result;
   }
 }

@@ -43,13 +43,15 @@ final class SpoolOptions {
   EmailClient client(ConnectionOptions connection, Duration closeTimeout) throws IOException {
     var key = connection.apiKey();
     var endpoint = connection.endpoint();
+    connection.reconcilePolicy(); // a bad setting is a usage error before the spool opens
     SqliteSpool opened = open(connection);
     try {
       SpoolConfig spoolConfig = SpoolConfig.builder(opened)
           .pollInterval(Duration.ofMillis(200))
           .closeTimeout(closeTimeout)
           .build();
-      return EmailClient.create(SteadfastConfig.builder().apiKey(key).endpoint(endpoint).spool(spoolConfig).build());
+      return EmailClient.create(SteadfastConfig.builder().apiKey(key).endpoint(endpoint)
+          .reconcilePolicy(connection.reconcilePolicy()).spool(spoolConfig).build());
     } catch (RuntimeException e) {
       opened.close();
       throw e;

@@ -261,7 +261,7 @@ class SpoolCommandsTest {
     assertThat(run("--help")).isZero();
     assertThat(out.toString()).contains("submit").contains("drain").contains("spool").contains("demo");
     assertThat(run()).isEqualTo(Steadfast.USAGE);
-    assertThat(err.toString()).contains("'steadfast' needs a command: send, submit, drain, spool, doctor, demo.")
+    assertThat(err.toString()).contains("'steadfast' needs a command: send, submit, drain, spool, doctor, demo, reconcile.")
         .contains("Run 'steadfast --help' for usage.");
   }
 }

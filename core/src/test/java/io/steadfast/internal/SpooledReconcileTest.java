@@ -229,7 +229,7 @@ class SpooledReconcileTest {
     rest.then(UNKNOWN).then(ACCEPTED);
     SubmitReceipt receipt = client(ReconcilePolicy.DEFAULT.withMode(ReconcilePolicy.Mode.RESEND))
         .submit(message("k1"));
-    await("finish rest-us #1 Unknown");
+    await("retry rest-us #1"); // told after the spool rescheduled it, so the clock moves past its due time
 
     clock.advance(Duration.ofHours(1)); // the retry schedule's wait
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.CircuitBreakerPolicy;
 import io.steadfast.Message;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SteadfastConfig;
 import java.io.IOException;
@@ -48,6 +49,12 @@ class ReadmeConfigurationTableTest {
     expected.put("CircuitBreakerPolicy.Builder.waitInOpenState(...)", seconds(CircuitBreakerPolicy.DEFAULT_WAIT_IN_OPEN_STATE));
     expected.put("CircuitBreakerPolicy.Builder.permittedCallsInHalfOpenState(...)",
         String.valueOf(CircuitBreakerPolicy.DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE));
+
+    expected.put("SteadfastConfig.Builder.reconcilePolicy(ReconcilePolicy.DEFAULT.withMode(...))",
+        ReconcilePolicy.DEFAULT.mode().name());
+    expected.put("ReconcilePolicy.withSettleDelay(...)", seconds(ReconcilePolicy.DEFAULT_SETTLE_DELAY));
+    expected.put("ReconcilePolicy.withRecheckDelay(...)", seconds(ReconcilePolicy.DEFAULT_RECHECK_DELAY));
+    expected.put("ReconcilePolicy.withTimeout(...)", seconds(ReconcilePolicy.DEFAULT_TIMEOUT));
 
     Map<String, String> readme = new LinkedHashMap<>();
     for (String line : Files.readAllLines(Path.of("../README.md"))) {

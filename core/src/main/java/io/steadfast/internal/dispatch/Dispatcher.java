@@ -359,8 +359,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       try {
         workers.execute(() -> deliver(claim));
       } catch (java.util.concurrent.RejectedExecutionException e) {
+        // Closing: no attempt was started, so the entry goes straight back to the queue. Left in flight,
+        // the next start would take it for a lost answer and wait the settle delay to look it up.
         inFlight.remove(claim.entry().id());
         slots.release();
+        spool.reschedule(claim, now, "not attempted: the dispatcher was closing");
       }
     }
     if (!claimed.isEmpty() && claimed.size() == max && probeIn.isEmpty()) {
@@ -654,8 +657,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   }
 
   /**
-   * Stops claiming, waits up to the close timeout for in-flight deliveries, returns the leases of
-   * those still running to the queue, and closes the spool.
+   * Stops claiming, waits up to the close timeout for in-flight deliveries, moves those still running
+   * to RECONCILING (their outcome is unknown), and closes the spool.
    */
   @Override
   public void close() {
@@ -688,9 +691,12 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     Instant now = clock.instant();
     for (Spool.Claimed claim : List.copyOf(inFlight.values())) {
       try {
-        spool.reschedule(claim, now, "lease released at close; outcome of the attempt unknown");
+        // The attempt was cut off mid-flight: SparkPost may have it, so it is looked up before any re-send.
+        spool.markReconciling(claim, now, now.plus(reconcilePolicy.settleDelay()),
+            "lease released at close; outcome of the attempt unknown");
       } catch (RuntimeException e) {
-        log.warn("Could not release the lease of spool entry {}; it is retried after a restart", claim.entry().id(), e);
+        log.warn("Could not release the lease of spool entry {}; it is looked up after a restart", claim.entry().id(),
+            e);
       }
     }
     for (CompletableFuture<DeliveryResult> future : results.values()) {
