@@ -49,6 +49,10 @@ public final class CrashChild {
         .retryPolicy(RetryPolicy.NO_RETRIES)
         // The fake fails a quarter of requests, which may open the circuit; keep its wait short.
         .circuitBreakerPolicy(CircuitBreakerPolicy.builder().waitInOpenState(Duration.ofMillis(500)).build())
+        // Entries a kill left in flight are looked up before a re-send; in this test, after moments, not the
+        // default minute and a half that SparkPost's events need to appear.
+        .reconcilePolicy(io.steadfast.ReconcilePolicy.DEFAULT.withSettleDelay(Duration.ofMillis(200))
+            .withRecheckDelay(Duration.ofMillis(200)))
         .spool(SpoolConfig.builder(SqliteSpool.open(dir))
             .workers(4)
             .minRetryDelay(Duration.ofMillis(200))
