@@ -582,7 +582,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
               String queueId = String.format(Locale.ROOT, "%02d/%02d-%05d-%08X", index % 100, messageCount % 100,
                   index, messageCount);
               int end = answer(SmtpPhase.END_OF_DATA, null, "250 2.0.0 OK " + queueId);
-              if (end / 100 == 2) {
+              if (end / 100 == 2 || end == ACCEPTED_THEN_DROPPED) {
                 accepted(new RecordedSmtpMessage(index, mailFrom == null ? "" : mailFrom, recipients, data, queueId));
               }
               mailFrom = null;
@@ -748,10 +748,14 @@ public final class ScriptedSmtpServer implements AutoCloseable {
       }
     }
 
+    /** What {@link #answer} returns when the message was taken and the connection then closed unanswered. */
+    private static final int ACCEPTED_THEN_DROPPED = -2;
+
     /**
      * Answers at {@code phase}, scripted or normally.
      *
-     * @return the reply code sent, or -1 if the connection was dropped or stalled until it ended
+     * @return the reply code sent, -1 if the connection was dropped or stalled until it ended, or
+     *     {@link #ACCEPTED_THEN_DROPPED}
      */
     private int answer(SmtpPhase phase, String recipient, String normal) throws IOException, InterruptedException {
       SmtpAction action = scripted(phase, recipient);
@@ -764,6 +768,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         case DROP:
           closeSocket();
           return -1;
+        case ACCEPT_THEN_DROP:
+          closeSocket();
+          return phase == SmtpPhase.END_OF_DATA ? ACCEPTED_THEN_DROPPED : -1;
         case STALL:
           // Read and ignore until the client gives up or the test closes the server.
           while (in.read() != -1) {

@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class SmtpAction {
 
-  enum Kind { REPLY, DROP, STALL, WAIT }
+  enum Kind { REPLY, DROP, ACCEPT_THEN_DROP, STALL, WAIT }
 
   private final Kind kind;
   private final String reply;
@@ -51,6 +51,18 @@ public final class SmtpAction {
    */
   public static SmtpAction drop() {
     return new SmtpAction(Kind.DROP, null, null);
+  }
+
+  /**
+   * At {@link SmtpPhase#END_OF_DATA}: takes the message as accepted (recorded, and reported as an
+   * injection to the fake given to {@link ScriptedSmtpServer#reportInjectionsTo}), then closes the
+   * connection without the 250 reply, so the client cannot know: an unknown outcome that
+   * SparkPost's events settle. In any other phase it is the same as {@link #drop()}.
+   *
+   * @return the action
+   */
+  public static SmtpAction acceptThenDrop() {
+    return new SmtpAction(Kind.ACCEPT_THEN_DROP, null, null);
   }
 
   /**
