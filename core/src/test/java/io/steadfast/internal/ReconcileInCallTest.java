@@ -122,6 +122,24 @@ class ReconcileInCallTest {
   }
 
   @Test
+  void aStoredListMessageIsLookedUpByItsCampaignAndTemplateInsteadOfRecipients() {
+    Message listMessage = Message.builder().recipientList("spring-customers")
+        .campaignId("spring-sale").template("spring-template").idempotencyKey(KEY).build();
+    rest.then(UNKNOWN);
+    events.thenFind(Map.of(KEY, ScriptedEvents.injection("tx-list", clock.instant())));
+
+    SendReceipt receipt = client().send(listMessage, RECONCILE);
+
+    assertThat(receipt.transmissionId()).isEqualTo("tx-list");
+    assertThat(events.searches()).singleElement().satisfies(lookups -> assertThat(lookups).singleElement()
+        .satisfies(lookup -> {
+          assertThat(lookup.recipients()).isEmpty();
+          assertThat(lookup.campaignId()).isEqualTo("spring-sale");
+          assertThat(lookup.templateId()).isEqualTo("spring-template");
+        }));
+  }
+
+  @Test
   void reconcileAnswersAcceptedRejectedOrNotFound() {
     EmailClient client = client();
     ReconcileRequest request = ReconcileRequest.of(MESSAGE, KEY, clock.instant(), "rest-us");
