@@ -73,6 +73,8 @@ final class EventsClient implements MessageEvents {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
+  /** The longest one events request may take; see the constructor. */
+  static final Duration MAX_CALL_TIMEOUT = Duration.ofSeconds(60);
   private final String route;
   private final HttpUrl eventsUrl;
   private final String target;
@@ -111,7 +113,10 @@ final class EventsClient implements MessageEvents {
     this.target = eventsUrl.host() + ":" + eventsUrl.port();
     this.subaccountId = config.subaccountId().isPresent() ? Long.toString(config.subaccountId().getAsLong()) : null;
     // Searches run in the caller's thread (execute()), so OkHttp's dispatcher never starts a thread.
-    this.client = OkHttpRestTransport.clientBuilder(config).build();
+    // A search page is small and the reconciler waits for it, so one request may take at most a
+    // minute (the transmissions' 300 s call timeout is for large messages); a retry follows instead.
+    this.client = OkHttpRestTransport.clientBuilder(config)
+        .callTimeout(min(config.callTimeout(), MAX_CALL_TIMEOUT)).build();
     this.clock = config.clock();
     this.planner = new EventsQueryPlanner(eventsUrl);
     this.pageReader = new EventsPageReader(MAPPER, apiKey.value());
@@ -120,6 +125,10 @@ final class EventsClient implements MessageEvents {
     this.budget = Objects.requireNonNull(budget, "budget");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     this.random = Objects.requireNonNull(random, "random");
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   @Override
