@@ -34,6 +34,7 @@ public final class FleetChild {
         .endpoint(Endpoint.custom(args[1]))
         .retryPolicy(RetryPolicy.NO_RETRIES)
         .circuitBreakerPolicy(PostgresFleetTest.CIRCUIT)
+        .reconcilePolicy(PostgresFleetTest.RECONCILE)
         .listener(new DeliveryListener() {
           @Override
           public void delivered(DeliveryResult.Delivered result) {

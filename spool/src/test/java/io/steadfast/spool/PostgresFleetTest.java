@@ -11,6 +11,7 @@ import io.steadfast.EmailClient;
 import io.steadfast.Endpoint;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
@@ -51,6 +52,12 @@ class PostgresFleetTest {
   static final String TABLES = "fleet_";
   static final CircuitBreakerPolicy CIRCUIT = CircuitBreakerPolicy.builder()
       .waitInOpenState(Duration.ofMillis(300)).build();
+  /**
+   * The reconcile settings every node uses: a killed node's expired leases are looked up in the fake's
+   * events (no lag) after moments instead of the default minute and a half.
+   */
+  static final ReconcilePolicy RECONCILE = ReconcilePolicy.DEFAULT.withSettleDelay(Duration.ofMillis(200))
+      .withRecheckDelay(Duration.ofMillis(500));
   private static final int MESSAGES = 240;
   private static final Duration WAIT = Duration.ofSeconds(120);
 
@@ -130,6 +137,7 @@ class PostgresFleetTest {
               .endpoint(Endpoint.custom(sparkPost.baseUrl().toString()))
               .retryPolicy(RetryPolicy.NO_RETRIES)
               .circuitBreakerPolicy(CIRCUIT)
+              .reconcilePolicy(RECONCILE)
               .listener(new DeliveryListener() {
                 @Override
                 public void delivered(DeliveryResult.Delivered result) {

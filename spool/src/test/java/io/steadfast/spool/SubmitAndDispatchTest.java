@@ -223,7 +223,12 @@ class SubmitAndDispatchTest {
       // SparkPost may have accepted the crashed attempt: the entry waits to be looked up first.
       awaitState(client, receipt, SpoolState.RECONCILING, 1);
 
+      // The first search finds nothing (or, without an Events API client, the fallback re-sends at once);
+      // the second one, a recheck delay later, finds nothing again, so it is re-sent with the same key.
       clock.advance(io.steadfast.ReconcilePolicy.DEFAULT_SETTLE_DELAY);
+      awaitEntry(client, receipt, e -> e.state() != SpoolState.RECONCILING || e.reconcileLooks() >= 1,
+          "searched once");
+      clock.advance(io.steadfast.ReconcilePolicy.DEFAULT_RECHECK_DELAY);
 
       assertThat(client.result(receipt)).succeedsWithin(WAIT).isInstanceOf(DeliveryResult.Delivered.class);
       assertThat(sparkPost.transmissionCountFor("crashed-1")).isEqualTo(1);
@@ -296,6 +301,18 @@ class SubmitAndDispatchTest {
         assertThat(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1)).doesNotContain(API_KEY);
       }
     }
+  }
+
+  private static void awaitEntry(EmailClient client, SubmitReceipt receipt,
+      java.util.function.Predicate<SpoolEntry> done, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (done.test(client.spoolOperations().inspect(receipt.spoolId()).orElseThrow())) {
+        return;
+      }
+      Thread.onSpinWait();
+    }
+    throw new AssertionError("entry " + receipt.spoolId() + " was not " + what);
   }
 
   private static void awaitState(EmailClient client, SubmitReceipt receipt, SpoolState state, int attempts) {
