@@ -83,10 +83,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private final ConcurrentHashMap<Long, Spool.Claimed> inFlight = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, CompletableFuture<DeliveryResult>> results = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition signal = lock.newCondition();
   private final Condition room = lock.newCondition();
-  /** Written under {@link #lock}; volatile so that {@link #wake()} can skip the lock when already set. */
-  private volatile boolean signalled;
+  private final WakeSignal signal = new WakeSignal();
   private volatile boolean running;
   private volatile boolean closed;
   private @Nullable Thread loop;
@@ -265,18 +263,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
 
   /** Wakes the loop: something was submitted, a worker finished or a circuit changed state. */
   public void wake() {
-    if (signalled) {
-      // The loop has not yet taken the last wake-up, and reads the spool after taking it: nothing to add.
-      // Every submit calls this, so the lock (and a futex wake) per message is worth skipping.
-      return;
-    }
-    lock.lock();
-    try {
-      signalled = true;
-      signal.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    signal.wake();
   }
 
   private void loop() {
@@ -578,18 +565,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   }
 
   private void awaitSignal(Duration wait) {
-    lock.lock();
-    try {
-      long nanos = wait.toNanos();
-      while (!signalled && running && nanos > 0) {
-        nanos = signal.awaitNanos(nanos);
-      }
-      signalled = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!signal.await(wait, () -> running)) {
       running = false;
-    } finally {
-      lock.unlock();
     }
   }
 

@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+  /** The API key permission that events searches need (formerly "Message Events: Read-only"). */
+  private static final String GRANT = "Events Search: Read-only";
   /** Entries settled per pass; one search covers them all. */
   static final int BATCH = 500;
   private static final Duration MIN_BACKOFF = Duration.ofSeconds(5);
@@ -57,10 +57,7 @@ final class Reconciler {
   private final DoubleSupplier random;
   /** The claims of the pass in progress, by entry id; released at close if the pass is cut short. */
   private final Map<Long, Spool.Claimed> claimed = new ConcurrentHashMap<>();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition signal = lock.newCondition();
-  /** Guarded by {@link #lock}. */
-  private boolean signalled;
+  private final WakeSignal signal = new WakeSignal();
   private volatile boolean running;
   private @Nullable Thread thread;
   /** Searches in a row that could not answer; sets the backoff. Only the reconcile thread touches it. */
@@ -102,13 +99,7 @@ final class Reconciler {
   }
 
   void wake() {
-    lock.lock();
-    try {
-      signalled = true;
-      signal.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    signal.wake();
   }
 
   /** Stops the thread, waiting up to {@code timeout} for a search in progress, and releases its claims. */
@@ -218,12 +209,14 @@ final class Reconciler {
       return DeliveryListener.EventsSearchOutcome.ANSWERED;
     }
     if (result instanceof MessageEvents.Forbidden forbidden) {
-      String problem = "the API key lacks the \"Events Search: Read-only\" grant (" + forbidden.failure().summary() + ")";
+      String summary = forbidden.failure().summary();
+      String problem = summary.contains(GRANT) ? summary
+          : summary + ": the API key lacks the \"" + GRANT + "\" grant";
       if (!warnedForbidden) {
         warnedForbidden = true;
-        log.warn("SparkPost refused the events search: {}. Lost answers cannot be checked, so ReconcilePolicy {}'s "
-            + "fallback applies to them. Give the API key the \"Events Search: Read-only\" grant in SparkPost's "
-            + "API key settings", problem, policy.mode());
+        log.warn("SparkPost refused the events search ({}). Lost answers cannot be checked, so ReconcilePolicy {}'s "
+            + "fallback applies to them. Give the API key the \"{}\" grant in SparkPost's API key settings", problem,
+            policy.mode(), GRANT);
       }
       this.problem = problem;
       toSearch.forEach(claim -> giveUp(claim, problem));
@@ -304,18 +297,8 @@ final class Reconciler {
   }
 
   private void await(Duration wait) {
-    lock.lock();
-    try {
-      long nanos = wait.toNanos();
-      while (!signalled && running && nanos > 0) {
-        nanos = signal.awaitNanos(nanos);
-      }
-      signalled = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!signal.await(wait, () -> running)) {
       running = false;
-    } finally {
-      lock.unlock();
     }
   }
 
