@@ -52,6 +52,28 @@ class ExamplesTest {
   }
 
   @Test
+  void handlingFailuresFindsALostAnswerInSparkPostsEventsAndDoesNotSendAgain() {
+    sparkPost.enqueue(FakeResponse.acceptedThenDropped());
+
+    HandlingFailures.Result result =
+        HandlingFailures.sendOrderConfirmation(KEY, Endpoint.custom(sparkPost.baseUrl()), "order-1004");
+
+    assertThat(result).isEqualTo(HandlingFailures.Result.SENT);
+    assertThat(sparkPost.transmissionCountFor("order-1004")).isEqualTo(1);
+    assertThat(sparkPost.eventsRequests()).hasSize(1);
+  }
+
+  @Test
+  void handlingFailuresSaysCheckLaterWhenTheEventsShowNothingYet() {
+    sparkPost.eventLag(java.time.Duration.ofMinutes(5));
+    sparkPost.enqueue(FakeResponse.acceptedThenDropped());
+
+    assertThat(HandlingFailures.sendOrderConfirmation(KEY, Endpoint.custom(sparkPost.baseUrl()), "order-1005"))
+        .isEqualTo(HandlingFailures.Result.CHECK_LATER);
+    assertThat(sparkPost.transmissionCountFor("order-1005")).isEqualTo(1);
+  }
+
+  @Test
   void handlingFailuresReportsRetryLaterDuringAnOutage() {
     sparkPost.alwaysRespond(FakeResponse.serverError(503));
 
