@@ -34,10 +34,17 @@ class ManagedEmailClientReconcileTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final SteadfastMetrics metrics = new SteadfastMetrics(registry, state);
   private final CompletableFuture<String> gaveUp = new CompletableFuture<>();
+  private final CompletableFuture<DeliveryListener.EventsSearchOutcome> searched = new CompletableFuture<>();
   private final DeliveryListener gaveUpWatcher = new DeliveryListener() {
     @Override
     public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
       gaveUp.complete(policy + ": " + reason);
+    }
+
+    @Override
+    public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
+      // Told after the search's entries are recorded, so after reconcileGaveUp for a forbidden search.
+      searched.complete(outcome);
     }
   };
   private ManagedEmailClient client;
@@ -104,6 +111,8 @@ class ManagedEmailClientReconcileTest {
         .text("Thanks for your order").build());
 
     assertThat(gaveUp).succeedsWithin(Duration.ofSeconds(30)).asString().startsWith("RECONCILE: ");
+    assertThat(searched).succeedsWithin(Duration.ofSeconds(30))
+        .isEqualTo(DeliveryListener.EventsSearchOutcome.FORBIDDEN);
     assertThat(client.reconcileProblem()).hasValueSatisfying(problem -> assertThat(problem)
         .contains("Events Search: Read-only"));
     Health health = new SteadfastHealthIndicator(state, new SteadfastProperties.Health()).health();
