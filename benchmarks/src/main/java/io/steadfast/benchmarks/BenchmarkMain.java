@@ -15,7 +15,8 @@ import java.util.Map;
  * <p>Arguments: the output directory and a file describing the machine. System properties:
  * {@code bench.rounds} (default 7), {@code bench.seconds} per timed run (default 2),
  * {@code bench.warmup} seconds per variant and thread count (default 3), {@code bench.smtpThreads}
- * (default 4).
+ * (default 4). {@code -Dbench.parts=reconcile} runs {@link ReconcileBenchmark} instead (its own
+ * {@code bench.reconcile*} properties) and writes {@code benchmarks-reconcile.md}.
  */
 public final class BenchmarkMain {
 
@@ -44,6 +45,13 @@ public final class BenchmarkMain {
     Results results = new Results();
     // For investigations only (e.g. -Dbench.parts=smtp); the report is written from a full run.
     List<String> parts = List.of(System.getProperty("bench.parts", "jmh,rest,smtp").split(","));
+    // Not in the default parts: -Dbench.parts=reconcile writes docs/benchmarks-reconcile.md on its own.
+    if (parts.contains("reconcile")) {
+      ReconcileBenchmark.run(out, machine);
+      if (parts.size() == 1) {
+        return;
+      }
+    }
     Map<String, double[]> overhead = parts.contains("jmh") ? Jmh.clientOverhead() : Map.of();
 
     if (parts.contains("rest")) {
