@@ -183,6 +183,30 @@ class SpooledReconcileTest {
   }
 
   @Test
+  void afterAFailedSearchTheReconcilerPausesAndEntriesDueMeanwhileShareTheNextSearch() throws Exception {
+    rest.then(UNKNOWN).then(UNKNOWN);
+    events.then(new MessageEvents.Unavailable(Failure.of("HTTP 429 Too many requests", null),
+        Duration.ofMinutes(10), 4));
+    events.always(IdempotencyKey.of("k1"), ScriptedEvents.injection("tx-1", clock.instant()))
+        .always(IdempotencyKey.of("k2"), ScriptedEvents.injection("tx-2", clock.instant()));
+    SubmitReceipt first = client(ReconcilePolicy.DEFAULT).submit(message("k1"));
+    await("reconciling k1");
+    clock.advance(SETTLE);
+    await("searched 1 UNAVAILABLE");
+    SubmitReceipt second = client.submit(message("k2"));
+    await("reconciling k2");
+    clock.advance(SETTLE); // k2 is due, but the Events API asked for 10 minutes
+
+    clock.advance(Duration.ofMinutes(10));
+
+    assertThat(result(first)).isInstanceOf(DeliveryResult.Delivered.class);
+    assertThat(result(second)).isInstanceOf(DeliveryResult.Delivered.class);
+    assertThat(events.searches()).hasSize(2);
+    assertThat(events.searches().get(1)).extracting(lookup -> lookup.idempotencyKey().value())
+        .containsExactlyInAnyOrder("k1", "k2");
+  }
+
+  @Test
   void pastTheReconcileTimeoutTheDeadLetterPolicyLetsAPersonDecide() throws Exception {
     rest.then(UNKNOWN);
     MessageEvents.Unavailable down = new MessageEvents.Unavailable(Failure.of("HTTP 503", null), null, 4);

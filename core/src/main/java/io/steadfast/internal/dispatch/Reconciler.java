@@ -42,7 +42,11 @@ final class Reconciler {
   /** Entries settled per pass; one search covers them all. */
   static final int BATCH = 500;
   private static final Duration MIN_BACKOFF = Duration.ofSeconds(5);
-  private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /**
+   * The longest pause after failed searches: one search a minute at most while the Events API is down
+   * is no storm, and the backlog is settled within a minute of its recovery.
+   */
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
   /** Searches stop this long before SparkPost's 10-day retention ends: a later miss would mean nothing. */
   private static final Duration RETENTION_MARGIN = Duration.ofHours(1);
 
@@ -62,6 +66,12 @@ final class Reconciler {
   private @Nullable Thread thread;
   /** Searches in a row that could not answer; sets the backoff. Only the reconcile thread touches it. */
   private int failedSearches;
+  /**
+   * After a failed search, no search until this moment: entries that fall due meanwhile wait and go
+   * into the first search after it, so an outage of the Events API costs one search per pause, not one
+   * per batch. Null while searches answer. Only the reconcile thread touches it.
+   */
+  private @Nullable Instant pausedUntil;
   /** Why the events cannot settle lost answers (a missing grant, no client), or null while they can. */
   private volatile @Nullable String problem;
   private volatile boolean warnedForbidden;
@@ -145,6 +155,9 @@ final class Reconciler {
   /** Settles what is due; returns how long the thread may wait (zero: a full batch, go again now). */
   Duration reconcileDue() {
     Instant now = clock.instant();
+    if (pausedUntil != null && now.isBefore(pausedUntil)) {
+      return min(Duration.between(now, pausedUntil), pollInterval);
+    }
     List<Spool.Claimed> due = spool.claimReconciling(BATCH, now, lease);
     if (due.isEmpty()) {
       Optional<Instant> next = spool.nextReconcileAt();
@@ -197,6 +210,7 @@ final class Reconciler {
   private DeliveryListener.EventsSearchOutcome record(List<Spool.Claimed> toSearch, MessageEvents.Result result) {
     if (result instanceof MessageEvents.Found found) {
       failedSearches = 0;
+      pausedUntil = null;
       if (problem != null) {
         log.info("SparkPost's Events API answers again; lost answers are settled from events");
         problem = null;
@@ -227,6 +241,7 @@ final class Reconciler {
     log.warn("SparkPost's Events API could not answer a search for {} lost answers ({}); searching again in {}",
         toSearch.size(), unavailable.failure().summary(), wait);
     Instant after = clock.instant();
+    pausedUntil = after.plus(wait);
     for (Spool.Claimed claim : toSearch) {
       Instant since = claim.entry().unknownSince() != null ? claim.entry().unknownSince() : claim.entry().createdAt();
       if (!after.isBefore(since.plus(policy.timeout()))) {

@@ -107,7 +107,7 @@ class DispatcherTest {
   }
 
   @Test
-  void closeLeavesDeliveriesStillRunningToBeReconciled() {
+  void closeLeavesNoDeliveryInFlight() {
     // A view of the spool that stays open when the dispatcher closes it, so the test can look inside.
     Spool view = (Spool) java.lang.reflect.Proxy.newProxyInstance(Spool.class.getClassLoader(),
         new Class<?>[] {Spool.class}, (proxy, method, args) -> {
@@ -140,9 +140,10 @@ class DispatcherTest {
 
     slow.close();
 
+    // Close moves the cut-off attempt to RECONCILING unless the interrupted worker recorded its own outcome
+    // first (here an unexpected failure, which is retried): either way nothing is left in flight.
     assertThat(spool.stats(T0).count(SpoolState.IN_FLIGHT)).isZero();
-    assertThat(spool.stats(T0).count(SpoolState.RECONCILING)).as("cut off mid-attempt: looked up before a re-send")
-        .isEqualTo(1);
+    assertThat(spool.stats(T0).count(SpoolState.RECONCILING) + spool.stats(T0).count(SpoolState.PENDING)).isEqualTo(1);
   }
 
   private static boolean awaitQuietly(CountDownLatch latch) {
