@@ -1,6 +1,5 @@
 package io.steadfast.http.outage;
 
-import io.steadfast.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.CircuitBreakerPolicy;
@@ -88,7 +87,7 @@ class RegionOutageTest {
 
   @Test
   void deliversEveryMessageExactlyOnceThroughOutageWithBoundedRequests() throws Exception {
-    FakeClock clock = new FakeClock(Instant.parse("2019-06-04T12:00:00Z"));
+    JumpingClock clock = new JumpingClock(Instant.parse("2019-06-04T12:00:00Z"));
     Result result;
     try (FakeSparkPost sparkPost = FakeSparkPost.start(API_KEY)) {
       sparkPost.play(
@@ -181,7 +180,7 @@ class RegionOutageTest {
     }
   }
 
-  private static Result sendAll(EmailClient client, FakeClock clock, RecordingListener listener)
+  private static Result sendAll(EmailClient client, JumpingClock clock, RecordingListener listener)
       throws Exception {
     Result result = new Result();
     List<IdempotencyKey> keys = new ArrayList<>();
@@ -215,7 +214,7 @@ class RegionOutageTest {
   /** Sends one message until it is accepted, re-sending with the same key as a spool would. */
   private static void deliver(
       EmailClient client,
-      FakeClock clock,
+      JumpingClock clock,
       RecordingListener listener,
       IdempotencyKey key,
       int index,
@@ -262,6 +261,44 @@ class RegionOutageTest {
       }
     }
     result.failedForGood.add(key.value());
+  }
+
+  /**
+   * Real time plus jumps. Senders jump it to a circuit's next probe instead of sleeping; a wait the client
+   * sleeps for real (its pace after 429s, reserved on this clock) passes on it too. On a clock that moved
+   * only by jumps, each paced send reserved a slot further past a frozen "now" and slept ever longer.
+   */
+  private static final class JumpingClock extends java.time.Clock {
+    private final Instant start;
+    private final long startNanos = System.nanoTime();
+    private final java.util.concurrent.atomic.AtomicLong jumpedNanos = new java.util.concurrent.atomic.AtomicLong();
+
+    JumpingClock(Instant start) {
+      this.start = start;
+    }
+
+    @Override
+    public Instant instant() {
+      return start.plusNanos(System.nanoTime() - startNanos + jumpedNanos.get());
+    }
+
+    /** Moves the clock forward to {@code target} if it is not there yet. */
+    void advanceTo(Instant target) {
+      long behind = Duration.between(instant(), target).toNanos();
+      if (behind > 0) {
+        jumpedNanos.addAndGet(behind);
+      }
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      throw new UnsupportedOperationException("a UTC test clock");
+    }
   }
 
   /** What the senders did, shared between their threads. */
