@@ -3,6 +3,8 @@
 #   rest   REST and SMTP against baselines and SparkPost's client  -> docs/benchmarks.md, docs/benchmarks.png
 #   spool  durable submit vs a raw group-commit loop, heap, restart -> docs/benchmarks-spool.md
 #   drain  backlog drain under a rate limit, outage timing         -> docs/benchmarks-resilience.md
+#   reconcile  events requests per 1,000 lost answers, batched vs one per search; recovery to
+#          all reconciled after an Events API outage               -> docs/benchmarks-reconcile.md
 #
 #   benchmarks/run.sh                 # everything, about 14 minutes on 2 cores
 #   benchmarks/run.sh spool drain     # some parts only
@@ -19,7 +21,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 parts=("$@")
 if [[ ${#parts[@]} -eq 0 ]]; then
-  parts=(rest spool drain)
+  parts=(rest spool drain reconcile)
 fi
 smoke="${BENCH_SMOKE:-}"
 # A setting: the environment variable if set, else the smoke or the full value.
@@ -77,8 +79,13 @@ for part in "${parts[@]}"; do
         -Dbench.outageSeconds="$(setting BENCH_OUTAGE_SECONDS 20 5)" \
         ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.DrainBenchmark "$root/docs" "$work/machine.txt"
       ;;
+    reconcile)
+      java "${java_opts[@]}" -Dbench.parts=reconcile \
+        -Dbench.reconcileMessages="$(setting BENCH_RECONCILE_MESSAGES 1000,3000 200)" \
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$root/docs" "$work/machine.txt"
+      ;;
     *)
-      echo "unknown part '$part' (expected rest, spool or drain)" >&2
+      echo "unknown part '$part' (expected rest, spool, drain or reconcile)" >&2
       exit 2
       ;;
   esac
