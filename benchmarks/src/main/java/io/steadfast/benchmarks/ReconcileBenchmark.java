@@ -371,9 +371,9 @@ public final class ReconcileBenchmark {
         // The first request the fake answered normally after recovery, on the fake's (system) clock.
         Instant firstAnswer = requests.stream().skip(requestsBefore).filter(r -> !r.scripted())
             .map(RecordedEventsRequest::receivedAt).findFirst().orElse(recoveredAt);
-        // Backoff ceiling of the last failed search: 5 s << min(failures in a row, 10), at most 5 minutes
+        // Backoff ceiling of the last failed search: 5 s << min(failures in a row, 10), at most 1 minute
         // (Reconciler.backoff); the wait is drawn between 5 s and it.
-        double ceiling = Math.min(300, 5.0 * (1L << Math.min(Math.min(failed, 16), 10)));
+        double ceiling = Math.min(60, 5.0 * (1L << Math.min(Math.min(failed, 16), 10)));
         List<Search> all = recorder.searches();
         List<Search> after = all.subList(searchesBefore, all.size());
         List<RecordedEventsRequest> answered = requests.stream().skip(requestsBefore).filter(r -> !r.scripted())
@@ -583,14 +583,14 @@ public final class ReconcileBenchmark {
         + "%d searches and %d requests settled %,d entries after recovery (a pass claims at most 500 entries and "
         + "makes one search; the largest here held %d lookups in %d requests of at most %d recipients and %,d "
         + "characters), against %d requests one lookup at a time. The batches are those of the failed searches: "
-        + "each failed search deferred its entries by its own jittered backoff.\n", o.searchesAfterRecovery(),
+        + "each failed search paused the reconciler and deferred its entries to the end of the pause.\n", o.searchesAfterRecovery(),
         o.requestsAfterRecovery(), o.n(), o.maxLookupsAfterRecovery(), o.maxRequestsPerSearchAfterRecovery(),
         o.maxRecipientsPerRequest(), o.maxUriChars(), m.naive().fakeRequests()));
     md.append(fmt("- **Recovery time is mostly the backoff.** Of %.2f s from recovery to the last delivery, %.2f s "
-        + "passed before the last entry was due again: after a failed search the reconciler defers the entries by "
-        + "a full-jitter backoff of at least 5 s (ceiling 5 s << failures in a row, at most 5 min; %d failed "
-        + "searches here, so the last wait was drawn from 5 to %.0f s), and nothing looks at the events until it "
-        + "passes. The searches after recovery took %.2f s together. A search that fails also spends its in-call retries "
+        + "passed before the last entry was due again: after a failed search the reconciler pauses, and defers the "
+        + "entries, by a full-jitter backoff of at least 5 s (ceiling 5 s << failures in a row, at most 1 min; %d "
+        + "failed searches here, so the last wait was drawn from 5 to %.0f s); entries due meanwhile join the next "
+        + "search, and nothing looks at the events until the pause ends. The searches after recovery took %.2f s together. A search that fails also spends its in-call retries "
         + "first (up to 4 tries per request, 1 s base, paid from a budget of 10 that refills one every 6 s), so "
         + "during the outage the fake saw %d requests.\n", o.recoveryToAllSeconds(), o.recoveryToLastDueSeconds(),
         o.failedSearches(), o.lastBackoffCeilingSeconds(), o.searchingSeconds(), o.requestsDuringOutage()));
