@@ -84,8 +84,10 @@ class CrashRecoveryTest {
         }
       });
       // Generous: this test is about what survives, not speed, and the fault plan's random 429s make the
-      // client pace itself (at no less than half the rate it reached) while it drains.
-      if (!drained.await(180, TimeUnit.SECONDS)) {
+      // client pace itself (at no less than half the rate it reached) while it drains: about 35 messages/s
+      // here, so the bound grows with the backlog (a 60-kill soak leaves some 4,500 to drain).
+      long drainBoundSeconds = 180 + acknowledged.size() / 20;
+      if (!drained.await(drainBoundSeconds, TimeUnit.SECONDS)) {
         // SIGQUIT: the child prints its threads' stacks to stdout, to show where it is stuck.
         new ProcessBuilder("kill", "-3", Long.toString(drainer.pid())).start().waitFor(10, TimeUnit.SECONDS);
         dumped.await(10, TimeUnit.SECONDS);
@@ -100,7 +102,8 @@ class CrashRecoveryTest {
             state.append(entry).append('\n');
           }
         }
-        throw new AssertionError("the restarted child did not drain the spool within 180 s (seed " + seed + "):\n"
+        throw new AssertionError("the restarted child did not drain the spool within " + drainBoundSeconds + " s (seed "
+            + seed + "):\n"
             + state + "child stderr:\n" + tail(dir.resolveSibling("child-" + (kills + 1) + ".err")));
       }
       double drainSeconds = (System.nanoTime() - drainStarted) / 1e9;
