@@ -10,12 +10,9 @@ import static io.steadfast.http.Fixtures.minimal;
 import static io.steadfast.http.Fixtures.sparkpost;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
-import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockRuntimeInfo;
@@ -41,10 +38,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The API key never leaves the Authorization header: sent as {@code sk-canary-<random>} across a
@@ -56,24 +51,7 @@ import org.slf4j.LoggerFactory;
 class ApiKeyCanaryTest {
   private final String canary = "sk-canary-" + UUID.randomUUID();
   private final List<String> observed = new ArrayList<>();
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private Logger root;
-  private Level rootLevel;
-
-  @BeforeEach
-  void captureLogs() {
-    root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.DEBUG);
-    logs.start();
-    root.addAppender(logs);
-  }
-
-  @AfterEach
-  void restoreLogs() {
-    root.detachAppender(logs);
-    root.setLevel(rootLevel);
-  }
+  @RegisterExtension final CapturedLogs logs = new CapturedLogs();
 
   @Test
   void apiKeyAppearsNowhereAcrossSuccessAndEveryFailure(WireMockRuntimeInfo wireMock) throws IOException {
@@ -135,12 +113,12 @@ class ApiKeyCanaryTest {
         config.toBuilder().endpoint(Endpoint.custom("https://localhost:" + wireMock.getHttpPort())).build())) {
       sendAndObserve(tls);
     }
-    for (ILoggingEvent event : logs.list) {
+    for (ILoggingEvent event : logs.events()) {
       observed.add(event.getLoggerName() + " " + event.getFormattedMessage());
       observeThrowable(event.getThrowableProxy());
     }
 
-    assertThat(logs.list).as("DEBUG lines were captured").isNotEmpty();
+    assertThat(logs.events()).as("DEBUG lines were captured").isNotEmpty();
     assertThat(observed).isNotEmpty().allSatisfy(text -> assertThat(text).doesNotContain(canary));
   }
 

@@ -11,16 +11,15 @@ import static io.steadfast.http.internal.EventsClientTest.sparkpost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockRuntimeInfo;
 import com.github.tomakehurst.wiremock.junit5.WireMockTest;
 import io.steadfast.Endpoint;
 import io.steadfast.SteadfastConfig;
+import io.steadfast.http.CapturedLogs;
 import io.steadfast.spi.Failure;
 import io.steadfast.spi.MessageEvents;
 import io.steadfast.spi.MessageEvents.Forbidden;
@@ -36,10 +35,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The API key never leaves the Authorization header of an Events search: sent as
@@ -55,24 +52,7 @@ class EventsApiKeyCanaryTest {
   private final String canary = "sk-canary-" + UUID.randomUUID();
   private final FakeClock clock = new FakeClock(FakeClock.DEFAULT_START.plus(Duration.ofMinutes(30)));
   private final List<String> observed = new ArrayList<>();
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private Logger root;
-  private Level rootLevel;
-
-  @BeforeEach
-  void captureLogs() {
-    root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.DEBUG);
-    logs.start();
-    root.addAppender(logs);
-  }
-
-  @AfterEach
-  void restoreLogs() {
-    root.detachAppender(logs);
-    root.setLevel(rootLevel);
-  }
+  @RegisterExtension final CapturedLogs logs = new CapturedLogs();
 
   @Test
   void apiKeyAppearsNowhereAndRecipientsStayOutOfLogsAcrossSuccessAndEveryFailure(WireMockRuntimeInfo wireMock)
@@ -139,7 +119,7 @@ class EventsApiKeyCanaryTest {
       observe(viaFactory.search(lookups, clock.instant()));
     }
     List<String> logLines = new ArrayList<>();
-    for (ILoggingEvent event : logs.list) {
+    for (ILoggingEvent event : logs.events()) {
       String line = event.getLoggerName() + " " + event.getFormattedMessage() + throwableText(event.getThrowableProxy());
       logLines.add(line);
       observed.add(line);
