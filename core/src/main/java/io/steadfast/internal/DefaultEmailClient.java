@@ -258,7 +258,7 @@ public final class DefaultEmailClient implements EmailClient {
       return dispatcher.reconcileProblem();
     }
     return events == null && config.reconcilePolicy().mode() != ReconcilePolicy.Mode.RESEND
-        ? Optional.of("no SparkPost Events API client (add io.steadfast:steadfast-http and an API key)")
+        ? Optional.of(Reconciliation.NO_EVENTS_CLIENT)
         : Optional.empty();
   }
 

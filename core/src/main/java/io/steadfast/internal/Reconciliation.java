@@ -22,6 +22,9 @@ import org.jspecify.annotations.Nullable;
 public final class Reconciliation {
   /** The route named in exceptions about the events search itself. */
   public static final String EVENTS_ROUTE = "events";
+  /** Why lost answers cannot be settled when no module provides an events search and none is given. */
+  public static final String NO_EVENTS_CLIENT =
+      "no SparkPost Events API client (add io.steadfast:steadfast-http and an API key)";
 
   private Reconciliation() {}
 
@@ -48,7 +51,7 @@ public final class Reconciliation {
    * API was unavailable or refused the key).
    */
   public static Optional<ReconcileResult> tryReconcile(MessageEvents events, ReconcileRequest request, Instant now) {
-    MessageEvents.Result result = events.search(List.of(request.lookup()), now);
+    MessageEvents.Result result = search(events, request, now);
     return result instanceof MessageEvents.Found found
         ? Optional.of(resultFor(found, request.idempotencyKey())) : Optional.empty();
   }
@@ -61,7 +64,7 @@ public final class Reconciliation {
    */
   public static ReconcileResult reconcile(MessageEvents events, ReconcileRequest request, Instant now) {
     IdempotencyKey key = request.idempotencyKey();
-    MessageEvents.Result result = events.search(List.of(request.lookup()), now);
+    MessageEvents.Result result = search(events, request, now);
     if (result instanceof MessageEvents.Found found) {
       return resultFor(found, key);
     }
@@ -69,6 +72,10 @@ public final class Reconciliation {
       throw new ProviderUnavailableException(unavailable.failure(), EVENTS_ROUTE, 0, key, unavailable.retryAfter());
     }
     throw new AuthenticationFailedException(((MessageEvents.Forbidden) result).failure(), EVENTS_ROUTE, 0, key);
+  }
+
+  private static MessageEvents.Result search(MessageEvents events, ReconcileRequest request, Instant now) {
+    return events.search(List.of(request.lookup()), now);
   }
 
   /**

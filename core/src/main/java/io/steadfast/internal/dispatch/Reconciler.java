@@ -88,7 +88,7 @@ final class Reconciler {
     this.pollInterval = pollInterval;
     this.random = random;
     if (events == null && policy.mode() != ReconcilePolicy.Mode.RESEND) {
-      problem = "no SparkPost Events API client (add io.steadfast:steadfast-http and an API key)";
+      problem = Reconciliation.NO_EVENTS_CLIENT;
     }
   }
 
