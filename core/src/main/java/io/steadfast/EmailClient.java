@@ -83,10 +83,10 @@ public interface EmailClient extends AutoCloseable {
    * @throws IllegalStateException if no spool is configured ({@link SteadfastConfig.Builder#spool}),
    *     or the client is closed
    * @throws SpoolFullException if the spool stayed full for the submit timeout; nothing was stored
+   * @throws SpoolUnavailableException if the spool could not write (disk full, file-size limit, storage
+   *     failure); nothing was stored, and submitting again later with the same key is safe
    * @throws IdempotencyConflictException if the key is already spooled for a different message
    * @throws InvalidMessageException if the message is larger than the configured limit
-   * @throws java.io.UncheckedIOException if the spool could not make the message durable; nothing was
-   *     stored
    */
   SubmitReceipt submit(Message message);
 

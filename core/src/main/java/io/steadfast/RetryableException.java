@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract sealed class RetryableException extends SteadfastException
     permits ProviderUnavailableException, RateLimitedException, SendingLimitExceededException,
-        DeliveryUnknownException, SpoolFullException {
+        DeliveryUnknownException, SpoolFullException, SpoolUnavailableException {
   private static final long serialVersionUID = 1L;
 
   private final @Nullable Duration retryAfter;

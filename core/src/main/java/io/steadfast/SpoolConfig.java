@@ -56,6 +56,7 @@ public final class SpoolConfig {
   private final Duration attemptTimeout;
   private final Duration pollInterval;
   private final Duration closeTimeout;
+  private final boolean submitOnly;
 
   private SpoolConfig(Builder builder) {
     this.spool = builder.spool;
@@ -71,6 +72,7 @@ public final class SpoolConfig {
     this.attemptTimeout = builder.attemptTimeout;
     this.pollInterval = builder.pollInterval;
     this.closeTimeout = builder.closeTimeout;
+    this.submitOnly = builder.submitOnly;
   }
 
   /** Returns a builder for a configuration that spools to {@code spool}, with every default set. */
@@ -151,13 +153,22 @@ public final class SpoolConfig {
     return closeTimeout;
   }
 
+  /**
+   * Returns whether the client only stores messages: no dispatcher thread, no connection to SparkPost,
+   * nothing recovered or claimed; another client or a {@code steadfast dispatch} service on the same
+   * spool delivers them.
+   */
+  public boolean submitOnly() {
+    return submitOnly;
+  }
+
   @Override
   public String toString() {
     return "SpoolConfig[spool=" + spool.getClass().getSimpleName() + ", workers=" + workers
         + ", maxEntries=" + maxEntries + ", maxBytes=" + maxBytes + ", submitTimeout=" + submitTimeout
         + ", deliverWithin=" + deliverWithin + ", retention=" + retention + ", minRetryDelay=" + minRetryDelay
         + ", maxRetryDelay=" + maxRetryDelay + ", lease=" + lease + ", attemptTimeout=" + attemptTimeout
-        + ", pollInterval=" + pollInterval + ", closeTimeout=" + closeTimeout + "]";
+        + ", pollInterval=" + pollInterval + ", closeTimeout=" + closeTimeout + ", submitOnly=" + submitOnly + "]";
   }
 
   /** Builds a {@link SpoolConfig}. Not thread-safe. */
@@ -175,6 +186,7 @@ public final class SpoolConfig {
     private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private boolean submitOnly;
 
     Builder(Spool spool) {
       this.spool = spool;
@@ -194,6 +206,7 @@ public final class SpoolConfig {
       attemptTimeout = config.attemptTimeout;
       pollInterval = config.pollInterval;
       closeTimeout = config.closeTimeout;
+      submitOnly = config.submitOnly;
     }
 
     /**
@@ -333,6 +346,17 @@ public final class SpoolConfig {
         throw new IllegalArgumentException("closeTimeout must not be negative but was " + closeTimeout);
       }
       this.closeTimeout = closeTimeout;
+      return this;
+    }
+
+    /**
+     * Makes the client store messages and never deliver them: {@code submit()} returns once a message
+     * is durable, and no dispatcher thread starts, so closing the client can never cut an attempt
+     * short. Use it in short-lived processes (scripts, cron jobs, request handlers) that hand mail to
+     * a long-running dispatcher on the same spool. If not set, the client dispatches.
+     */
+    public Builder submitOnly(boolean submitOnly) {
+      this.submitOnly = submitOnly;
       return this;
     }
 

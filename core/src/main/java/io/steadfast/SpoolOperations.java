@@ -1,5 +1,6 @@
 package io.steadfast;
 
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
@@ -41,4 +42,12 @@ public interface SpoolOperations {
    * @throws IllegalArgumentException if {@code age} is negative
    */
   int purgeDelivered(Duration age);
+
+  /**
+   * Returns the damage found in the spool's storage whose unreadable entries nobody has cleared yet; a
+   * health check reports it as DOWN. The default reports none.
+   */
+  default Optional<SpoolDamage> damage() {
+    return Optional.empty();
+  }
 }

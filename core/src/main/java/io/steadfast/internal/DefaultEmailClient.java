@@ -138,7 +138,7 @@ public final class DefaultEmailClient implements EmailClient {
             () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, config.maxMessageBytes(),
         config.reconcilePolicy(), events))
         .orElse(null);
-    if (dispatcher != null) {
+    if (dispatcher != null && !config.spool().get().submitOnly()) {
       watcher.onChange(dispatcher::wake);
       dispatcher.start();
     }

@@ -269,6 +269,14 @@ public interface Spool extends AutoCloseable {
   /** Returns counts by state, stored bytes and the age of the oldest undelivered entry at {@code now}. */
   SpoolStats stats(Instant now);
 
+  /**
+   * Returns the damage found in this spool's storage whose unreadable entries an operator has not yet
+   * cleared, if any. The default reports none: a spool that cannot be damaged, or does not salvage.
+   */
+  default Optional<SpoolDamage> damage() {
+    return Optional.empty();
+  }
+
   /** Returns up to {@code limit} entries in {@code state}, oldest first. */
   List<SpoolEntry> list(SpoolState state, int limit);
 

@@ -4,8 +4,9 @@ import java.util.Objects;
 
 /**
  * A spool could not be opened, for a {@link Reason} a caller can act on without reading the message:
- * another process holds it, a newer Steadfast wrote it, or the database is damaged. In every case
- * nothing spooled was deleted. An {@link IllegalStateException}, as before this type existed, so code
+ * another process holds it, the environment stops it (native library, temporary directory, disk,
+ * permissions), a newer Steadfast wrote it, or the database is damaged. In every case nothing spooled
+ * was deleted, and only a verified integrity failure is ever reported as damage. An {@link IllegalStateException}, as before this type existed, so code
  * that caught that still does.
  */
 public final class SpoolOpenException extends IllegalStateException {
@@ -13,13 +14,25 @@ public final class SpoolOpenException extends IllegalStateException {
 
   /** Why the spool could not be opened. */
   public enum Reason {
-    /** Another process (or another spool in this one) holds the spool directory. */
+    /** Another process (or another spool in this one) holds the spool directory; try again later. */
     IN_USE,
+    /**
+     * The environment keeps the spool from opening: SQLite's native library cannot be loaded, the
+     * temporary directory is not writable, a file-size limit or a full disk stops a write, permission is
+     * denied. The message names the cause and the fix; no file was touched; try again once it is fixed.
+     */
+    ENVIRONMENT,
     /** The spool was written by a newer Steadfast; it was left unchanged. */
     NEWER_SCHEMA,
-    /** The database is damaged; it was moved to the spool's {@code corrupt/} folder, nothing deleted. */
+    /**
+     * The database failed SQLite's integrity check and was opened read-only, so it was left exactly as
+     * it is; opening it for dispatch salvages its readable entries into a fresh spool.
+     */
     DAMAGED,
-    /** The database is damaged and could not be moved aside; it is where it was, nothing deleted. */
+    /**
+     * The database is damaged and could not be salvaged (for example no room for the fresh spool); it
+     * is where it was, nothing deleted.
+     */
     DAMAGED_NOT_MOVED
   }
 
@@ -40,5 +53,10 @@ public final class SpoolOpenException extends IllegalStateException {
   /** Returns why the spool could not be opened. */
   public Reason reason() {
     return reason;
+  }
+
+  /** Returns whether trying again later, unchanged, may succeed (in use, or an environment fault). */
+  public boolean retryable() {
+    return reason == Reason.IN_USE || reason == Reason.ENVIRONMENT;
   }
 }

@@ -468,6 +468,34 @@ public final class SqliteSpool implements Spool {
         + "again starts an empty one.", cause);
   }
 
+  /**
+   * Opens the spool in {@code directory} for reading only, while a dispatcher may hold it: nothing is
+   * created, migrated, moved or changed, and write methods throw {@link IllegalStateException}.
+   *
+   * @throws SpoolOpenException {@code DAMAGED} if the database fails the integrity check (it is left
+   *     as it is), {@code ENVIRONMENT} if the environment stops it, {@code NEWER_SCHEMA}; or if there
+   *     is no spool in {@code directory}
+   */
+  public static SqliteSpool openReadOnly(Path directory) {
+    throw new UnsupportedOperationException("TODO openReadOnly");
+  }
+
+  /**
+   * Clears the damage reports in {@code directory}'s {@code corrupt/} folder: an operator has dealt with
+   * the unreadable entries. The damaged copies stay; only the reports are marked cleared.
+   *
+   * @return how many reports were cleared
+   * @throws UncheckedIOException if the reports cannot be written
+   */
+  public static int clearDamage(Path directory) {
+    throw new UnsupportedOperationException("TODO clearDamage");
+  }
+
+  @Override
+  public Optional<io.steadfast.spi.SpoolDamage> damage() {
+    return Optional.empty();
+  }
+
   /** Returns the spool directory. */
   public Path directory() {
     return directory;

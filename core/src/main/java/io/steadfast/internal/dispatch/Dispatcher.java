@@ -15,6 +15,7 @@ import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SpoolFullException;
+import io.steadfast.SpoolUnavailableException;
 import io.steadfast.SpoolOperations;
 import io.steadfast.SteadfastException;
 import io.steadfast.SubmitReceipt;
@@ -166,6 +167,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
    * Stores {@code message} durably and returns once it is; waits up to the submit timeout for room.
    *
    * @throws SpoolFullException if there was no room within the submit timeout
+   * @throws SpoolUnavailableException if the spool could not write (disk full, storage failed); nothing stored
    * @throws IdempotencyConflictException if the key is already spooled for a different message
    * @throws InvalidMessageException if the message is larger than the configured limit
    */
@@ -177,6 +179,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       try {
         stored = spool.append(List.of(entry), limits).get(0);
         break;
+      } catch (java.io.UncheckedIOException failed) {
+        // Disk full, file-size limit, storage gone: nothing was stored, and the caller may try again.
+        throw new SpoolUnavailableException(failed.getCause() != null ? failed.getCause() : failed);
       } catch (SpoolFullException full) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -407,14 +412,22 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         retry(claim, "unexpected failure: " + e, null, null);
         return;
       }
-      if (!recordDelivered(claim, receipt)) {
+      boolean recorded;
+      try {
+        recorded = recordDelivered(claim, receipt);
+      } catch (RuntimeException e) {
+        acceptedButNotRecorded(claim, receipt, e);
+        return;
+      }
+      if (!recorded) {
         log.warn("Spooled message {} was accepted but its lease had passed to another node, which sends it again "
             + "with the same idempotency key", entry.idempotencyKey());
       }
     } catch (RuntimeException e) {
-      // The lease expires and the entry is claimed again with the same key: nothing is lost.
-      log.error("Could not record the outcome of spooled message {}; it will be retried after its lease",
-          entry.idempotencyKey(), e);
+      // The entry stays in flight; once its lease expires it is looked up in SparkPost's events before
+      // any re-send, because this attempt may have reached SparkPost.
+      log.error("Could not record the outcome of spooled message {}; it is looked up in SparkPost's events after "
+          + "its lease expires", entry.idempotencyKey(), e);
     } finally {
       inFlight.remove(entry.id());
       slots.release();
@@ -441,6 +454,32 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       listener.reconciling(entry.idempotencyKey(), e.route().orElse(null));
       reconciler.wake();
     }
+  }
+
+  /**
+   * SparkPost accepted the message but the spool could not record it (disk full, storage failure). A
+   * blind re-send would double it, so the entry is moved to RECONCILING, whose lookup finds the
+   * injection; if even that write fails the entry stays in flight, and the reconciler claims it when
+   * its lease expires (or the next start recovers it), which ends the same way.
+   */
+  private void acceptedButNotRecorded(Spool.Claimed claim, SendReceipt receipt, RuntimeException failure) {
+    SpoolEntry entry = claim.entry();
+    Instant now = clock.instant();
+    String note = "accepted by SparkPost (transmission " + receipt.transmissionId()
+        + ") but the spool could not record it: " + failure.getMessage();
+    try {
+      if (spool.markReconciling(claim, now, now.plus(reconcilePolicy.settleDelay()), note)) {
+        log.error("Spooled message {} was accepted by SparkPost but the spool could not record it ({}); it is "
+            + "settled from SparkPost's events, never re-sent blind", entry.idempotencyKey(), failure.getMessage());
+        reconciler.wake();
+        return;
+      }
+    } catch (RuntimeException again) {
+      failure.addSuppressed(again);
+    }
+    log.error("Spooled message {} was accepted by SparkPost but the spool could not record it; it stays in flight "
+        + "and is settled from SparkPost's events once its lease expires, never re-sent blind",
+        entry.idempotencyKey(), failure);
   }
 
   /** Records SparkPost's acceptance and completes the entry's result; false if the claim no longer held it. */
@@ -622,6 +661,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       wake();
     }
     return requeued;
+  }
+
+  @Override
+  public Optional<io.steadfast.spi.SpoolDamage> damage() {
+    return spool.damage();
   }
 
   @Override
