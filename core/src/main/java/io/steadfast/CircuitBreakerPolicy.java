@@ -11,9 +11,14 @@ import java.util.Objects;
  * {@link #minimumNumberOfCalls()} were made, it opens when the share of failures (no connection, 5xx,
  * timeouts, unknown outcomes) reaches {@link #failureRateThreshold()} percent, or the share of
  * attempts slower than {@link #slowCallDuration()} reaches {@link #slowCallRateThreshold()} percent.
- * Rejections (4xx) and rate limiting count as successes: they show SparkPost is up. After
- * {@link #waitInOpenState()} it lets {@link #permittedCallsInHalfOpenState()} probes through and
- * closes again if they succeed.
+ * Rejections (4xx) and rate limiting count as successes: they show SparkPost is up.
+ *
+ * <p>An open circuit lets {@link #permittedCallsInHalfOpenState()} probes through after a wait, and
+ * closes again if they succeed. The wait adapts: {@link #firstWaitInOpenState()} after the circuit
+ * first opens, doubling with each failed probe up to {@link #waitInOpenState()}, each wait drawn at
+ * random between half and all of that (jitter, so a fleet's probes do not line up). A short outage is
+ * noticed to be over within about a second, a long one within the maximum, never after a fixed
+ * half-minute.
  *
  * @param enabled whether the circuit is used at all
  * @param failureRateThreshold the failure percentage that opens the circuit, 1 to 100
@@ -21,8 +26,10 @@ import java.util.Objects;
  * @param slowCallDuration how long an attempt may take before it counts as slow
  * @param slidingWindowSize how many recent attempts are considered
  * @param minimumNumberOfCalls how many attempts are needed before the circuit may open
- * @param waitInOpenState how long the circuit stays open before probing
+ * @param waitInOpenState the longest wait between probes while the outage lasts
  * @param permittedCallsInHalfOpenState how many probes are let through
+ * @param firstWaitInOpenState the wait before the first probe after the circuit opens (at most
+ *     {@code waitInOpenState}; a longer value is cut to it)
  */
 public record CircuitBreakerPolicy(
     boolean enabled,
@@ -32,7 +39,8 @@ public record CircuitBreakerPolicy(
     int slidingWindowSize,
     int minimumNumberOfCalls,
     Duration waitInOpenState,
-    int permittedCallsInHalfOpenState) {
+    int permittedCallsInHalfOpenState,
+    Duration firstWaitInOpenState) {
 
   /** Default {@link #failureRateThreshold()}: 50 percent. */
   public static final float DEFAULT_FAILURE_RATE_THRESHOLD = 50f;
@@ -44,10 +52,15 @@ public record CircuitBreakerPolicy(
   public static final int DEFAULT_SLIDING_WINDOW_SIZE = 20;
   /** Default {@link #minimumNumberOfCalls()}: 10 attempts. */
   public static final int DEFAULT_MINIMUM_NUMBER_OF_CALLS = 10;
-  /** Default {@link #waitInOpenState()}: 30 seconds. */
-  public static final Duration DEFAULT_WAIT_IN_OPEN_STATE = Duration.ofSeconds(30);
-  /** Default {@link #permittedCallsInHalfOpenState()}: 3 probes. */
-  public static final int DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE = 3;
+  /**
+   * Default {@link #waitInOpenState()}: 5 seconds, so recovery is noticed within 5 seconds even after
+   * hours of outage, at the cost of one probe request per route every 2.5 to 5 seconds.
+   */
+  public static final Duration DEFAULT_WAIT_IN_OPEN_STATE = Duration.ofSeconds(5);
+  /** Default {@link #firstWaitInOpenState()}: 500 milliseconds. */
+  public static final Duration DEFAULT_FIRST_WAIT_IN_OPEN_STATE = Duration.ofMillis(500);
+  /** Default {@link #permittedCallsInHalfOpenState()}: one probe per route per interval. */
+  public static final int DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE = 1;
 
   /** The defaults listed above. */
   public static final CircuitBreakerPolicy DEFAULT = builder().build();
@@ -65,6 +78,7 @@ public record CircuitBreakerPolicy(
     percent("slowCallRateThreshold", slowCallRateThreshold);
     positive("slowCallDuration", slowCallDuration);
     positive("waitInOpenState", waitInOpenState);
+    positive("firstWaitInOpenState", firstWaitInOpenState);
     if (slidingWindowSize < 1) {
       throw new IllegalArgumentException("slidingWindowSize must be >= 1 but was " + slidingWindowSize);
     }
@@ -80,6 +94,18 @@ public record CircuitBreakerPolicy(
   /** Returns a builder holding the defaults. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Returns the wait before probe number {@code probe} (1 for the first after the circuit opened) given
+   * {@code random} in [0, 1): the exponential ceiling, then a random point between half and all of it.
+   */
+  public Duration waitBeforeProbe(int probe, double random) {
+    long max = waitInOpenState.toMillis();
+    long first = Math.min(firstWaitInOpenState.toMillis(), max);
+    int doublings = Math.max(0, Math.min(probe - 1, 40));
+    long ceiling = (long) Math.min((double) max, first * Math.pow(2, doublings));
+    return Duration.ofMillis(Math.max(1, (long) (ceiling * (0.5 + 0.5 * random))));
   }
 
   private static void percent(String name, float value) {
@@ -105,6 +131,7 @@ public record CircuitBreakerPolicy(
     private int minimumNumberOfCalls = DEFAULT_MINIMUM_NUMBER_OF_CALLS;
     private Duration waitInOpenState = DEFAULT_WAIT_IN_OPEN_STATE;
     private int permittedCallsInHalfOpenState = DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE;
+    private Duration firstWaitInOpenState = DEFAULT_FIRST_WAIT_IN_OPEN_STATE;
 
     Builder() {}
 
@@ -144,13 +171,24 @@ public record CircuitBreakerPolicy(
       return this;
     }
 
-    /** Sets how long the circuit stays open before probing. If not set, defaults to 30 seconds. */
+    /**
+     * Sets the longest wait between probes while an outage lasts. If not set, defaults to 5 seconds.
+     */
     public Builder waitInOpenState(Duration waitInOpenState) {
       this.waitInOpenState = waitInOpenState;
       return this;
     }
 
-    /** Sets how many probes are let through when half open. If not set, defaults to 3. */
+    /**
+     * Sets the wait before the first probe after the circuit opens; later waits double up to
+     * {@link #waitInOpenState}. If not set, defaults to 500 milliseconds.
+     */
+    public Builder firstWaitInOpenState(Duration firstWaitInOpenState) {
+      this.firstWaitInOpenState = firstWaitInOpenState;
+      return this;
+    }
+
+    /** Sets how many probes are let through when half open. If not set, defaults to 1. */
     public Builder permittedCallsInHalfOpenState(int permittedCallsInHalfOpenState) {
       this.permittedCallsInHalfOpenState = permittedCallsInHalfOpenState;
       return this;
@@ -163,7 +201,8 @@ public record CircuitBreakerPolicy(
      */
     public CircuitBreakerPolicy build() {
       return new CircuitBreakerPolicy(enabled, failureRateThreshold, slowCallRateThreshold, slowCallDuration,
-          slidingWindowSize, minimumNumberOfCalls, waitInOpenState, permittedCallsInHalfOpenState);
+          slidingWindowSize, minimumNumberOfCalls, waitInOpenState, permittedCallsInHalfOpenState,
+          firstWaitInOpenState);
     }
   }
 }

@@ -40,9 +40,14 @@ final class RouteHandle {
   private final RetryBudget budget;
   private final AdaptiveRateLimiter pace;
   private final Clock clock;
-  private final Duration waitInOpenState;
-  /** When the circuit last opened; read to say when the next probe is due. */
-  private volatile Instant openedAt = Instant.EPOCH;
+  private final CircuitBreakerPolicy policy;
+  /**
+   * When the open circuit lets its next probe through; read to say when the next probe is due. Set by
+   * the wait function, which Resilience4j calls as the circuit opens, before it publishes the change.
+   */
+  private volatile Instant probeAt = Instant.EPOCH;
+  /** The wait the circuit is serving now, for the log line. */
+  private volatile Duration currentWait = Duration.ZERO;
 
   RouteHandle(Transport transport, RetryPolicy retryPolicy, CircuitBreakerPolicy policy, Clock clock,
       DeliveryListener listener) {
@@ -50,7 +55,7 @@ final class RouteHandle {
     this.budget = new RetryBudget(retryPolicy.budgetCapacity());
     this.pace = new AdaptiveRateLimiter(transport.route());
     this.clock = clock;
-    this.waitInOpenState = policy.waitInOpenState();
+    this.policy = policy;
     if (!policy.enabled()) {
       this.breaker = null;
       return;
@@ -62,7 +67,9 @@ final class RouteHandle {
         .failureRateThreshold(policy.failureRateThreshold())
         .slowCallRateThreshold(policy.slowCallRateThreshold())
         .slowCallDurationThreshold(policy.slowCallDuration())
-        .waitDurationInOpenState(policy.waitInOpenState())
+        // Resilience4j counts the circuit's consecutive openings (1, 2, ... while probes keep failing;
+        // reset when it closes) and asks how long to wait before the next probe.
+        .waitIntervalFunctionInOpenState(this::waitBeforeProbe)
         .permittedNumberOfCallsInHalfOpenState(policy.permittedCallsInHalfOpenState())
         .automaticTransitionFromOpenToHalfOpenEnabled(false)
         .clock(clock)
@@ -72,8 +79,7 @@ final class RouteHandle {
       CircuitState from = map(event.getStateTransition().getFromState());
       CircuitState to = map(event.getStateTransition().getToState());
       if (to == CircuitState.OPEN) {
-        openedAt = clock.instant();
-        log.warn("Route '{}' circuit is OPEN; next probe in {}s", route(), waitInOpenState.toSeconds());
+        log.warn("Route '{}' circuit is OPEN; next probe in {} ms", route(), currentWait.toMillis());
       } else {
         log.info("Route '{}' circuit is {}", route(), to);
       }
@@ -120,7 +126,7 @@ final class RouteHandle {
     if (state() != CircuitState.OPEN) {
       return Duration.ZERO;
     }
-    Duration left = Duration.between(clock.instant(), openedAt.plus(waitInOpenState));
+    Duration left = Duration.between(clock.instant(), probeAt);
     // Resilience4j lets the probe through only strictly after the wait, so "now" still means "soon".
     return left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
   }
@@ -148,6 +154,14 @@ final class RouteHandle {
     } else {
       breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** Resilience4j's wait function: the adaptive, jittered wait before probe {@code probe}, in milliseconds. */
+  private Long waitBeforeProbe(Integer probe) {
+    Duration wait = policy.waitBeforeProbe(probe, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+    currentWait = wait;
+    probeAt = clock.instant().plus(wait);
+    return wait.toMillis();
   }
 
   /** Gives back a permission that was acquired but not used for an attempt. */

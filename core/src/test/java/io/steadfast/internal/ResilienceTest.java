@@ -2,6 +2,7 @@ package io.steadfast.internal;
 
 import io.steadfast.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
@@ -25,6 +26,7 @@ import io.steadfast.spi.Delivery;
 import io.steadfast.spi.Failure;
 import io.steadfast.spi.Outcome;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -225,18 +227,20 @@ class ResilienceTest {
   @EnumSource(SendMode.class)
   void circuitOpensFailsFastWithNextProbeThenHalfOpensAndCloses(SendMode mode) throws Throwable {
     CircuitBreakerPolicy breaker = CircuitBreakerPolicy.builder()
-        .slidingWindowSize(4).minimumNumberOfCalls(4).waitInOpenState(Duration.ofSeconds(30))
-        .permittedCallsInHalfOpenState(1).build();
+        .slidingWindowSize(4).minimumNumberOfCalls(4).firstWaitInOpenState(Duration.ofSeconds(30))
+        .waitInOpenState(Duration.ofSeconds(30)).permittedCallsInHalfOpenState(1).build();
     EmailClient client = client(RetryPolicy.NO_RETRIES, breaker, rest);
     for (int i = 0; i < 4; i++) {
       rest.then(UNAVAILABLE);
       assertThatThrownBy(() -> mode.send(client, MESSAGE)).isInstanceOf(ProviderUnavailableException.class);
     }
 
+    // The wait is jittered between half and all of the 30 s ceiling.
     assertThatThrownBy(() -> mode.send(client, MESSAGE))
         .isInstanceOfSatisfying(ProviderUnavailableException.class, e -> {
-          assertThat(e.getMessage()).contains("Route 'rest-us' circuit is OPEN; next probe in 30s");
-          assertThat(e.retryAfter()).contains(Duration.ofSeconds(30));
+          assertThat(e.getMessage()).containsPattern("Route 'rest-us' circuit is OPEN; next probe in (1[5-9]|2[0-9]|30)s");
+          assertThat(e.retryAfter()).hasValueSatisfying(wait ->
+              assertThat(wait).isBetween(Duration.ofSeconds(15), Duration.ofSeconds(30)));
         });
     assertThat(rest.deliveries()).as("an open circuit does not call SparkPost").hasSize(4);
 
@@ -248,6 +252,51 @@ class ResilienceTest {
     assertThat(((DefaultEmailClient) client).circuitStates()).containsEntry("rest-us", CircuitState.CLOSED);
     assertThat(listener.events()).containsSubsequence(
         "circuit rest-us CLOSED->OPEN", "circuit rest-us OPEN->HALF_OPEN", "circuit rest-us HALF_OPEN->CLOSED");
+  }
+
+  @Test
+  void probeWaitsStartShortDoubleWithJitterWhileProbesFailAndStartShortAgainAfterRecovery() {
+    CircuitBreakerPolicy breaker = CircuitBreakerPolicy.builder()
+        .slidingWindowSize(2).minimumNumberOfCalls(2).firstWaitInOpenState(Duration.ofSeconds(1))
+        .waitInOpenState(Duration.ofSeconds(8)).build();
+    EmailClient client = client(RetryPolicy.NO_RETRIES, breaker, rest);
+    for (int i = 0; i < 2; i++) {
+      rest.then(UNAVAILABLE);
+      assertThatThrownBy(() -> client.send(MESSAGE)).isInstanceOf(ProviderUnavailableException.class);
+    }
+    List<Duration> waits = new ArrayList<>();
+    // Six failed probes: each open period's wait, read from the fail-fast answer, then the probe fails.
+    for (int probe = 1; probe <= 6; probe++) {
+      Duration wait = nextProbeWait(client);
+      waits.add(wait);
+      long ceiling = Math.min(8, 1L << (probe - 1));
+      assertThat(wait).as("wait before probe %d", probe)
+          .isBetween(Duration.ofMillis(ceiling * 500), Duration.ofSeconds(ceiling));
+      clock.advance(wait.plusMillis(1));
+      rest.then(UNAVAILABLE);
+      assertThatThrownBy(() -> client.send(MESSAGE)).isInstanceOf(ProviderUnavailableException.class);
+    }
+    assertThat(rest.deliveries()).as("one probe per open period").hasSize(2 + 6);
+
+    clock.advance(nextProbeWait(client).plusMillis(1));
+    rest.then(ACCEPTED);
+    client.send(MESSAGE);
+    for (int i = 0; i < 2; i++) {
+      rest.then(UNAVAILABLE);
+      assertThatThrownBy(() -> client.send(MESSAGE)).isInstanceOf(ProviderUnavailableException.class);
+    }
+
+    assertThat(nextProbeWait(client)).as("a new outage starts with the short wait again (%s before)", waits)
+        .isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
+  }
+
+  /** Returns the wait an open circuit's fail-fast answer gives, without calling SparkPost. */
+  private Duration nextProbeWait(EmailClient client) {
+    int before = rest.deliveries().size();
+    Throwable failure = catchThrowable(() -> client.send(MESSAGE));
+    assertThat(rest.deliveries()).as("an open circuit does not call SparkPost").hasSize(before);
+    assertThat(failure).isInstanceOf(ProviderUnavailableException.class);
+    return ((ProviderUnavailableException) failure).retryAfter().orElseThrow();
   }
 
   @Test

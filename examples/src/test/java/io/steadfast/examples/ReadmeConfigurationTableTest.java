@@ -46,6 +46,8 @@ class ReadmeConfigurationTableTest {
         CircuitBreakerPolicy.DEFAULT_SLIDING_WINDOW_SIZE + " attempts");
     expected.put("CircuitBreakerPolicy.Builder.minimumNumberOfCalls(...)",
         String.valueOf(CircuitBreakerPolicy.DEFAULT_MINIMUM_NUMBER_OF_CALLS));
+    expected.put("CircuitBreakerPolicy.Builder.firstWaitInOpenState(...)",
+        CircuitBreakerPolicy.DEFAULT_FIRST_WAIT_IN_OPEN_STATE.toMillis() + " ms");
     expected.put("CircuitBreakerPolicy.Builder.waitInOpenState(...)", seconds(CircuitBreakerPolicy.DEFAULT_WAIT_IN_OPEN_STATE));
     expected.put("CircuitBreakerPolicy.Builder.permittedCallsInHalfOpenState(...)",
         String.valueOf(CircuitBreakerPolicy.DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE));
