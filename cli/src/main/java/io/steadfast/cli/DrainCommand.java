@@ -2,6 +2,7 @@ package io.steadfast.cli;
 
 import io.steadfast.EmailClient;
 import io.steadfast.SpoolOperations;
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.io.PrintWriter;
@@ -11,6 +12,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -21,10 +23,15 @@ import picocli.CommandLine.Spec;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@code steadfast drain}: delivers what the spool holds, then exits with what is left. */
+/**
+ * {@code steadfast drain}: delivers what the spool holds, then exits with what is left. Opening a
+ * damaged spool salvages its readable entries; while damage is reported and not cleared, drain never
+ * exits 0, because acknowledged mail may be unreadable.
+ */
 @Command(name = "drain", mixinStandardHelpOptions = true,
     description = {"Deliver the spooled messages that are due until none is pending or --timeout passes.",
-        "Exit 0 if everything was delivered, 3 if some remain pending (drain again later), 1 if any went dead."})
+        "Exit 0 if everything was delivered, 3 if some remain pending (drain again later), 1 if any went dead or",
+        "the spool was damaged and its damage is not cleared ('steadfast spool clear-damage')."})
 final class DrainCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final Duration POLL = Duration.ofMillis(100);
@@ -41,8 +48,13 @@ final class DrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (EmailClient client = spoolOptions.client(connection, Duration.ofSeconds(3))) {
+    spoolOptions.existingDirectory(connection); // a mistyped path must not drain a fresh, empty spool
+    try (EmailClient client = spoolOptions.client(connection, Duration.ofSeconds(3), false)) {
       SpoolOperations spool = client.spoolOperations();
+      // Told first: salvage happened while opening, and a long drain should not hide it until the end.
+      Optional<SpoolDamage> damage = spool.damage();
+      damage.ifPresent(found -> err.println(found.summary()));
+      err.flush();
       SpoolStats start = spool.stats();
       Instant deadline = Instant.now().plus(timeout);
       SpoolStats stats = start;
@@ -63,22 +75,23 @@ final class DrainCommand implements Callable<Integer> {
       long delivered = stats.count(SpoolState.DELIVERED) - start.count(SpoolState.DELIVERED);
       long pending = stats.undeliveredCount();
       long dead = stats.deadCount() - start.deadCount();
-      int code = dead > 0 ? Steadfast.PERMANENT : pending > 0 ? Steadfast.RETRYABLE : Steadfast.OK;
+      damage = spool.damage();
+      int code = dead > 0 || damage.isPresent() ? Steadfast.PERMANENT
+          : pending > 0 ? Steadfast.RETRYABLE : Steadfast.OK;
       if (json) {
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("status", code == Steadfast.OK ? "drained" : code == Steadfast.RETRYABLE ? "pending" : "dead");
+        result.put("status", damage.isPresent() ? "damaged" : dead > 0 ? "dead" : pending > 0 ? "pending" : "drained");
         result.put("delivered", delivered);
         result.put("pending", pending);
         result.put("dead", dead);
+        result.put("damage", damage.map(SpoolCommand::damage).orElse(null));
         out.println(JSON.writeValueAsString(result));
       } else {
-        out.printf("Drained: %d delivered, %d still pending, %d dead.%s%n", delivered, pending, dead,
-            dead > 0 ? " See 'steadfast spool list --state DEAD'." : pending > 0 ? " Run drain again later." : "");
+        out.printf("Drained: %d delivered, %d still pending, %d dead.%s%s%n", delivered, pending, dead,
+            dead > 0 ? " See 'steadfast spool list --state DEAD'." : pending > 0 ? " Run drain again later." : "",
+            damage.isPresent() ? " The spool's damage is not cleared (see above)." : "");
       }
       return code;
-    } catch (UsageException e) {
-      err.println(e.getMessage());
-      return Steadfast.USAGE;
     }
   }
 

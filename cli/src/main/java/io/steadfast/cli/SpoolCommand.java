@@ -2,16 +2,20 @@ package io.steadfast.cli;
 
 import io.steadfast.SpoolConfig;
 import io.steadfast.spi.Spool;
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spool.SqliteSpool;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,11 +26,16 @@ import picocli.CommandLine.Spec;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@code steadfast spool}: looks into a spool directory and fixes dead letters. Needs no API key. */
+/**
+ * {@code steadfast spool}: looks into a spool directory, fixes dead letters and clears damage once dealt
+ * with. Needs no API key. The reading commands (status, list, show) never move or change a file, and
+ * work while a dispatcher holds the spool; the others open it as a dispatcher would, which salvages a
+ * damaged database.
+ */
 @Command(name = "spool", mixinStandardHelpOptions = true,
-    description = "Inspect and maintain a spool directory: status, list, show, requeue, purge.",
+    description = "Inspect and maintain a spool directory: status, list, show, requeue, purge, clear-damage.",
     subcommands = {SpoolCommand.Status.class, SpoolCommand.ListEntries.class, SpoolCommand.Show.class,
-        SpoolCommand.Requeue.class, SpoolCommand.Purge.class})
+        SpoolCommand.Requeue.class, SpoolCommand.Purge.class, SpoolCommand.ClearDamage.class})
 final class SpoolCommand {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -43,22 +52,16 @@ final class SpoolCommand {
     public final Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      try (Spool spool = openExisting()) {
+      try (Spool spool = readOnly() ? spoolOptions.openReadOnly(connection) : spoolOptions.openExisting(connection)) {
         return run(spool, out, err);
-      } catch (UsageException e) {
-        err.println(e.getMessage());
-        return Steadfast.USAGE;
       }
     }
 
-    /** Opens the spool, refusing to create one where there was none (a mistyped path should not look empty). */
-    private Spool openExisting() throws java.io.IOException {
-      java.nio.file.Path directory = spoolOptions.directory(connection);
-      if (!java.nio.file.Files.isDirectory(directory)) {
-        throw new UsageException("No spool at " + directory + ": the directory does not exist.");
-      }
-      return spoolOptions.open(connection);
-    }
+    /**
+     * Returns whether this command only reads: it then opens the spool without a lock and changes no
+     * file, so a damaged database stays exactly as it is for the salvage a dispatching open does.
+     */
+    abstract boolean readOnly();
 
     abstract int run(Spool spool, PrintWriter out, PrintWriter err);
 
@@ -74,11 +77,19 @@ final class SpoolCommand {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Print the entry counts by state, the bytes held, the oldest pending age and the dead count.")
+      description = {"Print the entry counts by state, the bytes held, the oldest pending age and the dead count.",
+          "Exit 1 if the spool is damaged (the file is left as it is; 'steadfast drain' salvages it) or was",
+          "salvaged with unreadable entries not yet cleared ('steadfast spool clear-damage')."})
   static final class Status extends Base {
+    @Override
+    boolean readOnly() {
+      return true;
+    }
+
     @Override
     int run(Spool spool, PrintWriter out, PrintWriter err) {
       SpoolStats stats = spool.stats(Instant.now());
+      Optional<SpoolDamage> damage = spool.damage();
       if (json) {
         Map<String, Object> result = new LinkedHashMap<>();
         Map<String, Object> counts = new LinkedHashMap<>();
@@ -89,6 +100,7 @@ final class SpoolCommand {
         result.put("bytes", stats.bytes());
         result.put("oldest_pending_age_seconds", stats.oldestPendingAge().toSeconds());
         result.put("dead", stats.deadCount());
+        result.put("damage", damage.map(SpoolCommand::damage).orElse(null));
         printJson(out, result);
       } else {
         for (SpoolState state : SpoolState.values()) {
@@ -97,14 +109,20 @@ final class SpoolCommand {
         out.printf("bytes      %d%n", stats.bytes());
         out.printf("oldest pending age %s%n", stats.oldestPendingAge());
         out.printf("dead letters %d%n", stats.deadCount());
+        damage.ifPresent(found -> out.println(found.summary()));
       }
-      return Steadfast.OK;
+      return damage.isPresent() ? Steadfast.PERMANENT : Steadfast.OK;
     }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List entries: id, key, state, attempts, next attempt, last error.")
   static final class ListEntries extends Base {
+    @Override
+    boolean readOnly() {
+      return true;
+    }
+
     @Option(names = "--state", description = "Only entries in this state: ${COMPLETION-CANDIDATES} (default: all).")
     SpoolState state;
     @Option(names = "--limit", description = "At most this many entries per state (default: ${DEFAULT-VALUE}).")
@@ -128,10 +146,13 @@ final class SpoolCommand {
         out.println("No entries.");
       } else {
         for (SpoolEntry entry : entries) {
+          String error = entry.lastError() == null ? ""
+              : settledBeyond(entry) ? "  earlier failure: " + entry.lastError() : "  error=" + entry.lastError();
           out.printf("%d  %s  %s  attempts=%d  next=%s%s%n", entry.id(), entry.idempotencyKey(), entry.state(),
-              entry.attempts(), entry.nextAttemptAt(), entry.lastError() == null ? "" : "  error=" + entry.lastError());
+              entry.attempts(), entry.nextAttemptAt(), error);
         }
       }
+      spool.damage().ifPresent(found -> err.println(found.summary()));
       return Steadfast.OK;
     }
   }
@@ -142,6 +163,11 @@ final class SpoolCommand {
     @Parameters(paramLabel = "ID", description = "The spool id.") long id;
 
     @Override
+    boolean readOnly() {
+      return true;
+    }
+
+    @Override
     int run(Spool spool, PrintWriter out, PrintWriter err) {
       Map<String, Object> details = summary(entry(spool, id));
       if (json) {
@@ -149,6 +175,7 @@ final class SpoolCommand {
       } else {
         details.forEach((name, value) -> out.printf("%-16s %s%n", name, value));
       }
+      spool.damage().ifPresent(found -> err.println(found.summary()));
       return Steadfast.OK;
     }
   }
@@ -157,6 +184,11 @@ final class SpoolCommand {
       description = "Move a dead letter back to pending, due now, with a fresh delivery deadline.")
   static final class Requeue extends Base {
     @Parameters(paramLabel = "ID", description = "The spool id of a dead letter.") long id;
+
+    @Override
+    boolean readOnly() {
+      return false;
+    }
 
     @Override
     int run(Spool spool, PrintWriter out, PrintWriter err) {
@@ -186,6 +218,11 @@ final class SpoolCommand {
     Duration olderThan = Duration.ZERO;
 
     @Override
+    boolean readOnly() {
+      return false;
+    }
+
+    @Override
     int run(Spool spool, PrintWriter out, PrintWriter err) {
       Instant before = Instant.now().minus(olderThan);
       int purged = spool.purgeDelivered(before);
@@ -202,6 +239,57 @@ final class SpoolCommand {
     }
   }
 
+  @Command(name = "clear-damage", mixinStandardHelpOptions = true,
+      description = {"Clear the damage reports of a salvaged spool, once its unreadable messages have been re-sent",
+          "or given up. The damaged copies stay in DIR/corrupt/. Afterwards 'spool status' and 'drain' can exit 0",
+          "again. Exit 0 also when there was nothing to clear."})
+  static final class ClearDamage implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConnectionOptions connection = new ConnectionOptions();
+    @Mixin SpoolOptions spoolOptions = new SpoolOptions();
+    @Option(names = "--json", description = "Print the result as JSON.") boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      Path directory = spoolOptions.existingDirectory(connection);
+      int cleared = SqliteSpool.clearDamage(directory);
+      Path corrupt = directory.resolve(SqliteSpool.CORRUPT_DIRECTORY);
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("cleared", cleared);
+        result.put("damaged_copies", corrupt.toString());
+        out.println(JSON.writeValueAsString(result));
+      } else if (cleared == 0) {
+        out.println("No damage to clear in " + directory + ".");
+      } else {
+        out.printf("Cleared %d damage report%s; the damaged cop%s stay in %s.%n", cleared, cleared == 1 ? "" : "s",
+            cleared == 1 ? "y" : "ies", corrupt);
+      }
+      return Steadfast.OK;
+    }
+  }
+
+  /**
+   * Returns whether {@code entry} was delivered, so that any error it still carries belongs to an
+   * attempt before the one SparkPost accepted. A dead letter's error is why it is dead, its state.
+   */
+  static boolean settledBeyond(SpoolEntry entry) {
+    return entry.state() == SpoolState.DELIVERED;
+  }
+
+  /** Returns the damage report as JSON fields, the summary sentence first. */
+  static Map<String, Object> damage(SpoolDamage damage) {
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("summary", damage.summary());
+    result.put("found_at", damage.foundAt().toString());
+    result.put("recovered", damage.recovered());
+    result.put("unreadable", damage.unreadable());
+    result.put("unreadable_keys", damage.unreadableKeys());
+    result.put("damaged_copy", damage.damagedCopy());
+    return result;
+  }
+
   /** An entry's metadata; the spool keeps no API key, and the message body is never printed. */
   static Map<String, Object> summary(SpoolEntry entry) {
     Map<String, Object> result = new LinkedHashMap<>();
@@ -213,7 +301,9 @@ final class SpoolCommand {
     result.put("next_attempt_at", entry.nextAttemptAt().toString());
     result.put("deliver_by", entry.deliverBy().toString());
     result.put("lease_until", entry.leaseUntil() == null ? null : entry.leaseUntil().toString());
-    result.put("last_error", entry.lastError());
+    // A delivered entry's last error is from an earlier failed attempt: history, not its state.
+    result.put("last_error", settledBeyond(entry) ? null : entry.lastError());
+    result.put("earlier_error", settledBeyond(entry) ? entry.lastError() : null);
     result.put("size_bytes", entry.sizeBytes());
     result.put("fingerprint", entry.fingerprint());
     result.put("transmission_id", entry.receipt() == null ? null : entry.receipt().transmissionId());

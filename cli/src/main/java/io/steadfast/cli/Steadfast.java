@@ -7,9 +7,13 @@ import picocli.CommandLine.Command;
 /**
  * The {@code steadfast} command.
  *
- * <p>Exit codes: 0 success; 1 permanent failure (fix something first); 2 bad usage or invalid input;
- * 3 retryable failure (try again later with the same idempotency key); 4 outcome unknown (SparkPost
- * may have accepted the message).
+ * <p>Exit codes: 0 success; 1 permanent failure (fix something first: a rejected message or key, a
+ * dead letter, a damaged spool or damage not yet cleared); 2 bad usage or invalid input, which the user
+ * must change; 3 a transient condition (SparkPost unavailable, the spool in use by another process,
+ * full or unwritable, an environment fault such as a full disk, a file-size limit or SQLite's native
+ * library): nothing was acknowledged, try again later with the same idempotency key; 4 outcome unknown
+ * (SparkPost may have accepted the message). Every failure is one line on stderr; only a bug prints a
+ * stack trace.
  */
 @Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
     description = "Send email through SparkPost without losing it when SparkPost fails.",
@@ -18,9 +22,12 @@ import picocli.CommandLine.Command;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
-        "1:permanent failure: fix the message, key or account first (drain: a message went dead)",
-        "2:bad usage or invalid input",
-        "3:retryable failure: try again later with the same idempotency key (drain: some still pending)",
+        "1:permanent failure: fix the message, key or account first (drain: a message went dead;"
+            + " spool status, drain: the spool is damaged or its damage is not cleared)",
+        "2:bad usage or invalid input: change the command, its flags or its configuration",
+        "3:transient: SparkPost unavailable, the spool in use, full or unwritable (disk full, file-size limit,"
+            + " permissions, native library, temporary directory); nothing was acknowledged, try again later with"
+            + " the same idempotency key (drain: some still pending)",
         "4:outcome unknown: SparkPost may have accepted the message"})
 public final class Steadfast {
   /** Success. */
@@ -29,7 +36,7 @@ public final class Steadfast {
   static final int PERMANENT = 1;
   /** Bad usage or invalid input. */
   static final int USAGE = 2;
-  /** A retryable failure. */
+  /** A transient failure: try again later. */
   static final int RETRYABLE = 3;
   /** SparkPost may have accepted the message. */
   static final int UNKNOWN = 4;
@@ -50,7 +57,7 @@ public final class Steadfast {
     CommandLine commandLine = new CommandLine(new Steadfast());
     commandLine.setOut(out);
     commandLine.setErr(err);
-    commandLine.setExitCodeExceptionMapper(e -> USAGE);
+    commandLine.setExecutionExceptionHandler(new CommandFailures());
     commandLine.setParameterExceptionHandler((e, arguments) -> {
       CommandLine failed = e.getCommandLine();
       String name = failed.getCommandSpec().qualifiedName(" ");

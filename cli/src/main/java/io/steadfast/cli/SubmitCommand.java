@@ -1,10 +1,7 @@
 package io.steadfast.cli;
 
 import io.steadfast.EmailClient;
-import io.steadfast.IdempotencyConflictException;
-import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
-import io.steadfast.SpoolFullException;
 import io.steadfast.SubmitReceipt;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -19,13 +16,19 @@ import picocli.CommandLine.Spec;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@code steadfast submit}: stores one message durably in the spool; {@code drain} delivers it later. */
+/**
+ * {@code steadfast submit}: stores one message durably in the spool and returns; {@code drain} delivers
+ * it later. The client only submits: no dispatcher starts, so this process never connects to SparkPost
+ * and can never exit in the middle of a delivery attempt.
+ */
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = {"Store one message durably in a spool directory and return; 'steadfast drain' delivers it.",
-        "Takes the same message flags as 'send'. Prints the spool id and the idempotency key."})
+        "Takes the same message flags as 'send'. Prints the spool id and the idempotency key. Never connects to",
+        "SparkPost. Exit 3 if the spool is in use, full or cannot write (disk full, file-size limit): nothing",
+        "was stored; submit again later with the same --idempotency-key."})
 final class SubmitCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
-  /** How long closing waits for a delivery the dispatcher may have started meanwhile. */
+  /** Closing a submit-only client waits for no delivery; this bounds only the spool's own close. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
   @Spec CommandSpec spec;
@@ -38,12 +41,10 @@ final class SubmitCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try {
-      Message message = messageOptions.message();
-      SubmitReceipt receipt;
-      try (EmailClient client = spoolOptions.client(connection, CLOSE_TIMEOUT)) {
-        receipt = client.submit(message);
-      }
+    Message message = messageOptions.message();
+    try (EmailClient client = spoolOptions.client(connection, CLOSE_TIMEOUT, true)) {
+      SubmitReceipt receipt = client.submit(message);
+      // Durable now: printed before closing, so that an acknowledged id is never withheld.
       if (json) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("status", "spooled");
@@ -54,13 +55,10 @@ final class SubmitCommand implements Callable<Integer> {
       } else {
         out.printf("Spooled: id %d, key %s%n", receipt.spoolId(), receipt.idempotencyKey());
       }
+      out.flush();
+      // Damage found on opening does not undo the submit, but whoever runs it must hear of it.
+      client.spoolOperations().damage().ifPresent(damage -> err.println(damage.summary()));
       return Steadfast.OK;
-    } catch (UsageException | InvalidMessageException | IdempotencyConflictException e) {
-      err.println(e.getMessage());
-      return Steadfast.USAGE;
-    } catch (SpoolFullException e) {
-      err.println(e.getMessage());
-      return Steadfast.RETRYABLE;
     }
   }
 }

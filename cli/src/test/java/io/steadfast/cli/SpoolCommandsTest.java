@@ -223,11 +223,26 @@ class SpoolCommandsTest {
   }
 
   @Test
-  void unknownIdMissingSpoolAndLockedSpoolAreUsageErrors() throws IOException {
-    assertThat(run("spool", "status", "--spool", dir.resolve("typo").toString())).isEqualTo(Steadfast.USAGE);
-    assertThat(err.toString()).contains("No spool at").contains("does not exist");
-    assertThat(dir.resolve("typo")).doesNotExist();
+  void unknownIdAndMissingSpoolAreUsageErrors() throws IOException {
+    for (String[] command : new String[][] {{"spool", "status"}, {"spool", "purge"}, {"spool", "clear-damage"},
+        {"drain", "--timeout", "1s"}}) {
+      String[] args = java.util.Arrays.copyOf(command, command.length + 2);
+      args[command.length] = "--spool";
+      args[command.length + 1] = dir.resolve("typo").toString();
+      if (command[0].equals("drain")) {
+        args = java.util.Arrays.copyOf(args, args.length + 2);
+        args[args.length - 2] = "--config";
+        args[args.length - 1] = config();
+      }
+      assertThat(run(args)).as(String.join(" ", command)).isEqualTo(Steadfast.USAGE);
+      assertThat(err.toString()).contains("No spool at").contains("does not exist");
+      assertThat(dir.resolve("typo")).doesNotExist();
+    }
     Files.createDirectories(spool());
+    assertThat(run("spool", "status", "--spool", spool().toString())).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("holds no spool.db");
+    assertThat(spool().resolve("spool.db")).doesNotExist();
+    SqliteSpool.open(spool()).close();
 
     assertThat(run("spool", "show", "42", "--spool", spool().toString())).isEqualTo(Steadfast.USAGE);
     assertThat(err.toString()).contains("No spool entry with id 42");
@@ -236,20 +251,66 @@ class SpoolCommandsTest {
     assertThat(err.toString()).contains("No spool directory: pass --spool DIR");
 
     assertThat(run("spool", "list", "--spool", spool().toString(), "--state", "LOST")).isEqualTo(Steadfast.USAGE);
+  }
 
+  @Test
+  void aSpoolInUseIsTransientForWritersAndNoObstacleForReaders() throws Exception {
+    long dead = seedDead("spool-held-dead");
+    String config = config();
     try (SqliteSpool held = SqliteSpool.open(spool())) {
-      assertThat(held.directory()).exists();
-      assertThat(run("spool", "status", "--spool", spool().toString())).isEqualTo(Steadfast.USAGE);
-      assertThat(err.toString()).contains("is in use by another process");
-      assertThat(run("drain", "--config", config())).isEqualTo(Steadfast.USAGE);
-      assertThat(err.toString()).contains("is in use by another process");
+      for (String[] command : new String[][] {{"drain", "--timeout", "1s"}, {"spool", "requeue", String.valueOf(dead)},
+          {"spool", "purge"}}) {
+        String[] args = java.util.Arrays.copyOf(command, command.length + 2);
+        args[command.length] = "--config";
+        args[command.length + 1] = config;
+
+        assertThat(run(args)).as(String.join(" ", command)).isEqualTo(Steadfast.RETRYABLE);
+        assertThat(err.toString()).as(String.join(" ", command)).contains("is in use by another process")
+            .hasLineCount(1).doesNotContain("\tat ");
+      }
+
+      assertThat(run("spool", "status", "--config", config)).as(err.toString()).isZero();
+      assertThat(out.toString()).containsPattern("dead\\s+1");
+      assertThat(run("spool", "show", String.valueOf(dead), "--config", config)).as(err.toString()).isZero();
+      assertThat(held.inspect(dead)).get().extracting(e -> e.state().name()).isEqualTo("DEAD");
     }
+  }
+
+  @Test
+  void aDeliveredEntryShowsItsEarlierFailureAsHistory() throws Exception {
+    Instant now = Instant.now();
+    long delivered;
+    long pending;
+    try (SqliteSpool spool = SqliteSpool.open(spool())) {
+      delivered = spool.append(List.of(entry("retried-then-sent", now)), Spool.Limits.NONE).get(0).id();
+      Spool.Claimed first = spool.claim(1, now, Duration.ofMinutes(5)).get(0);
+      assertThat(spool.reschedule(first.entry().id(), now, "HTTP 503 from rest-us")).isTrue();
+      spool.claim(1, now, Duration.ofMinutes(5));
+      assertThat(spool.markDelivered(delivered, new SendReceipt("7001", 1, 0, IdempotencyKey.of("retried-then-sent"),
+          "rest-us", 2, null), now)).isTrue();
+      pending = spool.append(List.of(entry("still-failing", now)), Spool.Limits.NONE).get(0).id();
+      spool.claim(1, now, Duration.ofMinutes(5));
+      assertThat(spool.reschedule(pending, now.plusSeconds(60), "HTTP 502 from rest-us")).isTrue();
+    }
+
+    assertThat(run("spool", "list", "--spool", spool().toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).containsPattern(delivered + "  retried-then-sent  DELIVERED .*  earlier failure: HTTP 503")
+        .containsPattern(pending + "  still-failing  PENDING .*  error=HTTP 502")
+        .doesNotContainPattern("DELIVERED .*error=");
+
+    assertThat(run("spool", "list", "--spool", spool().toString(), "--state", "DELIVERED", "--json")).isZero();
+    assertThat(out.toString()).contains("\"last_error\":null").contains("\"earlier_error\":\"HTTP 503 from rest-us\"");
+
+    assertThat(run("spool", "show", String.valueOf(delivered), "--spool", spool().toString())).isZero();
+    assertThat(out.toString()).containsPattern("earlier_error\\s+HTTP 503").containsPattern("last_error\\s+null");
+    assertThat(run("spool", "show", String.valueOf(pending), "--spool", spool().toString(), "--json")).isZero();
+    assertThat(out.toString()).contains("\"last_error\":\"HTTP 502 from rest-us\"").contains("\"earlier_error\":null");
   }
 
   @Test
   void everyCommandHasHelp() {
     for (String[] command : new String[][] {{"send"}, {"submit"}, {"drain"}, {"spool"}, {"spool", "status"},
-        {"spool", "list"}, {"spool", "show"}, {"spool", "requeue"}, {"spool", "purge"}, {"doctor"}, {"demo"},
+        {"spool", "list"}, {"spool", "show"}, {"spool", "requeue"}, {"spool", "purge"}, {"spool", "clear-damage"}, {"doctor"}, {"demo"},
         {"demo", "outage"}}) {
       String[] args = java.util.Arrays.copyOf(command, command.length + 1);
       args[command.length] = "--help";

@@ -1,0 +1,100 @@
+package io.steadfast.cli;
+
+import io.steadfast.DeliveryUnknownException;
+import io.steadfast.IdempotencyConflictException;
+import io.steadfast.InvalidMessageException;
+import io.steadfast.PermanentException;
+import io.steadfast.RetryableException;
+import io.steadfast.spool.SpoolOpenException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Turns an exception a command did not handle itself into one line on stderr and an exit code, so that
+ * scripts can tell what passes by itself (exit 3: spool in use, full or unwritable, an environment fault,
+ * SparkPost unavailable) from what the user must change (exit 2) and what needs fixing first (exit 1).
+ * Only an unexpected exception, a bug, prints its stack trace.
+ */
+final class CommandFailures implements IExecutionExceptionHandler {
+
+  /** What the user sees: the exit code and the line on stderr; {@code bug} adds the stack trace. */
+  record Outcome(int exitCode, String message, boolean bug) {}
+
+  @Override
+  public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+    Outcome outcome = classify(e);
+    PrintWriter err = commandLine.getErr();
+    err.println(outcome.message());
+    if (outcome.bug()) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return outcome.exitCode();
+  }
+
+  /** Returns the exit code and message for {@code e}; the table {@code CommandFailuresTest} checks row by row. */
+  static Outcome classify(Throwable e) {
+    if (e instanceof UsageException) {
+      return new Outcome(Steadfast.USAGE, e.getMessage(), false);
+    }
+    if (e instanceof SpoolOpenException open) {
+      return new Outcome(openExitCode(open), open.getMessage(), false);
+    }
+    if (e instanceof InvalidMessageException || e instanceof IdempotencyConflictException) {
+      return new Outcome(Steadfast.USAGE, e.getMessage(), false);
+    }
+    if (e instanceof DeliveryUnknownException) {
+      return new Outcome(Steadfast.UNKNOWN, e.getMessage(), false);
+    }
+    // SpoolFullException and SpoolUnavailableException (disk full, file-size limit) among them.
+    if (e instanceof RetryableException) {
+      return new Outcome(Steadfast.RETRYABLE, e.getMessage(), false);
+    }
+    if (e instanceof PermanentException) {
+      return new Outcome(Steadfast.PERMANENT, e.getMessage(), false);
+    }
+    Throwable io = ioCause(e);
+    if (io != null) {
+      // The spool's reads and writes fail as UncheckedIOException (its writer, once stopped, as an
+      // IllegalStateException caused by one): disk full, a file-size limit, a vanished or unreadable
+      // file. Nothing of that is the user's input, and it may pass, so exit 3 and say what to check.
+      return new Outcome(Steadfast.RETRYABLE, "A file could not be read or written (" + describe(io)
+          + "). Check free disk space, the file-size limit (ulimit -f) and the permissions of the spool directory, "
+          + "then run the command again.", false);
+    }
+    return new Outcome(Steadfast.PERMANENT, "steadfast failed unexpectedly (" + e
+        + "); this is a bug, please report it with the stack trace below.", true);
+  }
+
+  private static int openExitCode(SpoolOpenException open) {
+    if (open.retryable()) {
+      return Steadfast.RETRYABLE;
+    }
+    // NEWER_SCHEMA: upgrade Steadfast or pick another directory, a change the user makes. DAMAGED and
+    // DAMAGED_NOT_MOVED: acknowledged mail needs an operator (drain salvages, or room must be made).
+    return open.reason() == SpoolOpenException.Reason.NEWER_SCHEMA ? Steadfast.USAGE : Steadfast.PERMANENT;
+  }
+
+  private static @Nullable Throwable ioCause(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof UncheckedIOException || cause instanceof IOException) {
+        return cause;
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  private static String describe(Throwable io) {
+    Throwable shown = io instanceof UncheckedIOException && io.getCause() != null ? io.getCause() : io;
+    String text = shown.getMessage();
+    return text == null || text.isBlank() ? shown.getClass().getSimpleName() : text.strip();
+  }
+}
