@@ -44,6 +44,17 @@ public interface SpoolOperations {
   int purgeDelivered(Duration age);
 
   /**
+   * Makes every pending entry due now, whatever it waits for (Postfix's {@code postqueue -f}): for an
+   * operator who knows SparkPost is back, or has fixed a quota or key. The dispatcher then delivers
+   * them oldest first at the pace SparkPost allows. Entries being delivered or reconciled are left
+   * alone. The dispatcher flushes by itself when a route recovers from an outage; this is the manual
+   * lever.
+   *
+   * @return how many entries became due
+   */
+  int flush();
+
+  /**
    * Returns the damage found in the spool's storage whose unreadable entries nobody has cleared yet; a
    * health check reports it as DOWN. The default reports none.
    */

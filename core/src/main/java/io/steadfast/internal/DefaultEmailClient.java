@@ -140,6 +140,7 @@ public final class DefaultEmailClient implements EmailClient {
         .orElse(null);
     if (dispatcher != null && !config.spool().get().submitOnly()) {
       watcher.onChange(dispatcher::wake);
+      watcher.onRecovery(dispatcher::routeRecovered);
       dispatcher.start();
     }
     log.info("Steadfast client started with routes {}", transports.stream().map(Transport::route).toList());

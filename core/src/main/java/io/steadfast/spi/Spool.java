@@ -225,6 +225,37 @@ public interface Spool extends AutoCloseable {
   }
 
   /**
+   * Returns the entry of {@code claim} to pending like {@link #reschedule(Claimed, Instant, String)},
+   * recording {@code reason}, why it waits, so that {@link #flush} knows which waits to cut short.
+   *
+   * <p>The default forgets the reason: such a spool's {@link #flush} treats every wait alike.
+   *
+   * @return whether the entry is now pending
+   */
+  default boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError, WaitReason reason) {
+    return reschedule(claim, nextAttemptAt, lastError);
+  }
+
+  /**
+   * Makes due at once every pending entry that waits past {@code now} for one of {@code reasons}
+   * (Postfix's {@code postqueue -f}, limited to the waits whose cause went away). Each becomes due at
+   * its creation time, which has passed, so the dispatcher claims them oldest first and new
+   * submissions queue behind older mail in creation order; the claim rate, not this call, sets the
+   * pace. Entries waiting without a recorded reason (rescheduled by a release before reasons were
+   * kept) count as {@link WaitReason#PROVIDER}. In-flight, reconciling, delivered and dead entries are
+   * left alone. A {@linkplain #shared() shared} spool flushes the entries of every node.
+   *
+   * <p>The default flushes nothing and returns 0: entries keep their schedule.
+   *
+   * @return how many entries became due
+   */
+  default int flush(Instant now, Set<WaitReason> reasons) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(reasons, "reasons");
+    return 0;
+  }
+
+  /**
    * Moves the entry of {@code claim} to the dead letters, if this claim still holds it; see
    * {@link #markDelivered(Claimed, SendReceipt, Instant)}.
    *

@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
 public final class CircuitWatcher extends DeliveryListener {
   private final DeliveryListener delegate;
   private volatile @Nullable Runnable onChange;
+  private volatile @Nullable Runnable onRecovery;
 
   /** Creates a watcher that forwards to {@code delegate}. */
   public CircuitWatcher(DeliveryListener delegate) {
@@ -28,6 +29,11 @@ public final class CircuitWatcher extends DeliveryListener {
   /** Sets the hook run after each circuit change. */
   public void onChange(Runnable hook) {
     this.onChange = hook;
+  }
+
+  /** Sets the hook run when a circuit closes after having been open: its probe got through. */
+  public void onRecovery(Runnable hook) {
+    this.onRecovery = hook;
   }
 
   @Override
@@ -52,6 +58,10 @@ public final class CircuitWatcher extends DeliveryListener {
 
   @Override
   public void circuitStateChanged(String route, CircuitState from, CircuitState to) {
+    Runnable recovery = onRecovery;
+    if (recovery != null && from == CircuitState.HALF_OPEN && to == CircuitState.CLOSED) {
+      recovery.run();
+    }
     Runnable hook = onChange;
     if (hook != null) {
       hook.run();

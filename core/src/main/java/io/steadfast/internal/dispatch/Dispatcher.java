@@ -13,10 +13,11 @@ import io.steadfast.RejectedByProviderException;
 import io.steadfast.RetryableException;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
+import io.steadfast.SendingLimitExceededException;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SpoolFullException;
-import io.steadfast.SpoolUnavailableException;
 import io.steadfast.SpoolOperations;
+import io.steadfast.SpoolUnavailableException;
 import io.steadfast.SteadfastException;
 import io.steadfast.SubmitReceipt;
 import io.steadfast.spi.MessageEvents;
@@ -24,9 +25,11 @@ import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.WaitReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -57,6 +60,14 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
   private static final Duration PURGE_EVERY = Duration.ofHours(1);
+  /** Provider failures in a row after which the next success counts as a recovery. */
+  private static final int OUTAGE_FAILURES = 3;
+  /**
+   * The least time between flushes that successes ask for: a provider that fails and answers by
+   * turns would otherwise have its whole backlog flushed again and again. A circuit that closes after
+   * a probe always flushes; its breaker already spaces those.
+   */
+  private static final Duration SUCCESS_FLUSH_SPACING = Duration.ofSeconds(30);
 
   /** Sends a message through the route chain; the client's {@code send}. */
   @FunctionalInterface
@@ -98,6 +109,16 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private final Duration renewEvery;
   /** System.nanoTime() at the last check for other nodes' results; 0 before the first. */
   private long lastForeignCheckNanos;
+  /**
+   * Attempts in a row that ended in a provider failure; a success after at least
+   * {@link #OUTAGE_FAILURES} of them is the end of an outage. Starts there: waits a previous run
+   * left behind are flushed on this run's first success.
+   */
+  private final AtomicInteger providerFailuresInARow = new AtomicInteger(OUTAGE_FAILURES);
+  /** Set when a route recovered; the loop then makes the provider waits due. */
+  private volatile boolean flushRequested;
+  /** System.nanoTime() of the last flush a success (not a circuit closing) asked for; 0 before. */
+  private volatile long lastSuccessFlushNanos;
 
   /**
    * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
@@ -286,9 +307,57 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     }
   }
 
+  /**
+   * A route's circuit closed after being open: SparkPost answers again. Entries that wait because it
+   * did not are made due by the loop, so the backlog goes out now at the pace the routes allow, not
+   * at each entry's own backoff, which the outage pushed up to the maximum retry delay.
+   */
+  public void routeRecovered() {
+    flushRequested = true;
+    providerFailuresInARow.set(0);
+    wake();
+  }
+
+  /** An attempt succeeded: after an outage's failures in a row, that too is a recovery. */
+  private void attemptSucceeded() {
+    if (providerFailuresInARow.getAndSet(0) < OUTAGE_FAILURES) {
+      return;
+    }
+    long now = System.nanoTime();
+    long last = lastSuccessFlushNanos;
+    if (last != 0 && now - last < SUCCESS_FLUSH_SPACING.toNanos()) {
+      return;
+    }
+    lastSuccessFlushNanos = now;
+    flushRequested = true;
+    wake();
+  }
+
+  /** Makes the provider waits due if a recovery asked for it; on the loop thread. */
+  private void flushIfRecovered(Instant now) {
+    if (!flushRequested) {
+      return;
+    }
+    flushRequested = false;
+    int flushed = spool.flush(now, EnumSet.of(WaitReason.PROVIDER));
+    if (flushed > 0) {
+      log.info("SparkPost answers again: {} spooled messages waiting out the outage are due now, oldest first",
+          flushed);
+    }
+  }
+
+  @Override
+  public int flush() {
+    int flushed = spool.flush(clock.instant(), EnumSet.allOf(WaitReason.class));
+    log.info("Flushed the spool: {} pending messages are due now", flushed);
+    wake();
+    return flushed;
+  }
+
   /** Claims and starts what is due; returns how long the loop may sleep (zero: loop again now). */
   Duration dispatchDue() {
     Instant now = clock.instant();
+    flushIfRecovered(now);
     purgeIfDue(now);
     Duration untilRenewal = renewIfDue(now);
     completeForeignResults();
@@ -399,17 +468,20 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         return;
       } catch (RateLimitedException e) {
         reschedule(claim, e.getMessage(), e.route().orElse(null),
-            schedule.afterRateLimit(e.retryAfter().orElse(null)));
+            schedule.afterRateLimit(e.retryAfter().orElse(null)), WaitReason.RATE_LIMITED);
+        return;
+      } catch (SendingLimitExceededException e) {
+        retry(claim, e.getMessage(), e.route().orElse(null), e.retryAfter().orElse(null), WaitReason.SENDING_LIMIT);
         return;
       } catch (RetryableException e) {
-        retry(claim, e.getMessage(), e.route().orElse(null), e.retryAfter().orElse(null));
+        retry(claim, e.getMessage(), e.route().orElse(null), e.retryAfter().orElse(null), WaitReason.PROVIDER);
         return;
       } catch (SteadfastException e) {
         // An authentication failure is about the account, not the message: keep it until fixed.
-        retry(claim, e.getMessage(), e.route().orElse(null), null);
+        retry(claim, e.getMessage(), e.route().orElse(null), null, WaitReason.ACCOUNT);
         return;
       } catch (RuntimeException e) {
-        retry(claim, "unexpected failure: " + e, null, null);
+        retry(claim, "unexpected failure: " + e, null, null, WaitReason.OTHER);
         return;
       }
       boolean recorded;
@@ -442,7 +514,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
    */
   private void awaitEvents(Spool.Claimed claim, DeliveryUnknownException e) {
     if (reconcilePolicy.mode() == ReconcilePolicy.Mode.RESEND) {
-      retry(claim, e.getMessage(), e.route().orElse(null), null);
+      retry(claim, e.getMessage(), e.route().orElse(null), null, WaitReason.PROVIDER);
       return;
     }
     SpoolEntry entry = claim.entry();
@@ -486,6 +558,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   boolean recordDelivered(Spool.Claimed claim, SendReceipt receipt) {
     SpoolEntry entry = claim.entry();
     if (spool.markDelivered(claim, receipt, clock.instant())) {
+      attemptSucceeded();
       finish(entry.id(), new DeliveryResult.Delivered(entry.id(), receipt, entry.createdAt()));
       return true;
     }
@@ -497,14 +570,16 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     return reconciler.problem();
   }
 
-  private void retry(Spool.Claimed claim, String error, @Nullable String route, @Nullable Duration retryAfter) {
+  private void retry(Spool.Claimed claim, String error, @Nullable String route, @Nullable Duration retryAfter,
+      WaitReason reason) {
     SpoolEntry entry = claim.entry();
     reschedule(claim, error, route,
-        schedule.delay(entry.createdAt(), clock.instant(), entry.attempts(), retryAfter));
+        schedule.delay(entry.createdAt(), clock.instant(), entry.attempts(), retryAfter), reason);
   }
 
   /** Returns the entry to the queue, due after {@code delay}; the listener hears of it as a retry. */
-  private void reschedule(Spool.Claimed claim, String error, @Nullable String route, Duration delay) {
+  private void reschedule(Spool.Claimed claim, String error, @Nullable String route, Duration delay,
+      WaitReason reason) {
     SpoolEntry entry = claim.entry();
     Instant now = clock.instant();
     Instant next = now.plus(delay);
@@ -515,7 +590,10 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     }
     log.debug("Spooled message {} not delivered (attempt {}); next attempt in {}", entry.idempotencyKey(),
         entry.attempts(), delay);
-    if (spool.reschedule(claim, next, error) && route != null) {
+    if (reason == WaitReason.PROVIDER) {
+      providerFailuresInARow.incrementAndGet();
+    }
+    if (spool.reschedule(claim, next, error, reason) && route != null) {
       listener.retryScheduled(entry.idempotencyKey(), route, entry.attempts(), delay);
     }
   }

@@ -8,6 +8,7 @@ import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,6 +47,8 @@ public final class InMemorySpool implements Spool {
    * lease expired and another claim took it) cannot move it. Guarded by {@code this}.
    */
   private final Map<Long, Long> leaseTokens = new HashMap<>();
+  /** Why each rescheduled pending entry waits; absent if no reason was recorded. */
+  private final Map<Long, WaitReason> waits = new HashMap<>();
   /** Guarded by {@code this}. */
   private boolean closed;
 
@@ -218,8 +222,37 @@ public final class InMemorySpool implements Spool {
     if (e == null || !outForDelivery(e.state())) {
       return false;
     }
+    waits.remove(id);
     entries.put(id, with(e, SpoolState.PENDING, e.attempts(), nextAttemptAt, e.deliverBy(), null, lastError, null));
     return true;
+  }
+
+  @Override
+  public synchronized boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError, WaitReason reason) {
+    Objects.requireNonNull(reason, "reason");
+    if (!reschedule(claim, nextAttemptAt, lastError)) {
+      return false;
+    }
+    waits.put(claim.entry().id(), reason);
+    return true;
+  }
+
+  @Override
+  public synchronized int flush(Instant now, Set<WaitReason> reasons) {
+    checkOpen();
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(reasons, "reasons");
+    int flushed = 0;
+    for (SpoolEntry e : List.copyOf(entries.values())) {
+      if (e.state() == SpoolState.PENDING && e.nextAttemptAt().isAfter(now)
+          && reasons.contains(waits.getOrDefault(e.id(), WaitReason.PROVIDER))) {
+        Instant due = e.createdAt().isAfter(now) ? now : e.createdAt();
+        entries.put(e.id(), with(e, SpoolState.PENDING, e.attempts(), due, e.deliverBy(), null, e.lastError(), null));
+        waits.remove(e.id());
+        flushed++;
+      }
+    }
+    return flushed;
   }
 
   @Override

@@ -68,4 +68,9 @@ final class FixedSpoolOperations implements SpoolOperations {
   public int purgeDelivered(Duration age) {
     return 0;
   }
+
+  @Override
+  public int flush() {
+    return 0;
+  }
 }
