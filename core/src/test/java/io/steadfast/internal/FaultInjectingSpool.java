@@ -7,6 +7,7 @@ import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.WaitReason;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -237,6 +238,20 @@ final class FaultInjectingSpool implements Spool {
     boolean moved = delegate.reschedule(claim, nextAttemptAt, lastError);
     record("reschedule");
     return moved;
+  }
+
+  @Override
+  public boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError, WaitReason reason) {
+    checkOpen("reschedule");
+    boolean moved = delegate.reschedule(claim, nextAttemptAt, lastError, reason);
+    record("reschedule");
+    return moved;
+  }
+
+  @Override
+  public int flush(Instant now, Set<WaitReason> reasons) {
+    checkOpen("flush");
+    return delegate.flush(now, reasons);
   }
 
   @Override
