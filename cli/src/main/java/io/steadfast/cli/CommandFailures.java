@@ -37,8 +37,24 @@ final class CommandFailures implements IExecutionExceptionHandler {
     return outcome.exitCode();
   }
 
-  /** Returns the exit code and message for {@code e}; the table {@code CommandFailuresTest} checks row by row. */
+  /**
+   * Returns the exit code and message for {@code e}, or for the first cause that says more (a spool
+   * failure may arrive wrapped, e.g. in the writer's {@link IllegalStateException}); the table
+   * {@code CommandFailuresTest} checks row by row.
+   */
   static Outcome classify(Throwable e) {
+    int depth = 0;
+    for (Throwable cause = e; cause != null && depth < 16; cause = cause.getCause(), depth++) {
+      Outcome known = known(cause);
+      if (known != null) {
+        return known;
+      }
+    }
+    return new Outcome(Steadfast.PERMANENT, "steadfast failed unexpectedly (" + e
+        + "); this is a bug, please report it with the stack trace below.", true);
+  }
+
+  private static @Nullable Outcome known(Throwable e) {
     if (e instanceof UsageException) {
       return new Outcome(Steadfast.USAGE, e.getMessage(), false);
     }
@@ -58,17 +74,15 @@ final class CommandFailures implements IExecutionExceptionHandler {
     if (e instanceof PermanentException) {
       return new Outcome(Steadfast.PERMANENT, e.getMessage(), false);
     }
-    Throwable io = ioCause(e);
-    if (io != null) {
+    if (e instanceof UncheckedIOException || e instanceof IOException) {
       // The spool's reads and writes fail as UncheckedIOException (its writer, once stopped, as an
       // IllegalStateException caused by one): disk full, a file-size limit, a vanished or unreadable
       // file. Nothing of that is the user's input, and it may pass, so exit 3 and say what to check.
-      return new Outcome(Steadfast.RETRYABLE, "A file could not be read or written (" + describe(io)
+      return new Outcome(Steadfast.RETRYABLE, "A file could not be read or written (" + describe(e)
           + "). Check free disk space, the file-size limit (ulimit -f) and the permissions of the spool directory, "
           + "then run the command again.", false);
     }
-    return new Outcome(Steadfast.PERMANENT, "steadfast failed unexpectedly (" + e
-        + "); this is a bug, please report it with the stack trace below.", true);
+    return null;
   }
 
   private static int openExitCode(SpoolOpenException open) {
@@ -78,18 +92,6 @@ final class CommandFailures implements IExecutionExceptionHandler {
     // NEWER_SCHEMA: upgrade Steadfast or pick another directory, a change the user makes. DAMAGED and
     // DAMAGED_NOT_MOVED: acknowledged mail needs an operator (drain salvages, or room must be made).
     return open.reason() == SpoolOpenException.Reason.NEWER_SCHEMA ? Steadfast.USAGE : Steadfast.PERMANENT;
-  }
-
-  private static @Nullable Throwable ioCause(Throwable e) {
-    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof UncheckedIOException || cause instanceof IOException) {
-        return cause;
-      }
-      if (cause.getCause() == cause) {
-        break;
-      }
-    }
-    return null;
   }
 
   private static String describe(Throwable io) {

@@ -120,6 +120,9 @@ final class ConnectionOptions {
       }
       try (Reader reader = Files.newBufferedReader(config)) {
         properties.load(reader);
+      } catch (IllegalArgumentException e) {
+        // Properties.load throws this for a malformed unicode escape: the file must change; it is no bug.
+        throw new UsageException("The config file " + config + " is not a valid properties file: " + e.getMessage());
       }
     }
     return properties;

@@ -105,6 +105,19 @@ class SteadfastCliTest {
   }
 
   @Test
+  void aMalformedConfigFileIsAUsageErrorNotABug() throws IOException {
+    Path file = dir.resolve("broken.properties");
+    Files.writeString(file, "api-key=\\u12zz\n");
+
+    int code = run("send", "--config", file.toString(), "--from", "shop@example.com", "--to", "a@example.com",
+        "--subject", "Hi", "--text", "Hello");
+
+    assertThat(code).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).contains("is not a valid properties file").doesNotContain("\tat ");
+    assertThat(sparkPost.requests()).isEmpty();
+  }
+
+  @Test
   void doctorChecksDnsTcpAndTheKeyWithoutSending() throws IOException {
     int code = run("doctor", "--config", config(), "--skip-smtp");
 
