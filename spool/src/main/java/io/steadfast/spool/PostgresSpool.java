@@ -6,6 +6,7 @@ import io.steadfast.SpoolFullException;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.WaitReason;
 import io.steadfast.spi.TransactionalSpool;
 import io.steadfast.spool.internal.MessageCodec;
 import io.steadfast.spool.internal.PostgresSchema;
@@ -728,15 +729,22 @@ public final class PostgresSpool implements TransactionalSpool {
    */
   private int recordOutcome(Connection c, long id, @Nullable Long token, SpoolMove move, Instant at,
       String column, String value) throws SQLException {
+    return recordOutcome(c, id, token, move, at, column, value, null);
+  }
+
+  /** Records an outcome; {@code waitReason} is kept for a reschedule, cleared by every other move. */
+  private int recordOutcome(Connection c, long id, @Nullable Long token, SpoolMove move, Instant at,
+      String column, String value, @Nullable WaitReason waitReason) throws SQLException {
     String condition = token == null ? move.from("state") : move.fromClaimed("state") + " AND lease_token = ?";
     try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET state = '" + move.target().name()
-        + "', lease_until = NULL, reconcile_looks = 0, unknown_since = NULL, next_attempt_at = ?, " + column
-        + " = ? WHERE id = ? AND " + condition)) {
-      u.setObject(1, time(at));
-      u.setString(2, value);
-      u.setLong(3, id);
+        + "', lease_until = NULL, reconcile_looks = 0, unknown_since = NULL, wait_reason = ?, next_attempt_at = ?, "
+        + column + " = ? WHERE id = ? AND " + condition)) {
+      u.setString(1, waitReason == null ? null : waitReason.name());
+      u.setObject(2, time(at));
+      u.setString(3, value);
+      u.setLong(4, id);
       if (token != null) {
-        u.setLong(4, token);
+        u.setLong(5, token);
       }
       return u.executeUpdate();
     }
@@ -744,19 +752,56 @@ public final class PostgresSpool implements TransactionalSpool {
 
   @Override
   public boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
-    return rescheduled(id, null, nextAttemptAt, lastError);
+    return rescheduled(id, null, nextAttemptAt, lastError, null);
   }
 
   @Override
   public boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError) {
-    return rescheduled(claim.entry().id(), claim.leaseToken(), nextAttemptAt, lastError);
+    return rescheduled(claim.entry().id(), claim.leaseToken(), nextAttemptAt, lastError, null);
   }
 
-  private boolean rescheduled(long id, @Nullable Long token, Instant nextAttemptAt, String lastError) {
+  @Override
+  public boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError, WaitReason reason) {
+    Objects.requireNonNull(reason, "reason");
+    return rescheduled(claim.entry().id(), claim.leaseToken(), nextAttemptAt, lastError, reason);
+  }
+
+  private boolean rescheduled(long id, @Nullable Long token, Instant nextAttemptAt, String lastError,
+      @Nullable WaitReason reason) {
     Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
     Objects.requireNonNull(lastError, "lastError");
     return update("could not reschedule entry " + id, c -> {
-      return recordOutcome(c, id, token, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError) == 1;
+      return recordOutcome(c, id, token, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError, reason) == 1;
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One UPDATE over the pending index for every node's entries; the NOTIFY at its commit wakes the
+   * idle dispatchers of every node, so the whole fleet takes part in the drain.
+   */
+  @Override
+  public int flush(Instant now, Set<WaitReason> reasons) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(reasons, "reasons");
+    if (reasons.isEmpty()) {
+      return 0;
+    }
+    String[] names = reasons.stream().map(WaitReason::name).toArray(String[]::new);
+    return update("could not flush the pending entries", c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET next_attempt_at = "
+          + "LEAST(created_at, ?), wait_reason = NULL WHERE state = 'PENDING' AND next_attempt_at > ? "
+          + "AND coalesce(wait_reason, 'PROVIDER') = ANY (?)")) {
+        u.setObject(1, time(now));
+        u.setObject(2, time(now));
+        u.setArray(3, c.createArrayOf("text", names));
+        int flushed = u.executeUpdate();
+        if (flushed > 0) {
+          notifyAppended(c);
+        }
+        return flushed;
+      }
     });
   }
 

@@ -8,6 +8,7 @@ import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.WaitReason;
 import io.steadfast.spool.internal.GroupCommitWriter;
 import io.steadfast.spool.internal.MessageCodec;
 import io.steadfast.spool.internal.SpoolMove;
@@ -72,7 +73,7 @@ public final class SqliteSpool implements Spool {
   private static final Logger log = LoggerFactory.getLogger(SqliteSpool.class);
 
   /** The schema version this code writes; older versions are migrated on open. */
-  public static final int SCHEMA_VERSION = 4;
+  public static final int SCHEMA_VERSION = 5;
   /** The database file's name inside the spool directory. */
   public static final String DATABASE_FILE = "spool.db";
   /** The lock file's name inside the spool directory. */
@@ -205,7 +206,15 @@ public final class SqliteSpool implements Spool {
       "UPDATE undelivered SET (entries, bytes) = (SELECT count(*), coalesce(sum(size_bytes), 0) FROM entries "
           + "WHERE " + SpoolMove.undelivered("state") + ")");
 
-  private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4);
+  /**
+   * Version 5: {@code wait_reason}, why a pending entry waits (a {@code WaitReason} name; NULL when no
+   * reason was recorded), so that a recovery flush makes due only the waits of the outage and leaves
+   * quota and rate-limit waits alone. A version 4 Steadfast refuses the file afterwards (NEWER_SCHEMA).
+   */
+  private static final List<String> MIGRATION_5 = List.of("ALTER TABLE entries ADD COLUMN wait_reason TEXT");
+
+  private static final List<List<String>> MIGRATIONS = List.of(MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4,
+      MIGRATION_5);
 
   /**
    * Lease tokens of reconcile claims start above this, so they never equal the attempt count that is a
@@ -1015,6 +1024,40 @@ public final class SqliteSpool implements Spool {
   }
 
   @Override
+  public boolean reschedule(Claimed claim, Instant nextAttemptAt, String lastError, WaitReason reason) {
+    Objects.requireNonNull(lastError, "lastError");
+    Objects.requireNonNull(reason, "reason");
+    long id = claim.entry().id();
+    return execute(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError,
+        reason) == 1);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One UPDATE over the {@code (state, next_attempt_at)} index.
+   */
+  @Override
+  public int flush(Instant now, Set<WaitReason> reasons) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(reasons, "reasons");
+    if (reasons.isEmpty()) {
+      return 0;
+    }
+    // Enum names, not user text: safe to put in the statement.
+    String names = String.join(", ", reasons.stream().map(reason -> "'" + reason.name() + "'").sorted().toList());
+    return execute(c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE entries SET next_attempt_at = min(created_at, ?), "
+          + "wait_reason = NULL WHERE state = 'PENDING' AND next_attempt_at > ? "
+          + "AND coalesce(wait_reason, 'PROVIDER') IN (" + names + ")")) {
+        u.setLong(1, now.toEpochMilli());
+        u.setLong(2, now.toEpochMilli());
+        return u.executeUpdate();
+      }
+    });
+  }
+
+  @Override
   public boolean deadLetter(long id, String reason, Instant now) {
     Objects.requireNonNull(reason, "reason");
     return execute(c -> {
@@ -1034,12 +1077,19 @@ public final class SqliteSpool implements Spool {
    */
   private int recordOutcome(Connection c, long id, SpoolMove move, Instant at, String column, String value)
       throws SQLException {
+    return recordOutcome(c, id, move, at, column, value, null);
+  }
+
+  /** As above, keeping {@code waitReason} (for a reschedule); every other move clears it. */
+  private int recordOutcome(Connection c, long id, SpoolMove move, Instant at, String column, String value,
+      @Nullable WaitReason waitReason) throws SQLException {
     PreparedStatement u = statements.get(c, "UPDATE entries SET state = '" + move.target().name() + "', "
-        + "lease_until = NULL, reconcile_looks = 0, unknown_since = NULL, "
+        + "lease_until = NULL, reconcile_looks = 0, unknown_since = NULL, wait_reason = ?, "
         + "next_attempt_at = ?, " + column + " = ? WHERE id = ? AND " + move.from("state"));
-    u.setLong(1, at.toEpochMilli());
-    u.setString(2, value);
-    u.setLong(3, id);
+    u.setString(1, waitReason == null ? null : waitReason.name());
+    u.setLong(2, at.toEpochMilli());
+    u.setString(3, value);
+    u.setLong(4, id);
     return u.executeUpdate();
   }
 

@@ -525,7 +525,7 @@ class PostgresSpoolTest {
     try (Connection c = pool.getConnection(); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT version FROM " + prefix + "schema_version")) {
       r.next();
-      assertThat(r.getInt(1)).isEqualTo(PostgresSpool.SCHEMA_VERSION).isEqualTo(2);
+      assertThat(r.getInt(1)).isEqualTo(PostgresSpool.SCHEMA_VERSION).isEqualTo(3);
     }
     SpoolEntry delivered = a.find(IdempotencyKey.of("delivered")).orElseThrow();
     assertThat(delivered.state()).isEqualTo(SpoolState.DELIVERED);

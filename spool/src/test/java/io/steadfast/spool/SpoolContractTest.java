@@ -11,9 +11,11 @@ import io.steadfast.spi.Spool;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -64,6 +66,58 @@ public abstract class SpoolContractTest {
 
   protected SpoolEntry append(String key, String subject, Instant at) {
     return spool.append(List.of(newEntry(key, subject, at)), Spool.Limits.NONE).get(0);
+  }
+
+  @Test
+  void flushMakesTheGivenWaitsDueOldestFirstAndLeavesQuotaWaitsOnTheirSchedule() {
+    for (String key : List.of("old", "newer", "quota", "legacy")) {
+      append(key, key, T0.plusSeconds(10L * List.of("old", "newer", "quota", "legacy").indexOf(key)));
+    }
+    Instant now = T0.plus(Duration.ofMinutes(10));
+    java.util.Map<String, Spool.Claimed> claims = new java.util.HashMap<>();
+    for (Spool.Claimed claim : spool.claim(10, now, LEASE)) {
+      claims.put(claim.entry().idempotencyKey().value(), claim);
+    }
+    Instant later = now.plus(Duration.ofHours(1));
+    assertThat(spool.reschedule(claims.get("old"), later, "HTTP 503", WaitReason.PROVIDER)).isTrue();
+    assertThat(spool.reschedule(claims.get("newer"), now.plus(Duration.ofMinutes(30)), "HTTP 503",
+        WaitReason.PROVIDER)).isTrue();
+    assertThat(spool.reschedule(claims.get("quota"), later, "HTTP 420", WaitReason.SENDING_LIMIT)).isTrue();
+    // Rescheduled without a reason, as a release before reasons did: counts as an outage wait.
+    assertThat(spool.reschedule(claims.get("legacy"), later, "HTTP 503")).isTrue();
+
+    int flushed = spool.flush(now, EnumSet.of(WaitReason.PROVIDER));
+
+    assertThat(flushed).isEqualTo(3);
+    assertThat(spool.inspect(claims.get("quota").entry().id()).orElseThrow().nextAttemptAt()).isEqualTo(later);
+    assertThat(spool.nextDueAt()).contains(T0);
+    assertThat(spool.claim(10, now, LEASE)).extracting(claim -> claim.entry().idempotencyKey().value())
+        .containsExactly("old", "newer", "legacy");
+  }
+
+  @Test
+  void flushOfEveryReasonLeavesDueInFlightReconcilingAndSettledEntriesAlone() {
+    append("due", "due", T0);
+    append("in-flight", "in-flight", T0);
+    append("reconciling", "reconciling", T0);
+    append("delivered", "delivered", T0);
+    java.util.Map<String, Spool.Claimed> claims = new java.util.HashMap<>();
+    for (Spool.Claimed claim : spool.claim(4, T0, LEASE)) {
+      claims.put(claim.entry().idempotencyKey().value(), claim);
+    }
+    assertThat(spool.reschedule(claims.get("due"), T0, "HTTP 503", WaitReason.PROVIDER)).isTrue();
+    assertThat(spool.markReconciling(claims.get("reconciling"), T0, T0.plus(Duration.ofHours(1)), "no answer"))
+        .isTrue();
+    assertThat(spool.markDelivered(claims.get("delivered"), receipt("delivered"), T0)).isTrue();
+    SpoolStats before = spool.stats(T0);
+
+    int flushed = spool.flush(T0, EnumSet.allOf(WaitReason.class));
+
+    assertThat(flushed).isZero();
+    assertThat(spool.stats(T0).countByState()).isEqualTo(before.countByState());
+    assertThat(before.count(SpoolState.IN_FLIGHT)).isEqualTo(1);
+    assertThat(spool.nextDueAt()).contains(T0);
+    assertThat(spool.nextReconcileAt()).contains(T0.plus(Duration.ofHours(1)));
   }
 
   @Test

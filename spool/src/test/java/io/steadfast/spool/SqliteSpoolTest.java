@@ -299,7 +299,7 @@ class SqliteSpoolTest {
     }
 
     try (SqliteSpool spool = SqliteSpool.open(dir)) {
-      assertThat(count(dir, "SELECT max(version) FROM schema_migrations")).isEqualTo(4);
+      assertThat(count(dir, "SELECT max(version) FROM schema_migrations")).isEqualTo(SqliteSpool.SCHEMA_VERSION).isEqualTo(5);
       assertThat(count(dir, "SELECT count(*) FROM bodies")).as("bodies kept through the rebuild").isEqualTo(2);
       assertThat(count(dir, "SELECT count(*) FROM body_packs")).isEqualTo(1);
       assertThat(spool.inspect(pendingId).orElseThrow().state()).isEqualTo(SpoolState.PENDING);

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class PostgresSchema {
   /** The schema version this code writes; older versions are migrated on open. */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
 
   private PostgresSchema() {}
 
@@ -48,7 +48,17 @@ public final class PostgresSchema {
             + " message bytea NOT NULL)",
         // Lease tokens come from the database, so no two claims anywhere share one.
         "CREATE SEQUENCE " + p + "lease_tokens"),
-        migration2(p));
+        migration2(p),
+        migration3(p));
+  }
+
+  /**
+   * Version 3: {@code wait_reason}, why a pending entry waits (a {@code WaitReason} name; NULL when no
+   * reason was recorded), so that a recovery flush makes due only the waits of the outage and leaves
+   * quota and rate-limit waits alone. Nullable without a default: added without rewriting the table.
+   */
+  private static List<String> migration3(String p) {
+    return List.of("ALTER TABLE " + p + "entries ADD COLUMN wait_reason text");
   }
 
   /**
