@@ -6,15 +6,39 @@ import io.steadfast.spool.SqliteSpool;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Opens the SQLite spool in {@code steadfast.spool.directory}, and explains each way that can fail in
  * terms of that property. Loaded only when steadfast-spool is on the class path.
+ *
+ * <p>The application dispatches, so it opens the spool for dispatch: a damaged database is salvaged
+ * (its readable entries moved to a fresh spool, the damaged file kept in {@code corrupt/}) and the
+ * application starts, with the health indicator {@code DOWN} while entries could not be read. What
+ * still fails the startup is explained here: another process holds the spool (transient), the
+ * environment stops SQLite (native library, temporary directory, disk, file-size limit, permission;
+ * no file is touched), a newer Steadfast wrote it, or a damaged file could not be salvaged.
  */
 final class SqliteSpoolOpener implements SpoolOpener {
 
   private static final String PROPERTY = "steadfast.spool.directory";
+
+  private final Function<Path, ? extends Spool> open;
+
+  /** Creates an opener that opens the spool with {@link SqliteSpool#open(Path)}. */
+  SqliteSpoolOpener() {
+    this(SqliteSpool::open);
+  }
+
+  /**
+   * Creates an opener that opens the spool with {@code open}: tests pass one that fails as a broken
+   * environment would, which a test process cannot break for real (the native library is loaded once).
+   */
+  SqliteSpoolOpener(Function<Path, ? extends Spool> open) {
+    this.open = Objects.requireNonNull(open, "open");
+  }
 
   @Override
   public Spool open(SteadfastProperties.Spool properties) {
@@ -25,7 +49,7 @@ final class SqliteSpoolOpener implements SpoolOpener {
               + "(it is created owner-only if missing), or set steadfast.spool.store=postgresql for a fleet.", null);
     }
     try {
-      return SqliteSpool.open(directory);
+      return open.apply(directory);
     } catch (UncheckedIOException e) {
       throw InvalidSteadfastPropertyException.spoolUnavailable(PROPERTY, directory, String.valueOf(e.getMessage()),
           ioAction(directory, e), e);
@@ -48,19 +72,29 @@ final class SqliteSpoolOpener implements SpoolOpener {
 
   private static String action(Path directory, SpoolOpenException.Reason reason) {
     Path dir = directory.toAbsolutePath();
+    Path corrupt = dir.resolve(SqliteSpool.CORRUPT_DIRECTORY);
     // A switch expression: a reason added later fails to compile here until it has its advice.
     return switch (reason) {
-      case IN_USE -> "Stop the other process that spools to " + dir + ", or give each running instance its own "
-          + "steadfast.spool.directory. Instances that should share one spool need "
-          + "steadfast.spool.store=postgresql.";
+      case IN_USE -> "This is transient: another process holds " + dir + " (another instance of this application, or "
+          + "a 'steadfast dispatch' or 'drain' on this spool), and nothing in it was touched. Start the application "
+          + "again once that process has exited. Each instance that runs at the same time needs its own "
+          + "steadfast.spool.directory, or steadfast.spool.store=postgresql to share one spool.";
+      case ENVIRONMENT -> "Fix the cause named above, then start the application again; nothing in " + dir
+          + " was touched and the spool is not damaged. SQLite's native library needs a writable temporary "
+          + "directory that allows executables (set -Dorg.sqlite.tmpdir or -Djava.io.tmpdir); the spool needs free "
+          + "disk space and no file-size limit (ulimit -f) on " + dir + ", and write permission for the user "
+          + "running this application.";
       case NEWER_SCHEMA -> "Upgrade Steadfast to the version that wrote this spool, or set "
           + "steadfast.spool.directory to another directory; the spool was left unchanged.";
-      case DAMAGED -> "The damaged database was moved to " + dir.resolve(SqliteSpool.CORRUPT_DIRECTORY)
-          + " (nothing was deleted); start the application again to begin with an empty spool, and recover "
-          + "messages from the moved file with the sqlite3 shell if needed.";
-      case DAMAGED_NOT_MOVED -> "Move " + dir.resolve(SqliteSpool.DATABASE_FILE) + " (and any -wal and -shm files "
-          + "beside it) out of " + dir + " by hand, then start the application again to begin with an empty "
-          + "spool; recover messages from the moved file with the sqlite3 shell if needed.";
+      case DAMAGED -> "The damaged database was left exactly as it is (nothing moved or deleted): it was opened "
+          + "read-only. Start the application again: opening the spool for dispatch salvages every readable entry "
+          + "into a fresh spool, keeps the damaged file in " + corrupt + ", and reports the entries it could not "
+          + "read on the steadfast health indicator until they are cleared with 'steadfast spool clear-damage'.";
+      case DAMAGED_NOT_MOVED -> "The damaged database could not be salvaged and is where it was; nothing was "
+          + "deleted. Salvage writes a fresh spool in " + dir + " and keeps the damaged file in " + corrupt
+          + ": free disk space there (or make it writable) and start the application again. To salvage by hand, "
+          + "move " + dir.resolve(SqliteSpool.DATABASE_FILE) + " (and any -wal and -shm files beside it) out of "
+          + dir + " and recover its messages with the sqlite3 shell's .recover command.";
     };
   }
 }

@@ -1,6 +1,7 @@
 package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.CircuitState;
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.time.Duration;
@@ -32,6 +33,13 @@ import org.springframework.boot.health.contributor.Status;
  * oldest message waiting too long, or dead letters piling up, each against a configurable threshold
  * that reports {@code steadfast.health.spool.exceeded-status}. A spool that cannot be read is
  * {@code DOWN}: submits would fail too. The worst of the route and spool statuses wins.
+ *
+ * <p>A spool whose storage was found damaged is {@code DOWN} while the damage is uncleared, whatever
+ * else the spool reports: its readable entries were salvaged and keep flowing, but acknowledged mail
+ * in the entries it could not read will never be delivered unless someone acts. The spool detail
+ * {@code damage} carries the same sentence the CLI and the logs show ({@link SpoolDamage#summary()}:
+ * how many entries were recovered and unreadable, where the damaged file is kept, and how to clear
+ * it); once an operator clears the damage, the status is what the rest reports.
  *
  * <p>The spool details count entries {@code reconciling}: attempts whose answer was lost, waiting to be
  * looked up in SparkPost's events before any re-send. When lost answers cannot be settled from the
@@ -87,8 +95,10 @@ final class SteadfastHealthIndicator implements HealthIndicator {
   /** Adds the spool's details and returns the status its thresholds give. */
   private Status spool(SteadfastState.SpoolView view, Health.Builder builder) {
     SpoolStats stats;
+    Optional<SpoolDamage> damage;
     try {
       stats = state.spoolStats().orElseThrow();
+      damage = state.spoolDamage();
     } catch (RuntimeException e) {
       // No message text: it could name a database host; the exception type says enough here.
       builder.withDetail("spool", Map.of("store", view.store(), "error", e.getClass().getName()));
@@ -122,7 +132,14 @@ final class SteadfastHealthIndicator implements HealthIndicator {
     if (!exceeded.isEmpty()) {
       details.put("exceeded", exceeded);
     }
+    damage.ifPresent(found -> {
+      details.put("damage", found.summary());
+      details.put("unreadable", found.unreadable());
+    });
     builder.withDetail("spool", details);
+    if (damage.isPresent()) {
+      return Status.DOWN;
+    }
     return exceeded.isEmpty() ? Status.UP : status(limits.getExceededStatus());
   }
 

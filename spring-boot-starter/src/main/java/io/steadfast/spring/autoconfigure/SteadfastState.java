@@ -7,6 +7,7 @@ import io.steadfast.IdempotencyKey;
 import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolOperations;
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolStats;
 import java.time.Clock;
 import java.time.Duration;
@@ -133,6 +134,18 @@ final class SteadfastState extends DeliveryListener {
     SpoolStats stats = view.operations().stats();
     snapshot.set(new Snapshot(stats, now));
     return Optional.of(stats);
+  }
+
+  /**
+   * Returns the damage the running client's spool found and nobody has cleared yet (entries it could
+   * not salvage), or empty if there is none or no spool is running. Read on every call, never cached:
+   * the moment an operator clears it, health reports it gone.
+   *
+   * @throws RuntimeException whatever the spool threw when it could not be read
+   */
+  Optional<SpoolDamage> spoolDamage() {
+    SpoolView view = spool;
+    return view == null ? Optional.empty() : view.operations().damage();
   }
 
   /**

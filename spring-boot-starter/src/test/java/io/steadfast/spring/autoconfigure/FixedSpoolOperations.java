@@ -1,6 +1,7 @@
 package io.steadfast.spring.autoconfigure;
 
 import io.steadfast.SpoolOperations;
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
@@ -11,11 +12,14 @@ import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** Spool operations whose statistics a test sets, or that fail as an unreachable spool would. */
+/**
+ * Spool operations whose statistics and damage a test sets, or that fail as an unreachable spool would.
+ */
 final class FixedSpoolOperations implements SpoolOperations {
 
   private volatile SpoolStats stats = stats(0, 0, 0, 0, 0, Duration.ZERO);
   private volatile @Nullable RuntimeException failure;
+  private volatile @Nullable SpoolDamage damage;
 
   static SpoolStats stats(long pending, long inFlight, long delivered, long dead, long bytes, Duration oldest) {
     return stats(pending, inFlight, 0, delivered, dead, bytes, oldest);
@@ -38,6 +42,16 @@ final class FixedSpoolOperations implements SpoolOperations {
 
   void failWith(RuntimeException failure) {
     this.failure = failure;
+  }
+
+  /** Reports {@code damage} from now on, or no damage if {@code null} (an operator cleared it). */
+  void damage(@Nullable SpoolDamage damage) {
+    this.damage = damage;
+  }
+
+  @Override
+  public Optional<SpoolDamage> damage() {
+    return Optional.ofNullable(damage);
   }
 
   @Override

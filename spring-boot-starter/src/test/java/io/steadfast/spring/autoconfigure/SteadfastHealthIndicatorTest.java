@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.CircuitState;
 import io.steadfast.IdempotencyKey;
+import io.steadfast.spi.SpoolDamage;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +21,8 @@ class SteadfastHealthIndicatorTest {
   private final SteadfastProperties.Health properties = new SteadfastProperties.Health();
   private final SteadfastHealthIndicator indicator = new SteadfastHealthIndicator(state, properties);
   private final FixedSpoolOperations spool = new FixedSpoolOperations();
+  private final SpoolDamage damage = new SpoolDamage("/var/spool/shop/corrupt/spool-20260103T101500Z.db",
+      Instant.parse("2026-01-03T10:15:00Z"), 10, 2, List.of("order-7", "order-9"));
 
   SteadfastHealthIndicatorTest() {
     state.clientStarted(null);
@@ -277,5 +281,65 @@ class SteadfastHealthIndicatorTest {
     assertThat(health.getStatus()).isEqualTo(Status.UP);
     assertThat(health.getDetails().get("reconcile").toString()).contains("IllegalStateException")
         .doesNotContain("db.internal");
+  }
+
+  @Test
+  void reportsDownWithTheDamageSummaryWhileSpoolDamageIsUncleared() {
+    withSpool(100, 1_000_000);
+    spool.set(FixedSpoolOperations.stats(10, 0, 0, 0, 4_000, Duration.ofSeconds(5)));
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+    spool.damage(damage);
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(spoolDetails(health)).containsEntry("damage", damage.summary()).containsEntry("unreadable", 2L)
+        .containsEntry("pending", 10L).doesNotContainKey("error");
+    assertThat(damage.summary()).contains("10 entries recovered, 2 unreadable")
+        .contains("/var/spool/shop/corrupt/spool-20260103T101500Z.db").contains("steadfast spool clear-damage");
+  }
+
+  @Test
+  void reportsDownForDamageEvenWhenEveryCircuitIsOpenAndTheSpoolHoldsTheMail() {
+    withSpool(100, 1_000_000);
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+    state.circuitStateChanged("rest-us", CircuitState.CLOSED, CircuitState.OPEN);
+    spool.damage(new SpoolDamage("/var/spool/shop/corrupt/spool.db", Instant.parse("2026-01-03T10:15:00Z"), 0, -1,
+        List.of()));
+
+    Health health = indicator.health();
+
+    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(spoolDetails(health).get("damage").toString()).contains("an unknown number unreadable");
+  }
+
+  @Test
+  void returnsToUpOnceTheDamageIsCleared() {
+    withSpool(100, 1_000_000);
+    state.routesStarted(List.of("rest-us"), CircuitState.CLOSED);
+    spool.damage(damage);
+    Status damaged = indicator.health().getStatus();
+
+    spool.damage(null);
+
+    Health health = indicator.health();
+    assertThat(damaged).isEqualTo(Status.DOWN);
+    assertThat(health.getStatus()).isEqualTo(Status.UP);
+    assertThat(spoolDetails(health)).doesNotContainKeys("damage", "unreadable");
+  }
+
+  @Test
+  void returnsToWhatTheRoutesReportOnceTheDamageIsCleared() {
+    properties.setSomeRoutesOpenStatus("degraded");
+    withSpool(100, 1_000_000);
+    state.routesStarted(List.of("rest-us", "smtp-us"), CircuitState.CLOSED);
+    state.circuitStateChanged("smtp-us", CircuitState.CLOSED, CircuitState.OPEN);
+    spool.damage(damage);
+    Status damaged = indicator.health().getStatus();
+
+    spool.damage(null);
+
+    assertThat(damaged).isEqualTo(Status.DOWN);
+    assertThat(indicator.health().getStatus()).isEqualTo(new Status("DEGRADED"));
   }
 }

@@ -14,15 +14,22 @@ import io.steadfast.ProviderUnavailableException;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.SubmitReceipt;
+import io.steadfast.spi.Spool;
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spool.SpoolOpenException;
 import io.steadfast.spool.SqliteSpool;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -403,8 +410,9 @@ class SteadfastSpoolAutoConfigurationTest {
         assertThat(analysis.getDescription())
             .startsWith("Steadfast could not open its spool (steadfast.spool.directory = '" + directory + "')")
             .contains("in use by another process");
-        assertThat(analysis.getAction()).contains("its own steadfast.spool.directory")
-            .contains("steadfast.spool.store=postgresql");
+        assertThat(analysis.getAction()).startsWith("This is transient").contains("nothing in it was touched")
+            .contains("Start the application again once that process has exited")
+            .contains("its own steadfast.spool.directory").contains("steadfast.spool.store=postgresql");
       });
       assertThat(other.stats(java.time.Instant.now()).undeliveredCount()).isZero();
     }
@@ -429,21 +437,121 @@ class SteadfastSpoolAutoConfigurationTest {
     });
   }
 
+  /**
+   * Writes {@code count} acknowledged messages into a SQLite spool in {@link #directory}, closes it, and
+   * cuts its file in half, as {@code truncate -s 50%} did in issue #17: most pages stay intact.
+   */
+  private List<String> truncatedSpoolOf(int count) throws Exception {
+    List<String> keys = new ArrayList<>();
+    try (SqliteSpool spool = SqliteSpool.open(directory)) {
+      java.time.Instant now = java.time.Instant.now();
+      List<Spool.NewEntry> entries = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        Message message = Message.builder().from("shop@example.com").to("buyer@example.com").subject("Order " + i)
+            .text("Thanks for order " + i + ". " + "Your items are on their way. ".repeat(40))
+            .idempotencyKey(IdempotencyKey.of("order-" + i)).build();
+        entries.add(new Spool.NewEntry(message.idempotencyKey(), message.fingerprint(), message, now,
+            now.plus(Duration.ofDays(1)), message.estimatedSizeBytes()));
+        keys.add("order-" + i);
+      }
+      spool.append(entries, Spool.Limits.NONE);
+    }
+    Path file = directory.resolve(SqliteSpool.DATABASE_FILE);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.truncate(channel.size() / 2);
+    }
+    return keys;
+  }
+
   @Test
-  void explainsDamagedDatabaseAndWhereItWasMoved() throws Exception {
-    SqliteSpool.open(directory).close();
-    Files.writeString(directory.resolve(SqliteSpool.DATABASE_FILE), "not a database ".repeat(300));
+  void startsOnATruncatedSpoolWithItsReadableEntriesAndReportsDownWithTheDamageSummary() throws Exception {
+    List<String> acknowledged = truncatedSpoolOf(40);
 
     spooled().run(context -> {
+      assertThat(context).hasNotFailed();
+      EmailClient client = context.getBean(EmailClient.class);
+
+      Health health = context.getBean(SteadfastHealthIndicator.class).health();
+
+      SpoolDamage damage = client.spoolOperations().damage().orElseThrow();
+      assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(health.getDetails().get("spool")).asInstanceOf(
+              org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Object.class))
+          .containsEntry("damage", damage.summary()).containsEntry("unreadable", damage.unreadable());
+      assertThat(damage.recovered()).as("entries salvaged from the intact pages").isPositive()
+          .isLessThan(acknowledged.size());
+      assertThat(damage.unreadable()).isNotZero();
+      assertThat(Path.of(damage.damagedCopy())).exists()
+          .startsWith(directory.toAbsolutePath().resolve(SqliteSpool.CORRUPT_DIRECTORY));
+      SpoolStats stats = client.spoolOperations().stats();
+      long held = 0;
+      for (SpoolState state : SpoolState.values()) {
+        held += stats.count(state);
+      }
+      assertThat(held).as("entries in the fresh spool").isEqualTo(damage.recovered());
+      for (SpoolState state : SpoolState.values()) {
+        assertThat(client.spoolOperations().list(state, 100)).extracting(entry -> entry.idempotencyKey().value())
+            .isSubsetOf(acknowledged);
+      }
+    });
+  }
+
+  /** The spool's application with an opener that fails as {@code failure} says, as SqliteSpool.open would. */
+  private ApplicationContextRunner failingToOpen(SpoolOpenException failure) {
+    return spooled().withBean(SpoolOpener.class, () -> new SqliteSpoolOpener(dir -> {
+      throw failure;
+    }));
+  }
+
+  @Test
+  void explainsEnvironmentFaultWithItsCauseAndFixAndThatNothingWasTouched() {
+    String cause = "SQLite's native library could not be extracted to /tmp (Read-only file system); nothing in "
+        + directory + " was touched. Set -Dorg.sqlite.tmpdir to a writable directory that allows executables.";
+
+    failingToOpen(new SpoolOpenException(SpoolOpenException.Reason.ENVIRONMENT, cause)).run(context -> {
       assertThat(context).hasFailed();
 
       FailureAnalysis analysis = analyze(context.getStartupFailure());
 
-      assertThat(analysis.getDescription()).startsWith("Steadfast could not open its spool").contains("damaged");
-      assertThat(analysis.getAction())
-          .contains("moved to " + directory.toAbsolutePath().resolve(SqliteSpool.CORRUPT_DIRECTORY))
-          .contains("nothing was deleted");
+      assertThat(analysis.getDescription())
+          .startsWith("Steadfast could not open its spool (steadfast.spool.directory = '" + directory + "')")
+          .contains(cause);
+      assertThat(analysis.getAction()).startsWith("Fix the cause named above, then start the application again")
+          .contains("nothing in " + directory.toAbsolutePath() + " was touched").contains("not damaged")
+          .contains("org.sqlite.tmpdir").contains("ulimit -f").contains("write permission")
+          .doesNotContain("corrupt").doesNotContain("moved");
     });
+  }
+
+  @Test
+  void explainsDamageFoundByAReadOnlyOpenAndThatOpeningForDispatchSalvages() {
+    failingToOpen(new SpoolOpenException(SpoolOpenException.Reason.DAMAGED, "The spool database "
+        + directory.resolve(SqliteSpool.DATABASE_FILE) + " is damaged (integrity check failed)")).run(context -> {
+          assertThat(context).hasFailed();
+
+          FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+          assertThat(analysis.getDescription()).startsWith("Steadfast could not open its spool").contains("damaged");
+          assertThat(analysis.getAction()).contains("left exactly as it is (nothing moved or deleted)")
+              .contains("salvages every readable entry")
+              .contains(directory.toAbsolutePath().resolve(SqliteSpool.CORRUPT_DIRECTORY).toString())
+              .contains("steadfast spool clear-damage");
+        });
+  }
+
+  @Test
+  void explainsDamageThatCouldNotBeSalvaged() {
+    failingToOpen(new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database is "
+        + "damaged and could not be salvaged: no room for the fresh spool")).run(context -> {
+          assertThat(context).hasFailed();
+
+          FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+          assertThat(analysis.getDescription()).startsWith("Steadfast could not open its spool")
+              .contains("could not be salvaged");
+          assertThat(analysis.getAction()).contains("is where it was; nothing was deleted")
+              .contains("free disk space there").contains(".recover");
+        });
   }
 
   @Test
