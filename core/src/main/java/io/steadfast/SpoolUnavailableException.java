@@ -21,8 +21,7 @@ public final class SpoolUnavailableException extends RetryableException {
   public SpoolUnavailableException(Throwable cause) {
     super("The spool could not store the message (" + describe(cause) + "); nothing was stored. Free disk space "
         + "or fix the storage, then submit again with the same idempotency key.",
-        Failure.of("spool unavailable", null), null, 0, null, null);
-    initCause(cause);
+        Failure.of("spool unavailable", cause), null, 0, null, null);
   }
 
   private static String describe(Throwable cause) {

@@ -135,7 +135,7 @@ public final class DefaultEmailClient implements EmailClient {
     });
     this.dispatcher = config.spool().map(spool -> new Dispatcher(spool, config.clock(), this::sendSpooled,
         listener, new RetrySchedule(spool.minRetryDelay(), spool.maxRetryDelay(),
-            () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, config.maxMessageBytes(),
+            () -> ThreadLocalRandom.current().nextDouble()), this::allOpenProbeIn, this::probeSpacing, config.maxMessageBytes(),
         config.reconcilePolicy(), events))
         .orElse(null);
     if (dispatcher != null && !config.spool().get().submitOnly()) {
@@ -144,6 +144,18 @@ public final class DefaultEmailClient implements EmailClient {
       dispatcher.start();
     }
     log.info("Steadfast client started with routes {}", transports.stream().map(Transport::route).toList());
+  }
+
+  /** Returns the longest wait the routes' open circuits are serving between probes. */
+  private Duration probeSpacing() {
+    Duration longest = Duration.ZERO;
+    for (RouteHandle route : routes) {
+      Duration wait = route.probeWait();
+      if (wait.compareTo(longest) > 0) {
+        longest = wait;
+      }
+    }
+    return longest;
   }
 
   /** Returns empty while some route's circuit lets messages through, else the time to the next probe. */

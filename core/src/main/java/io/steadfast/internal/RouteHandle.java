@@ -156,6 +156,11 @@ final class RouteHandle {
     }
   }
 
+  /** Returns the wait the open circuit is serving before its probe; zero unless it is open. */
+  Duration probeWait() {
+    return state() == CircuitState.OPEN ? currentWait : Duration.ZERO;
+  }
+
   /** Resilience4j's wait function: the adaptive, jittered wait before probe {@code probe}, in milliseconds. */
   private Long waitBeforeProbe(Integer probe) {
     Duration wait = policy.waitBeforeProbe(probe, java.util.concurrent.ThreadLocalRandom.current().nextDouble());

@@ -256,6 +256,21 @@ public interface Spool extends AutoCloseable {
   }
 
   /**
+   * Asks for the right to probe SparkPost now, while every route's circuit is open, so that the
+   * processes sharing this spool probe once per {@code spacing} between them rather than once each:
+   * an outage is not made worse by a fleet's probes. Returns whether this process may send its probe;
+   * if not, another process has probed within {@code spacing} and its answer (a recovery flush, seen
+   * through the spool) will do.
+   *
+   * <p>The default always grants it: a spool one process uses has no one to share probes with.
+   */
+  default boolean claimProbe(Instant now, Duration spacing) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(spacing, "spacing");
+    return true;
+  }
+
+  /**
    * Moves the entry of {@code claim} to the dead letters, if this claim still holds it; see
    * {@link #markDelivered(Claimed, SendReceipt, Instant)}.
    *

@@ -85,6 +85,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private final RetrySchedule schedule;
   /** Returns empty while some route can take a message, else how long until the next probe. */
   private final Supplier<Optional<Duration>> allOpenProbeIn;
+  /** How long the routes' circuits last waited between probes: the probe slot a fleet node reserves. */
+  private final Supplier<Duration> probeSpacing;
   private final long maxMessageBytes;
   private final ReconcilePolicy reconcilePolicy;
   private final Reconciler reconciler;
@@ -121,7 +123,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private volatile long lastSuccessFlushNanos;
 
   /**
-   * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
+   * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering. A node
+   * of a shared spool reserves no probe slot: see the constructor with {@code probeSpacing}.
    *
    * @param allOpenProbeIn empty while some route can take a message, else how long until a probe
    * @param events the search that settles lost answers, or {@code null} if there is none
@@ -129,6 +132,22 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   public Dispatcher(SpoolConfig config, Clock clock, Sender sender, DeliveryListener listener,
       RetrySchedule schedule, Supplier<Optional<Duration>> allOpenProbeIn, long maxMessageBytes,
       ReconcilePolicy reconcilePolicy, @Nullable MessageEvents events) {
+    this(config, clock, sender, listener, schedule, allOpenProbeIn, () -> Duration.ZERO, maxMessageBytes,
+        reconcilePolicy, events);
+  }
+
+  /**
+   * Creates a dispatcher over {@code config}'s spool; call {@link #start()} to begin delivering.
+   *
+   * @param allOpenProbeIn empty while some route can take a message, else how long until a probe
+   * @param probeSpacing how long the open circuits last waited between probes; on a shared spool the
+   *     fleet sends one probe per such spacing ({@link Spool#claimProbe})
+   * @param events the search that settles lost answers, or {@code null} if there is none
+   */
+  public Dispatcher(SpoolConfig config, Clock clock, Sender sender, DeliveryListener listener,
+      RetrySchedule schedule, Supplier<Optional<Duration>> allOpenProbeIn, Supplier<Duration> probeSpacing,
+      long maxMessageBytes, ReconcilePolicy reconcilePolicy, @Nullable MessageEvents events) {
+    this.probeSpacing = Objects.requireNonNull(probeSpacing, "probeSpacing");
     this.config = Objects.requireNonNull(config, "config");
     this.renewEvery = config.lease().dividedBy(3);
     this.spool = config.spool();
@@ -411,6 +430,10 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     if (free == 0) {
       return config.pollInterval();
     }
+    if (probeIn.isPresent() && spool.shared() && somethingDue(now) && !spool.claimProbe(now, probeSpacing.get())) {
+      // Another node of the fleet has just probed SparkPost: its answer, not a second probe, tells us.
+      return config.pollInterval();
+    }
     // Every circuit open but a probe is due: send one message as the probe, not a burst.
     int max = probeIn.isPresent() ? 1 : free;
     List<Spool.Claimed> claimed = spool.claim(max, now, config.lease());
@@ -439,6 +462,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     }
     Duration untilDue = Duration.between(now, next.get());
     return untilDue.isNegative() || untilDue.isZero() ? Duration.ofMillis(1) : min(untilDue, config.pollInterval());
+  }
+
+  /** Whether a pending entry is due: a probe slot is only worth reserving with a message to probe with. */
+  private boolean somethingDue(Instant now) {
+    return spool.nextDueAt().filter(due -> !due.isAfter(now)).isPresent();
   }
 
   private void deliver(Spool.Claimed claim) {

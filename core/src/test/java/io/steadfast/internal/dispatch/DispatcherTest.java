@@ -82,6 +82,39 @@ class DispatcherTest {
   }
 
   @Test
+  void aFleetNodeWhoseProbeSlotIsTakenSendsNoProbeAndAsksAgainNextPoll() {
+    List<Duration> asked = new CopyOnWriteArrayList<>();
+    // The in-memory spool as one node of a fleet whose probe slot another node holds.
+    Spool fleetNode = (Spool) java.lang.reflect.Proxy.newProxyInstance(Spool.class.getClassLoader(),
+        new Class<?>[] {Spool.class}, (proxy, method, args) -> {
+          if (method.getName().equals("shared")) {
+            return true;
+          }
+          if (method.getName().equals("claimProbe")) {
+            asked.add((Duration) args[1]);
+            return false;
+          }
+          try {
+            return method.invoke(spool, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    Dispatcher node = new Dispatcher(SpoolConfig.builder(fleetNode).workers(3).pollInterval(Duration.ofSeconds(1))
+        .build(), clock, this::send, DeliveryListener.NONE,
+        new RetrySchedule(Duration.ofSeconds(5), Duration.ofHours(1), () -> 0.5), () -> Optional.of(Duration.ZERO),
+        () -> Duration.ofSeconds(4), Message.MAX_MESSAGE_BYTES, ReconcilePolicy.DEFAULT, null);
+    node.submit(Message.builder().from("a@example.com").to("b@example.com").subject("s").text("t").build());
+
+    Duration wait = node.dispatchDue();
+
+    assertThat(asked).containsExactly(Duration.ofSeconds(4));
+    assertThat(wait).isEqualTo(Duration.ofSeconds(1));
+    assertThat(spool.stats(T0).count(SpoolState.PENDING)).isEqualTo(1);
+    assertThat(sent).isEmpty();
+  }
+
+  @Test
   void claimsUpToTheNumberOfWorkersWhenARouteIsUsable() {
     submit(5);
 
