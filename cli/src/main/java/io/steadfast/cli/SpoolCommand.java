@@ -6,12 +6,14 @@ import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
+import io.steadfast.spi.WaitReason;
 import io.steadfast.spool.SqliteSpool;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +35,10 @@ import tools.jackson.databind.json.JsonMapper;
  * damaged database.
  */
 @Command(name = "spool", mixinStandardHelpOptions = true,
-    description = "Inspect and maintain a spool directory: status, list, show, requeue, purge, clear-damage.",
+    description = "Inspect and maintain a spool directory: status, list, show, requeue, flush, purge, clear-damage.",
     subcommands = {SpoolCommand.Status.class, SpoolCommand.ListEntries.class, SpoolCommand.Show.class,
-        SpoolCommand.Requeue.class, SpoolCommand.Purge.class, SpoolCommand.ClearDamage.class})
+        SpoolCommand.Requeue.class, SpoolCommand.Flush.class, SpoolCommand.Purge.class,
+        SpoolCommand.ClearDamage.class})
 final class SpoolCommand {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -235,6 +238,37 @@ final class SpoolCommand {
         out.printf("Purged %d delivered entr%s%s%n", purged, purged == 1 ? "y" : "ies",
             olderThan.isZero() ? "" : " delivered before " + before);
       }
+      return Steadfast.OK;
+    }
+  }
+
+  @Command(name = "flush", mixinStandardHelpOptions = true,
+      description = {"Make every pending entry due now, whatever it waits for (Postfix's 'postqueue -f').",
+          "For when SparkPost is back, or a quota or key was fixed, and the backoffs scheduled meanwhile should not"
+              + " be waited out. Entries become due at their creation time, so they go out oldest first; in-flight,"
+              + " reconciling, delivered and dead entries are left alone. The next 'steadfast drain' or dispatcher on"
+              + " this spool delivers them. A running application (which holds its spool) flushes it with"
+              + " EmailClient.spoolOperations().flush()."})
+  static final class Flush extends Base {
+    @Override
+    boolean readOnly() {
+      return false;
+    }
+
+    @Override
+    int run(Spool spool, PrintWriter out, PrintWriter err) {
+      Instant now = Instant.now();
+      int flushed = spool.flush(now, EnumSet.allOf(WaitReason.class));
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("flushed", flushed);
+        result.put("due_at", now.toString());
+        printJson(out, result);
+      } else {
+        out.printf("Flushed %d pending message%s: due now; 'steadfast drain' or the next dispatcher on this spool"
+            + " delivers %s.%n", flushed, flushed == 1 ? "" : "s", flushed == 1 ? "it" : "them");
+      }
+      spool.damage().ifPresent(found -> err.println(found.summary()));
       return Steadfast.OK;
     }
   }
