@@ -778,6 +778,31 @@ public final class PostgresSpool implements TransactionalSpool {
   /**
    * {@inheritDoc}
    *
+   * <p>One upsert of the single {@code probe} row, which succeeds only once its reserved time has
+   * passed: the database, not the nodes' agreement, decides who probes. Times are the nodes' clocks.
+   */
+  @Override
+  public boolean claimProbe(Instant now, Duration spacing) {
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(spacing, "spacing");
+    if (spacing.isZero() || spacing.isNegative()) {
+      return true;
+    }
+    return update("could not reserve the probe slot", c -> {
+      try (PreparedStatement u = c.prepareStatement("INSERT INTO " + p + "probe AS probe (id, next_probe_at, node) "
+          + "VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET next_probe_at = EXCLUDED.next_probe_at, "
+          + "node = EXCLUDED.node WHERE probe.next_probe_at <= ?")) {
+        u.setObject(1, time(now.plus(spacing)));
+        u.setString(2, nodeId);
+        u.setObject(3, time(now));
+        return u.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One UPDATE over the pending index for every node's entries; the NOTIFY at its commit wakes the
    * idle dispatchers of every node, so the whole fleet takes part in the drain.
    */

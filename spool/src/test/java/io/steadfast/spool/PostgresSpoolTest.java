@@ -93,6 +93,20 @@ class PostgresSpoolTest {
   }
 
   @Test
+  void nodesShareOneProbeSlotSoTheFleetProbesOncePerSpacing() {
+    PostgresSpool a = node("a");
+    PostgresSpool b = node("b");
+    Duration spacing = Duration.ofSeconds(4);
+
+    assertThat(a.claimProbe(T0, spacing)).as("first asker probes").isTrue();
+    assertThat(b.claimProbe(T0.plusSeconds(1), spacing)).as("another node within the spacing").isFalse();
+    assertThat(a.claimProbe(T0.plusSeconds(3), spacing)).as("the same node within the spacing").isFalse();
+    assertThat(b.claimProbe(T0.plus(spacing), spacing)).as("once the spacing has passed").isTrue();
+    assertThat(a.claimProbe(T0.plus(spacing).plusSeconds(1), spacing)).isFalse();
+    assertThat(a.claimProbe(T0.plusSeconds(1), Duration.ZERO)).as("no spacing: nothing to share").isTrue();
+  }
+
+  @Test
   void statsCountUndeliveredExactlyAndDeliveredFromTheLastRecountPlusThisNodesOwn() {
     PostgresSpool a = node("a", Duration.ofHours(1));
     PostgresSpool b = node("b");

@@ -56,9 +56,14 @@ public final class PostgresSchema {
    * Version 3: {@code wait_reason}, why a pending entry waits (a {@code WaitReason} name; NULL when no
    * reason was recorded), so that a recovery flush makes due only the waits of the outage and leaves
    * quota and rate-limit waits alone. Nullable without a default: added without rewriting the table.
+   * And {@code probe}, the fleet's probe slot, so that nodes whose circuits are all open probe
+   * SparkPost once per interval between them.
    */
   private static List<String> migration3(String p) {
-    return List.of("ALTER TABLE " + p + "entries ADD COLUMN wait_reason text");
+    return List.of("ALTER TABLE " + p + "entries ADD COLUMN wait_reason text",
+        // One row: when the fleet may next probe SparkPost while every circuit is open, and who did last.
+        "CREATE TABLE " + p + "probe (id integer PRIMARY KEY CHECK (id = 1), next_probe_at timestamptz NOT NULL, "
+            + "node text NOT NULL)");
   }
 
   /**
