@@ -63,7 +63,7 @@ class CommandFailuresTest {
             Steadfast.PERMANENT, "HTTP 401"),
         Arguments.of(new InvalidMessageException(List.of(new InvalidMessageException.Violation("from", "missing"))),
             Steadfast.USAGE, "missing"),
-        Arguments.of(new IdempotencyConflictException(IdempotencyKey.of("k-1")), Steadfast.USAGE, "k-1"));
+        Arguments.of(new IdempotencyConflictException(IdempotencyKey.of("k-1")), Steadfast.USAGE, "already used"));
   }
 
   @ParameterizedTest

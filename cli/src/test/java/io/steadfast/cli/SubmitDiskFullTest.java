@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.IdempotencyKey;
 import io.steadfast.spool.SqliteSpool;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -28,15 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 class SubmitDiskFullTest {
   /** 8 MiB in 512-byte blocks: room for the JVM's own files (SQLite's 1.1 MB native library), not the spool. */
   private static final int FILE_SIZE_BLOCKS = 16_384;
-  /** Each message carries 1.5 MB, so the cap is reached within a handful of submits. */
-  private static final int ATTACHMENT_BYTES = 1_536 * 1024;
+  /** Each message carries 2.5 MB, so the cap is reached within a few submits (each a JVM start). */
+  private static final int ATTACHMENT_BYTES = 2_560 * 1024;
   /** Far more submits than the cap allows: the test fails rather than loops if no submit ever fails. */
   private static final int MAX_SUBMITS = 30;
 
   @TempDir Path temp;
-
-  /** One child's outcome. */
-  record Run(int exitCode, String out, String err) {}
 
   @Test
   void aSubmitThatCannotBeStoredExitsThreeInOneLineAndAcknowledgesNothing() throws Exception {
@@ -51,10 +44,10 @@ class SubmitDiskFullTest {
 
     List<String> acknowledged = new ArrayList<>();
     String failedKey = null;
-    Run failed = null;
+    ChildCli.Run failed = null;
     for (int i = 0; i < MAX_SUBMITS && failed == null; i++) {
       String key = "disk-full-" + i;
-      Run run = submit(spool, config, attachment, key);
+      ChildCli.Run run = submit(spool, config, attachment, key);
       if (run.exitCode() == 0) {
         assertThat(run.out()).as(run.err()).startsWith("Spooled: id ").contains("key " + key);
         acknowledged.add(key);
@@ -79,25 +72,12 @@ class SubmitDiskFullTest {
     }
   }
 
-  private Run submit(Path spool, Path config, Path attachment, String key) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder("sh", "-c", "ulimit -f " + FILE_SIZE_BLOCKS + " && exec \"$0\" \"$@\"",
-        java, "-Djava.io.tmpdir=" + temp.resolve("tmp"), "-cp", System.getProperty("java.class.path"),
-        Steadfast.class.getName(), "submit", "--spool", spool.toString(), "--config", config.toString(),
-        "--from", "shop@example.com", "--to", "a@example.com", "--subject", "Quarterly report", "--text", "Attached.",
-        "--attach", attachment.toString(), "--idempotency-key", key);
-    Process child = builder.start();
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(child.getErrorStream()));
-    String out = read(child.getInputStream());
-    assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("submit %s finished", key).isTrue();
-    return new Run(child.exitValue(), out, err.get(30, TimeUnit.SECONDS));
-  }
-
-  private static String read(java.io.InputStream stream) {
-    try {
-      return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+  private ChildCli.Run submit(Path spool, Path config, Path attachment, String key) throws Exception {
+    // The native library goes to this test's own directory (once, 1.1 MB, inside the cap), not ~/.cache.
+    return new ChildCli().fileSizeLimit(FILE_SIZE_BLOCKS).jvm("-Djava.io.tmpdir=" + temp.resolve("tmp"))
+        .jvm("-Dsteadfast.sqlite.native-dir=" + temp.resolve("native"))
+        .run("submit", "--spool", spool.toString(), "--config", config.toString(), "--from", "shop@example.com",
+            "--to", "a@example.com", "--subject", "Quarterly report", "--text", "Attached.",
+            "--attach", attachment.toString(), "--idempotency-key", key);
   }
 }
