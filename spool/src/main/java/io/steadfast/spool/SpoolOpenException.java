@@ -5,9 +5,10 @@ import java.util.Objects;
 /**
  * A spool could not be opened, for a {@link Reason} a caller can act on without reading the message:
  * another process holds it, the environment stops it (native library, temporary directory, disk,
- * permissions), a newer Steadfast wrote it, or the database is damaged. In every case nothing spooled
- * was deleted, and only a verified integrity failure is ever reported as damage. An {@link IllegalStateException}, as before this type existed, so code
- * that caught that still does.
+ * permissions), a newer Steadfast wrote it, the database is damaged, or (read-only) there is none. In
+ * every case nothing spooled was deleted, and only a verified integrity failure is ever reported as
+ * damage. An {@link IllegalStateException}, as before this type existed, so code that caught that still
+ * does.
  */
 public final class SpoolOpenException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
@@ -33,7 +34,9 @@ public final class SpoolOpenException extends IllegalStateException {
      * The database is damaged and could not be salvaged (for example no room for the fresh spool); it
      * is where it was, nothing deleted.
      */
-    DAMAGED_NOT_MOVED
+    DAMAGED_NOT_MOVED,
+    /** A read-only open found no spool in the directory; it created none. */
+    NO_SPOOL
   }
 
   private final Reason reason;

@@ -2,15 +2,22 @@ package io.steadfast.spool;
 
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
+import io.steadfast.ReconcilePolicy;
 import io.steadfast.SendReceipt;
 import io.steadfast.SpoolFullException;
 import io.steadfast.spi.Spool;
+import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import io.steadfast.spi.WaitReason;
+import io.steadfast.spool.internal.DamageReport;
 import io.steadfast.spool.internal.GroupCommitWriter;
 import io.steadfast.spool.internal.MessageCodec;
+import io.steadfast.spool.internal.Quarantine;
+import io.steadfast.spool.internal.SqliteFailure;
+import io.steadfast.spool.internal.SqliteNativeLibrary;
+import io.steadfast.spool.internal.SqliteSalvage;
 import io.steadfast.spool.internal.SpoolMove;
 import io.steadfast.spool.internal.StatementCache;
 import java.io.IOException;
@@ -21,7 +28,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -49,6 +55,9 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * A {@link Spool} in one SQLite file, {@code spool.db}, in a directory only its owner can read.
@@ -64,10 +73,30 @@ import org.slf4j.LoggerFactory;
  * which is deleted once all of them are delivered. Times are stored as epoch
  * milliseconds. The file can be opened with the {@code sqlite3} shell for inspection.
  *
- * <p>A lock file ({@code spool.lock}) keeps a second process from opening the same directory. A
- * database that SQLite reports as damaged is moved to {@code corrupt/} (never deleted) and opening
- * fails with a message saying so; the next open starts an empty spool. A database written by a newer
- * schema version is refused, unchanged.
+ * <p>A lock file ({@code spool.lock}) keeps a second process from opening the same directory for
+ * dispatch; {@link #openReadOnly} takes no lock and changes nothing, for inspection while a dispatcher
+ * runs. A database written by a newer schema version is refused, unchanged.
+ *
+ * <p><b>Damage.</b> Only a verified integrity failure counts as damage (SQLite's {@code quick_check}
+ * fails, or SQLite answers SQLITE_CORRUPT or SQLITE_NOTADB). {@link #open} then salvages every entry still
+ * readable, row by row, into a fresh spool that replaces the damaged file; the original is kept unchanged
+ * in {@value #CORRUPT_DIRECTORY}{@code /spool.db.<epoch millis>} (with its {@code -wal} and {@code -shm})
+ * beside a report, {@code spool.db.<epoch millis>}{@value #DAMAGE_REPORT_SUFFIX}, a small properties file
+ * (found-at, recovered, unreadable, unreadable-keys, cleared). The log says "N entries recovered, M
+ * unreadable"; while a report with unreadable entries is not cleared, {@link #damage()} returns it, and
+ * {@link #clearDamage} clears it once an operator has re-sent or given up those messages. A SIGKILL at
+ * any point of a salvage loses nothing: the next open finishes it, or does it again.
+ *
+ * <p><b>Environment.</b> A native library that cannot be loaded, a temporary directory that cannot be
+ * written, a file-size limit ({@code ulimit -f}), a full disk or a refused permission is never taken for
+ * damage: opening fails with {@link SpoolOpenException.Reason#ENVIRONMENT} and a message naming the cause
+ * and the fix, touching no file, and a write that fails for one of these reasons throws an
+ * {@link UncheckedIOException} whose message says so in one line. sqlite-jdbc's native library is
+ * extracted once per version to a private directory (system property
+ * {@value #NATIVE_DIRECTORY_PROPERTY}, by default {@code $XDG_CACHE_HOME/steadfast/native} or
+ * {@code ~/.cache/steadfast/native}) instead of into the temporary directory at every start, unless
+ * sqlite-jdbc's own {@code org.sqlite.lib.path}, {@code org.sqlite.lib.name} or {@code org.sqlite.tmpdir}
+ * is set; if that directory cannot be written, sqlite-jdbc's default applies.
  */
 public final class SqliteSpool implements Spool {
   private static final Logger log = LoggerFactory.getLogger(SqliteSpool.class);
@@ -78,8 +107,19 @@ public final class SqliteSpool implements Spool {
   public static final String DATABASE_FILE = "spool.db";
   /** The lock file's name inside the spool directory. */
   public static final String LOCK_FILE = "spool.lock";
-  /** The folder, inside the spool directory, damaged databases are moved to. */
-  public static final String CORRUPT_DIRECTORY = "corrupt";
+  /** The folder, inside the spool directory, that keeps damaged databases and their damage reports. */
+  public static final String CORRUPT_DIRECTORY = Quarantine.DIRECTORY;
+  /**
+   * The suffix of a damage report in {@link #CORRUPT_DIRECTORY}: {@code spool.db.<epoch millis>.report}
+   * describes the damaged copy {@code spool.db.<epoch millis>} beside it.
+   */
+  public static final String DAMAGE_REPORT_SUFFIX = Quarantine.REPORT_SUFFIX;
+  /**
+   * The system property naming the directory sqlite-jdbc's native library is kept in (extracted once into
+   * {@code sqlite-jdbc-<version>/<os>-<arch>/} inside it, owner-only). If not set, defaults to
+   * {@code $XDG_CACHE_HOME/steadfast/native}, or {@code ~/.cache/steadfast/native}.
+   */
+  public static final String NATIVE_DIRECTORY_PROPERTY = SqliteNativeLibrary.DIRECTORY_PROPERTY;
 
   private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
   private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
@@ -247,11 +287,16 @@ public final class SqliteSpool implements Spool {
       + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt, reconcile_looks, unknown_since";
 
   private final Path directory;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  /** The directory lock's channel and lock; {@code null} when opened read-only, which takes none. */
+  private final @Nullable FileChannel lockChannel;
+  private final @Nullable FileLock lock;
   private final Connection connection;
-  private final GroupCommitWriter writer;
-  /** Used only on the writer thread, inside tasks. */
+  /**
+   * The writer thread, or {@code null} when opened read-only: reads then run on the caller's thread,
+   * one at a time (guarded by {@code connection}).
+   */
+  private final @Nullable GroupCommitWriter writer;
+  /** Used only on the writer thread, inside tasks (read-only: while holding {@code connection}). */
   private final StatementCache statements = new StatementCache();
   /** Delivered entries for {@link #stats}; -1 until counted. Used only on the writer thread. */
   private long deliveredCount = -1;
@@ -263,48 +308,54 @@ public final class SqliteSpool implements Spool {
   private final GroupCommitWriter.Combined<Append, List<SpoolEntry>> appends = this::appendAll;
   private volatile boolean closed;
 
-  private SqliteSpool(Path directory, FileChannel lockChannel, FileLock lock, Connection connection,
-      long lastLeaseToken) {
+  private SqliteSpool(Path directory, @Nullable FileChannel lockChannel, @Nullable FileLock lock,
+      Connection connection, long lastLeaseToken, boolean readOnly) {
     this.lastLeaseToken = lastLeaseToken;
     this.directory = directory;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.connection = connection;
-    this.writer = new GroupCommitWriter(connection, "steadfast-spool-writer");
+    this.writer = readOnly ? null : new GroupCommitWriter(connection, "steadfast-spool-writer");
   }
 
   /**
-   * Opens the spool in {@code directory}, creating the directory (owner-only) and the database if
-   * needed, and migrating an older schema.
+   * Opens the spool in {@code directory} for dispatch, creating the directory (owner-only) and the
+   * database if needed, and migrating an older schema; takes the directory's lock.
    *
-   * @throws SpoolOpenException if another process holds the spool, the database was written by a newer
-   *     Steadfast, or the database is damaged (it is then moved to {@code corrupt/}); its
+   * <p>A database that SQLite finds damaged (its integrity check fails, or it answers SQLITE_CORRUPT or
+   * SQLITE_NOTADB) is salvaged: every entry still readable is copied into a fresh spool, which then
+   * replaces it, and the damaged original is kept unchanged in {@code corrupt/spool.db.<epoch millis>}
+   * (with its {@code -wal} and {@code -shm}) beside a report {@code spool.db.<epoch millis>.report}; the
+   * open then succeeds, and {@link #damage()} tells of any entries that could not be read. Only a
+   * verified integrity failure counts as damage: a native library that cannot be loaded, a file-size
+   * limit, a full disk or a refused permission fails the open with {@code ENVIRONMENT} and touches no
+   * file. A salvage that a crash interrupted is finished (or, if its fresh spool was not yet complete,
+   * done again) by the next open.
+   *
+   * @throws SpoolOpenException if another process holds the spool ({@code IN_USE}), the environment stops
+   *     it ({@code ENVIRONMENT}: the message names the cause and the fix), the database was written by a
+   *     newer Steadfast ({@code NEWER_SCHEMA}), or it is damaged and could not be salvaged, or could not be
+   *     migrated ({@code DAMAGED_NOT_MOVED}: it is left where it was); its
    *     {@link SpoolOpenException#reason() reason} says which
-   * @throws UncheckedIOException if the directory or files cannot be created
    */
   public static SqliteSpool open(Path directory) {
     Objects.requireNonNull(directory, "directory");
     Path dir = directory.toAbsolutePath();
+    SqliteNativeLibrary.prepare();
     boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     FileChannel channel = null;
     try {
-      if (!Files.isDirectory(dir)) {
-        if (posix) {
-          Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
-          Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
-        } else {
-          Files.createDirectories(dir);
-        }
-      } else if (posix && !Files.getPosixFilePermissions(dir).equals(OWNER_DIRECTORY)) {
-        log.warn("Spool directory {} is readable by others ({}); spooled messages contain email content. "
-            + "Run chmod 700 on it.", dir, PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
-      }
-      channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock fileLock;
       try {
-        fileLock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        fileLock = null;
+        createDirectory(dir, posix);
+        channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+          fileLock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+          fileLock = null;
+        }
+      } catch (IOException e) {
+        throw environment(dir, e);
       }
       if (fileLock == null) {
         throw new SpoolOpenException(SpoolOpenException.Reason.IN_USE, "Spool directory " + dir
@@ -313,37 +364,228 @@ public final class SqliteSpool implements Spool {
             + "its own directory.");
       }
       Path db = dir.resolve(DATABASE_FILE);
-      createOwnerOnly(db, posix);
-      Connection connection;
-      long leaseToken;
+      Quarantine quarantine = new Quarantine(dir);
       try {
-        connection = connect(db);
-      } catch (SQLException e) {
-        fileLock.release();
-        throw corrupt(dir, db, e);
+        quarantine.finishInterrupted();
+      } catch (IOException e) {
+        throw new SpoolOpenException(SpoolOpenException.Reason.ENVIRONMENT, "The spool at " + dir + " cannot be "
+            + "opened: an interrupted salvage could not be finished (" + SqliteFailure.of(e, dir).description()
+            + "). Nothing was deleted; opening the spool again continues it.", e);
       }
+      boolean checked = false;
+      if (Files.exists(db)) {
+        Verdict verdict = checkReadOnly(dir, db);
+        checked = verdict.checked();
+        if (verdict.damage() != null) {
+          salvage(dir, db, verdict.damage(), quarantine, posix);
+        }
+      } else {
+        try {
+          createOwnerOnly(db, posix);
+        } catch (IOException e) {
+          throw environment(dir, e);
+        }
+      }
+      Opened opened;
       try {
-        checkIntegrity(connection);
-        migrate(connection, dir);
-        leaseToken = lastLeaseToken(connection);
-      } catch (SQLException e) {
-        closeQuietly(connection);
-        fileLock.release();
-        throw corrupt(dir, db, e);
-      } catch (RuntimeException e) {
-        closeQuietly(connection);
-        fileLock.release();
-        throw e;
+        opened = connectForDispatch(dir, db, checked);
+      } catch (FoundDamage e) {
+        // The integrity check passed (or could not run read-only) but SQLite reported damage afterwards.
+        salvage(dir, db, e.getMessage(), quarantine, posix);
+        try {
+          opened = connectForDispatch(dir, db, true);
+        } catch (FoundDamage again) {
+          throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
+              + " salvaged from a damaged one is damaged too (" + again.getMessage() + "). It is where it was, "
+              + "and the damaged original is in " + dir.resolve(CORRUPT_DIRECTORY) + "; nothing was deleted.");
+        }
       }
       log.info("Spool opened at {}", dir);
-      return new SqliteSpool(dir, channel, fileLock, connection, leaseToken);
-    } catch (IOException e) {
-      closeQuietly(channel);
-      throw new UncheckedIOException("could not open the spool directory " + dir + ": " + e.getMessage(), e);
+      return new SqliteSpool(dir, channel, fileLock, opened.connection(), opened.leaseToken(), false);
     } catch (RuntimeException e) {
+      // Closing the channel releases the lock.
       closeQuietly(channel);
       throw e;
     }
+  }
+
+  private static void createDirectory(Path dir, boolean posix) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      if (posix) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
+        Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
+      } else {
+        Files.createDirectories(dir);
+      }
+    } else if (posix && !Files.getPosixFilePermissions(dir).equals(OWNER_DIRECTORY)) {
+      log.warn("Spool directory {} is readable by others ({}); spooled messages contain email content. "
+          + "Run chmod 700 on it.", dir, PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    }
+  }
+
+  /** A database connection opened for dispatch and the last lease token found in it. */
+  private record Opened(Connection connection, long leaseToken) {}
+
+  /** SQLite reported damage after the read-only integrity check let the file through; the message says what. */
+  private static final class FoundDamage extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    FoundDamage(String cause) {
+      super(cause, null, false, false);
+    }
+  }
+
+  /**
+   * What the read-only integrity check found: whether it ran (a hot rollback journal needs a writer, which
+   * then runs it) and, if the file is damaged, how SQLite knows.
+   */
+  private record Verdict(boolean checked, @Nullable String damage) {}
+
+  /**
+   * Checks the file's integrity over a read-only connection, so that finding it damaged changes nothing:
+   * a read-write connection would fold its WAL into it when closed.
+   *
+   * @throws SpoolOpenException {@code ENVIRONMENT} if the environment stops even reading the file
+   */
+  private static Verdict checkReadOnly(Path dir, Path db) {
+    Connection connection;
+    try {
+      connection = connectReadOnly(db);
+    } catch (SQLException e) {
+      return readOnlyVerdict(dir, e);
+    }
+    try {
+      return new Verdict(true, quickCheck(connection));
+    } catch (SQLException e) {
+      return readOnlyVerdict(dir, e);
+    } finally {
+      closeQuietly(connection);
+    }
+  }
+
+  private static Verdict readOnlyVerdict(Path dir, SQLException e) {
+    if (SqliteFailure.isDamage(e)) {
+      return new Verdict(true, SqliteFailure.brief(e));
+    }
+    if (e instanceof SQLiteException sqlite && (sqlite.getResultCode() == SQLiteErrorCode.SQLITE_READONLY_ROLLBACK
+        || sqlite.getResultCode() == SQLiteErrorCode.SQLITE_READONLY_RECOVERY
+        || sqlite.getResultCode() == SQLiteErrorCode.SQLITE_READONLY_CANTINIT)) {
+      return new Verdict(false, null);
+    }
+    throw environment(dir, e);
+  }
+
+  /**
+   * Opens the read-write connection, runs the integrity check unless the read-only one did, migrates,
+   * and reads the last lease token.
+   *
+   * @throws FoundDamage if SQLite reports the file damaged; the connection is closed
+   * @throws SpoolOpenException for every other failure
+   */
+  private static Opened connectForDispatch(Path dir, Path db, boolean checked) throws FoundDamage {
+    Connection connection;
+    try {
+      connection = connect(db);
+    } catch (SQLException e) {
+      if (SqliteFailure.isDamage(e)) {
+        throw new FoundDamage(SqliteFailure.brief(e));
+      }
+      throw environment(dir, e);
+    }
+    boolean migrating = false;
+    try {
+      if (!checked) {
+        String verdict = quickCheck(connection);
+        if (verdict != null) {
+          throw new FoundDamage(verdict);
+        }
+      }
+      migrating = true;
+      migrate(connection, dir);
+      migrating = false;
+      return new Opened(connection, lastLeaseToken(connection));
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      if (SqliteFailure.isDamage(e)) {
+        throw new FoundDamage(SqliteFailure.brief(e));
+      }
+      SqliteFailure failure = SqliteFailure.of(e, dir);
+      if (migrating && !failure.kind().environment()) {
+        throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
+            + " could not be migrated to schema version " + SCHEMA_VERSION + " (" + SqliteFailure.brief(e)
+            + "); the migration was rolled back and the file left as it was, nothing deleted. Its schema is not "
+            + "one Steadfast wrote: inspect it with sqlite3, or move it away to start an empty spool.", e);
+      }
+      throw environment(dir, e);
+    } catch (FoundDamage | RuntimeException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+  }
+
+  /**
+   * Salvages the damaged {@code db} into a fresh spool that replaces it; the original goes to
+   * {@code corrupt/} with a report. See {@link Quarantine} for the order that makes a crash harmless.
+   *
+   * @throws SpoolOpenException {@code DAMAGED_NOT_MOVED} if the salvage fails; the original stays where it was
+   */
+  private static void salvage(Path dir, Path db, String cause, Quarantine quarantine, boolean posix) {
+    Instant now = Instant.now();
+    log.warn("Spool database {} is damaged ({}); salvaging its readable entries into a fresh spool", db, cause);
+    String copy;
+    SqliteSalvage.Result result;
+    try {
+      copy = quarantine.prepare(now);
+      Path build = quarantine.buildFile();
+      createOwnerOnly(build, posix);
+      try (Connection source = connectReadOnly(db); Connection fresh = connectBuild(build)) {
+        migrate(fresh, dir);
+        // In-flight entries are looked up after the default settle delay, as a dispatcher does at start-up.
+        result = SqliteSalvage.salvage(source, fresh, now, now.plus(ReconcilePolicy.DEFAULT.settleDelay()));
+      }
+      try (FileChannel file = FileChannel.open(build, StandardOpenOption.WRITE)) {
+        file.force(true);
+      }
+    } catch (IOException | SQLException e) {
+      try {
+        quarantine.deleteBuild();
+      } catch (IOException again) {
+        e.addSuppressed(again);
+      }
+      throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
+          + " is damaged (" + cause + ") and could not be salvaged: " + SqliteFailure.of(e, dir).description()
+          + ". It is where it was, nothing was deleted; opening the spool again salvages it once that is fixed.", e);
+    }
+    DamageReport report = new DamageReport(copy, now, cause, result.recovered(), result.rebuilt(),
+        result.unreadable(), result.unreadableKeys(), result.deliveredUnreadable(), false, null);
+    try {
+      quarantine.commit(report);
+    } catch (IOException e) {
+      throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
+          + " is damaged (" + cause + "); its readable entries were salvaged but the files could not be put in "
+          + "place (" + SqliteFailure.of(e, dir).description() + "). Nothing was deleted; opening the spool again "
+          + "finishes it.", e);
+    }
+    Path kept = dir.resolve(CORRUPT_DIRECTORY).resolve(copy);
+    String unreadable = result.unreadable() < 0 ? "an unknown number" : Long.toString(result.unreadable());
+    String rebuilt = result.rebuilt() == 0 ? "" : " (" + result.rebuilt() + " rebuilt from their bodies and indexes)";
+    String ledger = result.deliveredUnreadable() == 0 ? ""
+        : "; " + result.deliveredUnreadable() + " delivered entries of the idempotency ledger were lost";
+    if (result.unreadable() != 0) {
+      log.error("Spool database {} was damaged ({}): {} entries recovered{}, {} unreadable{}{}; the damaged file "
+          + "is kept at {}. Re-send or give up the unreadable messages, then run 'steadfast spool clear-damage'.",
+          db, cause, result.recovered(), rebuilt, unreadable, result.unreadableKeys().isEmpty() ? ""
+              : " (keys " + String.join(", ", result.unreadableKeys()) + ")", ledger, kept);
+    } else {
+      log.warn("Spool database {} was damaged ({}): {} entries recovered{}, 0 unreadable{}; the damaged file is "
+          + "kept at {}", db, cause, result.recovered(), rebuilt, ledger, kept);
+    }
+  }
+
+  private static SpoolOpenException environment(Path dir, Exception cause) {
+    SqliteFailure failure = SqliteFailure.of(cause, dir);
+    return new SpoolOpenException(SpoolOpenException.Reason.ENVIRONMENT, "The spool at " + dir + " cannot be opened: "
+        + failure.description() + ". No file was changed.", cause);
   }
 
   private static void createOwnerOnly(Path file, boolean posix) throws IOException {
@@ -367,6 +609,9 @@ public final class SqliteSpool implements Spool {
     Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db, properties);
     try (Statement statement = connection.createStatement()) {
       statement.execute("PRAGMA busy_timeout = 10000");
+      // Sorts and statement journals in memory: the spool's are small, and a temporary directory that is
+      // read-only or full then cannot stop it.
+      statement.execute("PRAGMA temp_store = MEMORY");
       try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode = WAL")) {
         if (!mode.next() || !"wal".equalsIgnoreCase(mode.getString(1))) {
           throw new SQLException("could not switch the spool to WAL mode");
@@ -382,14 +627,62 @@ public final class SqliteSpool implements Spool {
     return connection;
   }
 
-  private static void checkIntegrity(Connection connection) throws SQLException {
+  /**
+   * Opens {@code db} read-only. SQLite needs the {@code -shm} and {@code -wal} files of a WAL database
+   * even to read it (sqlite.org/wal.html, "Read-Only Databases"): it uses them if they are there and
+   * creates them, empty, if the directory allows, but never changes the database file itself, never
+   * checkpoints, and leaves a WAL that another process is writing as it is.
+   */
+  private static Connection connectReadOnly(Path db) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    Properties properties = config.toProperties();
+    properties.setProperty("jdbc.get_generated_keys", "false");
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db, properties);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA busy_timeout = 10000");
+      statement.execute("PRAGMA temp_store = MEMORY");
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
+  }
+
+  /** Opens the file a salvage builds the fresh spool in: a rollback journal, since it is written once and closed. */
+  private static Connection connectBuild(Path file) throws SQLException {
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA journal_mode = DELETE");
+      statement.execute("PRAGMA synchronous = FULL");
+      statement.execute("PRAGMA temp_store = MEMORY");
+      statement.execute("PRAGMA foreign_keys = ON");
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
+  }
+
+  /** Runs SQLite's quick integrity check; returns {@code null} if it passed, else its first complaints. */
+  private static @Nullable String quickCheck(Connection connection) throws SQLException {
+    List<String> complaints = new ArrayList<>();
     try (Statement statement = connection.createStatement();
-        ResultSet result = statement.executeQuery("PRAGMA quick_check")) {
-      String verdict = result.next() ? result.getString(1) : "no answer";
-      if (!"ok".equals(verdict)) {
-        throw new SQLException("integrity check failed: " + verdict);
+        ResultSet result = statement.executeQuery("PRAGMA quick_check(3)")) {
+      while (result.next()) {
+        // A complaint may start with "*** in database main ***" and a line break.
+        String line = String.valueOf(result.getString(1)).replaceFirst("^\\*\\*\\* in database \\w+ \\*\\*\\*\\s*", "")
+            .replace('\n', ' ').trim();
+        if (!line.isEmpty()) {
+          complaints.add(line);
+        }
       }
     }
+    if (complaints.equals(List.of("ok"))) {
+      return null;
+    }
+    String text = "integrity check failed: " + (complaints.isEmpty() ? "no answer" : String.join("; ", complaints));
+    return text.length() > 300 ? text.substring(0, 297) + "..." : text;
   }
 
   private static void migrate(Connection connection, Path dir) throws SQLException {
@@ -401,10 +694,7 @@ public final class SqliteSpool implements Spool {
         current = result.next() ? result.getInt(1) : 0;
       }
       if (current > SCHEMA_VERSION) {
-        throw new SpoolOpenException(SpoolOpenException.Reason.NEWER_SCHEMA, "The spool at " + dir
-            + " was written by a newer Steadfast (schema version "
-            + current + "; this version understands up to " + SCHEMA_VERSION + "). Upgrade Steadfast, or use "
-            + "another spool directory; the spool was not changed.");
+        throw newerSchema(dir, current);
       }
       if (current == SCHEMA_VERSION) {
         return;
@@ -452,57 +742,167 @@ public final class SqliteSpool implements Spool {
     }
   }
 
-  private static SpoolOpenException corrupt(Path dir, Path db, SQLException cause) {
-    Path target = dir.resolve(CORRUPT_DIRECTORY).resolve(DATABASE_FILE + "." + System.currentTimeMillis());
+  /**
+   * Opens the spool in {@code directory} for reading only, for inspection while a dispatcher may hold
+   * it: no lock is taken, nothing is created, migrated, moved or changed (SQLite may add the empty
+   * {@code -wal} and {@code -shm} files it needs to read a WAL database), and every method that would
+   * change the spool throws {@link IllegalStateException}. Reads see the last committed state of a
+   * spool another process is writing. {@link #damage()} reports the uncleared damage reports in
+   * {@code corrupt/}. An older schema is read as it is, without migrating it.
+   *
+   * @throws SpoolOpenException {@code DAMAGED} if the database fails the integrity check (it was left as
+   *     it is; opening it for dispatch salvages it), {@code ENVIRONMENT} if the environment stops even
+   *     reading it, {@code NEWER_SCHEMA} if a newer Steadfast wrote it, {@code NO_SPOOL} if there is no
+   *     spool in {@code directory}
+   */
+  public static SqliteSpool openReadOnly(Path directory) {
+    Objects.requireNonNull(directory, "directory");
+    Path dir = directory.toAbsolutePath();
+    SqliteNativeLibrary.prepare();
+    Path db = dir.resolve(DATABASE_FILE);
+    if (!Files.isRegularFile(db)) {
+      if (new Quarantine(dir).interrupted()) {
+        throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED, "The spool at " + dir + " is being "
+            + "salvaged from a damaged file, and the salvage was interrupted; it was not changed. Opening the "
+            + "spool for dispatch ('steadfast drain' or 'steadfast dispatch') finishes it.");
+      }
+      throw new SpoolOpenException(SpoolOpenException.Reason.NO_SPOOL, "There is no spool at " + dir + " (no "
+          + DATABASE_FILE + "); nothing was created. Check the directory, or submit to it first.");
+    }
+    Connection connection;
     try {
-      Files.createDirectories(target.getParent());
-      Files.move(db, target, StandardCopyOption.ATOMIC_MOVE);
-      for (String suffix : List.of("-wal", "-shm")) {
-        Path side = dir.resolve(DATABASE_FILE + suffix);
-        if (Files.exists(side)) {
-          Files.move(side, target.resolveSibling(target.getFileName() + suffix), StandardCopyOption.ATOMIC_MOVE);
+      connection = connectReadOnly(db);
+    } catch (SQLException e) {
+      throw readOnlyFailure(dir, db, e);
+    }
+    try {
+      String damage = quickCheck(connection);
+      if (damage != null) {
+        throw damagedReadOnly(db, damage, null);
+      }
+      int version = schemaVersion(connection);
+      if (version == 0) {
+        throw new SpoolOpenException(SpoolOpenException.Reason.NO_SPOOL, "There is no spool at " + dir + " yet: "
+            + db + " holds no spool tables; nothing was changed.");
+      }
+      if (version > SCHEMA_VERSION) {
+        throw newerSchema(dir, version);
+      }
+      if (version < SCHEMA_VERSION) {
+        readOlderSchema(connection);
+      }
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("PRAGMA query_only = ON");
+      }
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw readOnlyFailure(dir, db, e);
+    } catch (RuntimeException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    log.debug("Spool opened read-only at {}", dir);
+    return new SqliteSpool(dir, null, null, connection, 0, true);
+  }
+
+  private static SpoolOpenException readOnlyFailure(Path dir, Path db, SQLException e) {
+    if (SqliteFailure.isDamage(e)) {
+      return damagedReadOnly(db, SqliteFailure.brief(e), e);
+    }
+    return environment(dir, e);
+  }
+
+  private static SpoolOpenException damagedReadOnly(Path db, String cause, @Nullable Throwable e) {
+    String message = "The spool database " + db + " is damaged (" + cause + "); it was not changed. Opening the "
+        + "spool for dispatch ('steadfast drain' or 'steadfast dispatch') salvages the entries it can still read "
+        + "into a fresh spool and keeps the damaged file in " + db.resolveSibling(CORRUPT_DIRECTORY) + ".";
+    return e == null ? new SpoolOpenException(SpoolOpenException.Reason.DAMAGED, message)
+        : new SpoolOpenException(SpoolOpenException.Reason.DAMAGED, message, e);
+  }
+
+  private static SpoolOpenException newerSchema(Path dir, int version) {
+    return new SpoolOpenException(SpoolOpenException.Reason.NEWER_SCHEMA, "The spool at " + dir
+        + " was written by a newer Steadfast (schema version "
+        + version + "; this version understands up to " + SCHEMA_VERSION + "). Upgrade Steadfast, or use "
+        + "another spool directory; the spool was not changed.");
+  }
+
+  /** Returns the schema version recorded in the file, 0 if it holds no spool. */
+  private static int schemaVersion(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      try (ResultSet tables = statement.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+          + "AND name = 'schema_migrations'")) {
+        if (!tables.next() || tables.getInt(1) == 0) {
+          return 0;
         }
       }
-    } catch (IOException e) {
-      cause.addSuppressed(e);
-      return new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
-          + " is damaged (" + cause.getMessage()
-          + ") and could not be moved aside; move it away by hand to start an empty spool. Nothing was deleted.",
-          cause);
+      try (ResultSet result = statement.executeQuery("SELECT coalesce(max(version), 0) FROM schema_migrations")) {
+        return result.next() ? result.getInt(1) : 0;
+      }
     }
-    log.error("Spool database {} is damaged; moved it to {}", db, target, cause);
-    return new SpoolOpenException(SpoolOpenException.Reason.DAMAGED, "The spool database " + db
-        + " is damaged (" + cause.getMessage()
-        + "). It was moved to " + target + " for inspection or recovery (nothing was deleted); opening the spool "
-        + "again starts an empty one.", cause);
   }
 
   /**
-   * Opens the spool in {@code directory} for reading only, while a dispatcher may hold it: nothing is
-   * created, migrated, moved or changed, and write methods throw {@link IllegalStateException}.
-   *
-   * @throws SpoolOpenException {@code DAMAGED} if the database fails the integrity check (it is left
-   *     as it is), {@code ENVIRONMENT} if the environment stops it, {@code NEWER_SCHEMA}; or if there
-   *     is no spool in {@code directory}
+   * Lets the read queries run on a schema older than this code's without migrating it: a temporary view
+   * named {@code entries}, which SQLite resolves before the file's own table (temporary objects come
+   * first), adds the columns the old table lacks with the values a migration would give them.
    */
-  public static SqliteSpool openReadOnly(Path directory) {
-    throw new UnsupportedOperationException("TODO openReadOnly");
+  private static void readOlderSchema(Connection connection) throws SQLException {
+    Set<String> present = new java.util.HashSet<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet columns = statement.executeQuery("SELECT name FROM pragma_table_info('entries')")) {
+      while (columns.next()) {
+        present.add(columns.getString(1));
+      }
+    }
+    StringBuilder added = new StringBuilder();
+    for (String column : List.of("pack_id", "pack_offset", "pack_length", "lease_token", "reconcile_looks",
+        "unknown_since", "wait_reason")) {
+      if (!present.contains(column)) {
+        added.append(", ").append("reconcile_looks".equals(column) ? "0" : "NULL").append(" AS ").append(column);
+      }
+    }
+    if (added.length() > 0) {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("CREATE TEMP VIEW entries AS SELECT *" + added + " FROM main.entries");
+      }
+    }
   }
 
   /**
    * Clears the damage reports in {@code directory}'s {@code corrupt/} folder: an operator has dealt with
-   * the unreadable entries. The damaged copies stay; only the reports are marked cleared.
+   * the unreadable entries (re-sent or given them up). The damaged copies stay; only the reports that
+   * still stand (not cleared, naming unreadable entries) are marked {@code cleared=true}, each rewritten
+   * whole, so it is safe while a dispatcher or a read-only spool reads them.
    *
    * @return how many reports were cleared
    * @throws UncheckedIOException if the reports cannot be written
    */
   public static int clearDamage(Path directory) {
-    throw new UnsupportedOperationException("TODO clearDamage");
+    Objects.requireNonNull(directory, "directory");
+    Path dir = directory.toAbsolutePath();
+    try {
+      int cleared = new Quarantine(dir).clear(Instant.now());
+      if (cleared > 0) {
+        log.info("Cleared {} damage report(s) of the spool at {}; the damaged copies stay in {}", cleared, dir,
+            dir.resolve(CORRUPT_DIRECTORY));
+      }
+      return cleared;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not clear the damage reports in " + dir.resolve(CORRUPT_DIRECTORY) + ": "
+          + SqliteFailure.of(e, dir).description(), e);
+    }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Read from the reports in {@code corrupt/} at each call, so a {@link #clearDamage} by another
+   * process shows at once; several reports are combined (copies listed, counts added).
+   */
   @Override
-  public Optional<io.steadfast.spi.SpoolDamage> damage() {
-    return Optional.empty();
+  public Optional<SpoolDamage> damage() {
+    return new Quarantine(directory).damage();
   }
 
   /** Returns the spool directory. */
@@ -522,7 +922,12 @@ public final class SqliteSpool implements Spool {
     if (closed) {
       throw new IllegalStateException("spool is closed");
     }
-    return writer.execute(appends, new Append(batch, bodies, limits));
+    GroupCommitWriter w = requireWritable();
+    try {
+      return w.execute(appends, new Append(batch, bodies, limits));
+    } catch (UncheckedIOException e) {
+      throw failure(e);
+    }
   }
 
   /** One caller's append: its entries, their encoded bodies, and the limits it must stay within. */
@@ -808,7 +1213,7 @@ public final class SqliteSpool implements Spool {
     }
     long nowMillis = now.toEpochMilli();
     long leaseUntil = now.plus(lease).toEpochMilli();
-    return execute(c -> {
+    return write(c -> {
       List<SpoolEntry> due = new ArrayList<>();
       PreparedStatement pending = statements.get(c, "SELECT " + COLUMNS + " FROM entries "
           + "WHERE state = 'PENDING' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
@@ -840,7 +1245,7 @@ public final class SqliteSpool implements Spool {
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(checkAt, "checkAt");
     Objects.requireNonNull(lastError, "lastError");
-    return execute(c -> {
+    return write(c -> {
       PreparedStatement u = statements.get(c, "UPDATE entries SET state = 'RECONCILING', lease_until = NULL, "
           + "next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? "
           + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.MARK_RECONCILING.from("state"));
@@ -867,7 +1272,7 @@ public final class SqliteSpool implements Spool {
     }
     long nowMillis = now.toEpochMilli();
     long leaseUntil = now.plus(lease).toEpochMilli();
-    return execute(c -> {
+    return write(c -> {
       // Two range scans of the (state, next_attempt_at) index, merged here; one query with OR made
       // SQLite sort every row it matched.
       List<SpoolEntry> due = new ArrayList<>();
@@ -927,7 +1332,7 @@ public final class SqliteSpool implements Spool {
     Objects.requireNonNull(claim, "claim");
     Objects.requireNonNull(nextCheckAt, "nextCheckAt");
     Objects.requireNonNull(note, "note");
-    return execute(c -> {
+    return write(c -> {
       PreparedStatement u = statements.get(c, "UPDATE entries SET lease_until = NULL, next_attempt_at = ?, "
           + "reconcile_looks = reconcile_looks + ?, last_error = ? "
           + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.DEFER_RECONCILING.from("state"));
@@ -1001,7 +1406,7 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean markDelivered(long id, SendReceipt receipt, Instant now) {
     String json = MessageCodec.encodeReceipt(Objects.requireNonNull(receipt, "receipt"));
-    return execute(c -> {
+    return write(c -> {
       int updated = recordOutcome(c, id, SpoolMove.MARK_DELIVERED, now, "receipt", json);
       if (updated == 1) {
         if (deliveredCount >= 0) {
@@ -1020,7 +1425,7 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
     Objects.requireNonNull(lastError, "lastError");
-    return execute(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError) == 1);
+    return write(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError) == 1);
   }
 
   @Override
@@ -1028,7 +1433,7 @@ public final class SqliteSpool implements Spool {
     Objects.requireNonNull(lastError, "lastError");
     Objects.requireNonNull(reason, "reason");
     long id = claim.entry().id();
-    return execute(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError,
+    return write(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError,
         reason) == 1);
   }
 
@@ -1046,7 +1451,7 @@ public final class SqliteSpool implements Spool {
     }
     // Enum names, not user text: safe to put in the statement.
     String names = String.join(", ", reasons.stream().map(reason -> "'" + reason.name() + "'").sorted().toList());
-    return execute(c -> {
+    return write(c -> {
       try (PreparedStatement u = c.prepareStatement("UPDATE entries SET next_attempt_at = min(created_at, ?), "
           + "wait_reason = NULL WHERE state = 'PENDING' AND next_attempt_at > ? "
           + "AND coalesce(wait_reason, 'PROVIDER') IN (" + names + ")")) {
@@ -1060,7 +1465,7 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean deadLetter(long id, String reason, Instant now) {
     Objects.requireNonNull(reason, "reason");
-    return execute(c -> {
+    return write(c -> {
       if (recordOutcome(c, id, SpoolMove.DEAD_LETTER, now, "last_error", reason) != 1) {
         return false;
       }
@@ -1095,7 +1500,7 @@ public final class SqliteSpool implements Spool {
 
   @Override
   public boolean requeue(long id, Instant now, Instant deliverBy) {
-    return execute(c -> {
+    return write(c -> {
       try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'PENDING', next_attempt_at = ?, "
           + "deliver_by = ? WHERE id = ? AND state = 'DEAD' "
           + "AND (pack_id IS NOT NULL OR EXISTS (SELECT 1 FROM bodies WHERE entry_id = ?))")) {
@@ -1112,7 +1517,7 @@ public final class SqliteSpool implements Spool {
   public int recoverInFlight(Instant now, Instant checkAt) {
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(checkAt, "checkAt");
-    return execute(c -> {
+    return write(c -> {
       try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'RECONCILING', lease_until = NULL, "
           + "next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? WHERE "
           + SpoolMove.RECOVER.from("state"));
@@ -1192,7 +1597,7 @@ public final class SqliteSpool implements Spool {
 
   @Override
   public int purgeDelivered(Instant deliveredBefore) {
-    return execute(c -> {
+    return write(c -> {
       try (PreparedStatement d = c.prepareStatement("DELETE FROM entries WHERE state = 'DELIVERED' "
           + "AND next_attempt_at < ?")) {
         d.setLong(1, deliveredBefore.toEpochMilli());
@@ -1213,7 +1618,8 @@ public final class SqliteSpool implements Spool {
    */
   private long deliveredCount(Connection c) throws SQLException {
     long now = System.nanoTime();
-    if (deliveredCount < 0 || now - deliveredCountedAt >= DELIVERED_RECOUNT.toNanos()) {
+    // Read-only, another process may be writing: count every time.
+    if (writer == null || deliveredCount < 0 || now - deliveredCountedAt >= DELIVERED_RECOUNT.toNanos()) {
       try (ResultSet r = statements.get(c, "SELECT count(*) FROM entries WHERE state = 'DELIVERED'").executeQuery()) {
         r.next();
         deliveredCount = r.getLong(1);
@@ -1227,7 +1633,47 @@ public final class SqliteSpool implements Spool {
     if (closed) {
       throw new IllegalStateException("spool is closed");
     }
-    return writer.execute(task);
+    GroupCommitWriter w = writer;
+    if (w == null) {
+      synchronized (connection) {
+        try {
+          return task.run(connection);
+        } catch (SQLException e) {
+          throw failure(e);
+        }
+      }
+    }
+    try {
+      return w.execute(task);
+    } catch (UncheckedIOException e) {
+      throw failure(e);
+    }
+  }
+
+  /** Runs a task that changes the spool: refused when it was opened read-only. */
+  private <T> T write(GroupCommitWriter.Task<T> task) {
+    requireWritable();
+    return execute(task);
+  }
+
+  private GroupCommitWriter requireWritable() {
+    GroupCommitWriter w = writer;
+    if (w == null) {
+      throw new IllegalStateException("opened read-only: the spool at " + directory + " can be inspected but not "
+          + "changed; open it with SqliteSpool.open to submit or dispatch");
+    }
+    return w;
+  }
+
+  /**
+   * Returns a spool failure as one line naming the cause and the fix (a full disk, a file-size limit, a
+   * refused permission), keeping SQLite's error as the cause: callers show the message to people (core
+   * turns a failed append into a retryable SpoolUnavailableException with it).
+   */
+  private UncheckedIOException failure(Exception e) {
+    Throwable cause = e instanceof UncheckedIOException unchecked && unchecked.getCause() != null
+        ? unchecked.getCause() : e;
+    return new UncheckedIOException(new IOException(SqliteFailure.of(e, directory).description(), cause));
   }
 
   private static SpoolEntry read(ResultSet r) throws SQLException {
@@ -1255,16 +1701,25 @@ public final class SqliteSpool implements Spool {
       return;
     }
     closed = true;
-    writer.close();
-    statements.close();
-    closeQuietly(connection);
-    try {
-      lock.release();
-    } catch (IOException e) {
-      log.debug("Could not release the spool lock", e);
+    GroupCommitWriter w = writer;
+    if (w != null) {
+      w.close();
+    }
+    synchronized (connection) {
+      statements.close();
+      closeQuietly(connection);
+    }
+    if (lock != null) {
+      try {
+        lock.release();
+      } catch (IOException e) {
+        log.debug("Could not release the spool lock", e);
+      }
     }
     closeQuietly(lockChannel);
-    log.info("Spool closed at {}", directory);
+    if (w != null) {
+      log.info("Spool closed at {}", directory);
+    }
   }
 
   private static void closeQuietly(@Nullable AutoCloseable closeable) {

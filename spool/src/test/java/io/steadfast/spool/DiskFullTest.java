@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fills a SQLite spool in a child JVM whose file size is capped with {@code ulimit -f} (a portable
- * stand-in for a full disk): appends past the cap fail with an error instead of being acknowledged,
- * and every acknowledged append is still in the spool afterwards.
+ * stand-in for a full disk): appends past the cap fail with an error instead of being acknowledged, whose
+ * message names the file-size limit and the fix in one line, and every acknowledged append is still in
+ * the spool afterwards.
  */
 @EnabledOnOs({OS.LINUX, OS.MAC})
 class DiskFullTest {
@@ -56,6 +57,11 @@ class DiskFullTest {
 
     assertThat(failures).as("appends past the size cap fail; child stderr:%n%s",
         Files.readString(temp.resolve("child.err"))).isNotEmpty();
+    // One line naming the cause and the fix, not the driver's "[SQLITE_IOERR_WRITE] I/O error in the VFS layer ...".
+    assertThat(failures.get(0)).startsWith("java.io.UncheckedIOException")
+        .contains("file-size limit of this process (ulimit -f, " + 16384 * 512 + " bytes)")
+        .contains("ulimit -f unlimited")
+        .doesNotContain("[SQLITE_");
     assertThat(acknowledged).isNotEmpty();
     try (SqliteSpool spool = SqliteSpool.open(dir)) {
       for (String key : acknowledged) {

@@ -359,13 +359,16 @@ class SqliteSpoolTest {
       }
     }
 
-    assertThatThrownBy(() -> SqliteSpool.open(dir)).isInstanceOf(SpoolOpenException.class);
+    assertThatThrownBy(() -> SqliteSpool.open(dir))
+        .isInstanceOfSatisfying(SpoolOpenException.class,
+            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.DAMAGED_NOT_MOVED))
+        .hasMessageContaining("could not be migrated")
+        .hasMessageContaining("left as it was");
 
-    Path moved;
-    try (Stream<Path> files = Files.list(dir.resolve(SqliteSpool.CORRUPT_DIRECTORY))) {
-      moved = files.filter(f -> !f.getFileName().toString().contains("-")).findFirst().orElseThrow();
-    }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + moved); Statement s = c.createStatement()) {
+    // A failed migration is no proof of damage: the file stays where it was, as it was.
+    assertThat(dir.resolve(SqliteSpool.CORRUPT_DIRECTORY)).doesNotExist();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spool.db"));
+        Statement s = c.createStatement()) {
       try (ResultSet r = s.executeQuery("SELECT max(version) FROM schema_migrations")) {
         r.next();
         assertThat(r.getInt(1)).isEqualTo(3);
@@ -537,47 +540,49 @@ class SqliteSpoolTest {
   }
 
   @Test
-  void damagedDatabaseIsMovedToCorruptFolderAndNextOpenStartsEmpty() throws Exception {
+  void fileThatIsNoDatabaseIsKeptInCorruptFolderAndReportedAsUnknownLoss() throws Exception {
     Path dir = temp.resolve("spool");
     try (SqliteSpool spool = SqliteSpool.open(dir)) {
       spool.append(List.of(entry("k1", simple("a"))), Spool.Limits.NONE);
     }
-    Files.write(dir.resolve("spool.db"), "this is not a database at all, just some text".repeat(100)
-        .getBytes(StandardCharsets.UTF_8));
+    byte[] garbage = "this is not a database at all, just some text".repeat(100).getBytes(StandardCharsets.UTF_8);
+    Files.write(dir.resolve("spool.db"), garbage);
 
-    assertThatThrownBy(() -> SqliteSpool.open(dir))
-        .isInstanceOfSatisfying(SpoolOpenException.class,
-            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.DAMAGED))
-        .hasMessageContaining("damaged")
-        .hasMessageContaining("corrupt");
-
-    try (Stream<Path> moved = Files.list(dir.resolve("corrupt"))) {
-      assertThat(moved.map(p -> p.getFileName().toString())).anyMatch(name -> name.startsWith("spool.db."));
-    }
     try (SqliteSpool fresh = SqliteSpool.open(dir)) {
       assertThat(fresh.stats(T0).undeliveredCount()).isZero();
+      assertThat(fresh.damage()).hasValueSatisfying(d -> {
+        assertThat(d.recovered()).isZero();
+        assertThat(d.unreadable()).as("nothing could count the entries").isEqualTo(-1);
+        assertThat(d.summary()).contains("an unknown number unreadable");
+      });
     }
+
+    Path copy;
+    try (Stream<Path> moved = Files.list(dir.resolve("corrupt"))) {
+      copy = moved.filter(p -> p.getFileName().toString().matches("spool\\.db\\.\\d+")).findFirst().orElseThrow();
+    }
+    assertThat(Files.readAllBytes(copy)).isEqualTo(garbage);
   }
 
   @Test
-  void damagedDatabaseThatCannotBeMovedAsideStaysWhereItIs() throws Exception {
+  void damagedDatabaseThatCannotBeSalvagedStaysWhereItIs() throws Exception {
     Path dir = temp.resolve("spool");
     SqliteSpool.open(dir).close();
     byte[] garbage = "not a database ".repeat(300).getBytes(StandardCharsets.UTF_8);
     Files.write(dir.resolve("spool.db"), garbage);
-    // A plain file where the corrupt/ folder would go: the move aside fails.
+    // A plain file where the corrupt/ folder would go: the salvage cannot keep the original.
     Files.writeString(dir.resolve("corrupt"), "in the way");
 
     assertThatThrownBy(() -> SqliteSpool.open(dir))
         .isInstanceOfSatisfying(SpoolOpenException.class,
             e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.DAMAGED_NOT_MOVED))
-        .hasMessageContaining("could not be moved aside")
-        .hasMessageContaining("Nothing was deleted");
+        .hasMessageContaining("could not be salvaged")
+        .hasMessageContaining("nothing was deleted");
     assertThat(Files.readAllBytes(dir.resolve("spool.db"))).isEqualTo(garbage);
   }
 
   @Test
-  void truncatedDatabaseIsMovedAsideNotDeleted() throws Exception {
+  void truncatedDatabaseIsSalvagedAndEveryEntryAccountedFor() throws Exception {
     Path dir = temp.resolve("spool");
     try (SqliteSpool spool = SqliteSpool.open(dir)) {
       for (int i = 0; i < 200; i++) {
@@ -588,11 +593,17 @@ class SqliteSpoolTest {
     byte[] bytes = Files.readAllBytes(db);
     Files.write(db, java.util.Arrays.copyOf(bytes, bytes.length / 2));
 
-    assertThatThrownBy(() -> SqliteSpool.open(dir))
-        .isInstanceOfSatisfying(SpoolOpenException.class,
-            e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.DAMAGED))
-        .hasMessageContaining("damaged");
-    assertThat(Files.exists(dir.resolve("corrupt"))).isTrue();
+    long undelivered;
+    try (SqliteSpool spool = SqliteSpool.open(dir)) {
+      undelivered = spool.stats(T0).undeliveredCount();
+    }
+
+    java.util.Properties report = SqliteSpoolDamageTest.onlyReport(dir);
+    long recovered = Long.parseLong(report.getProperty("recovered"));
+    long unreadable = Long.parseLong(report.getProperty("unreadable"));
+    System.out.printf("Truncated 200-entry spool: %d recovered, %d unreadable%n", recovered, unreadable);
+    assertThat(recovered).isEqualTo(undelivered).isPositive();
+    assertThat(recovered + unreadable).isEqualTo(200);
   }
 
   @Test
