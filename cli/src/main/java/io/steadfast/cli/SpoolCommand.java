@@ -297,8 +297,8 @@ final class SpoolCommand {
       } else if (cleared == 0) {
         out.println("No damage to clear in " + directory + ".");
       } else {
-        out.printf("Cleared %d damage report%s; the damaged cop%s stay in %s.%n", cleared, cleared == 1 ? "" : "s",
-            cleared == 1 ? "y" : "ies", corrupt);
+        out.printf("Cleared %d damage report%s; the damaged %s in %s.%n", cleared, cleared == 1 ? "" : "s",
+            cleared == 1 ? "copy stays" : "copies stay", corrupt);
       }
       return Steadfast.OK;
     }

@@ -181,7 +181,8 @@ class SpoolDamageCliTest {
         java.util.stream.IntStream.range(0, MESSAGES).mapToObj(i -> "damage-" + i).toList());
 
     assertThat(run("spool", "clear-damage", "--config", config())).as(err.toString()).isZero();
-    assertThat(out.toString()).startsWith("Cleared 1 damage report").contains(SqliteSpool.CORRUPT_DIRECTORY);
+    assertThat(out.toString()).startsWith("Cleared 1 damage report")
+        .contains("; the damaged copy stays in " + spool().resolve(SqliteSpool.CORRUPT_DIRECTORY) + ".");
     assertThat(snapshot(spool().resolve(SqliteSpool.CORRUPT_DIRECTORY))).as("the damaged copy stays")
         .containsValue(hash);
 
