@@ -161,6 +161,12 @@ class SpoolDamageCliTest {
     assertThat(snapshot(spool().resolve(SqliteSpool.CORRUPT_DIRECTORY))).as("the damaged original is kept")
         .containsValue(hash);
 
+    assertThat(run("drain", "--config", config(), "--timeout", "60s", "--json")).as("again, nothing left to deliver")
+        .isEqualTo(Steadfast.PERMANENT);
+    assertThat(out.toString()).contains("\"status\":\"damaged\"").contains("\"delivered\":0")
+        .contains("\"damage\":{\"summary\":");
+    assertThat(err.toString()).contains(salvage.group());
+
     assertThat(run("spool", "status", "--config", config())).as(err.toString()).isEqualTo(Steadfast.PERMANENT);
     assertThat(out.toString()).containsPattern("delivered\\s+" + recovered).contains(salvage.group())
         .contains("clear-damage");
