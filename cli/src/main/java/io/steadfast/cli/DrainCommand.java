@@ -30,8 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Command(name = "drain", mixinStandardHelpOptions = true,
     description = {"Deliver the spooled messages that are due until none is pending or --timeout passes.",
-        "Exit 0 if everything was delivered, 3 if some remain pending (drain again later), 1 if any went dead or",
-        "the spool was damaged and its damage is not cleared ('steadfast spool clear-damage')."})
+        "Exit 0 if everything was delivered, 3 if some remain pending (drain again later), 1 if any went dead or"
+            + " the spool was damaged and its damage is not cleared ('steadfast spool clear-damage')."})
 final class DrainCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final Duration POLL = Duration.ofMillis(100);

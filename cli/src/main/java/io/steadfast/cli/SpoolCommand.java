@@ -80,9 +80,10 @@ final class SpoolCommand {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = {"Print the entry counts by state, the bytes held, the oldest pending age and the dead count.",
-          "Exit 1 if the spool is damaged (the file is left as it is; 'steadfast drain' salvages it) or was",
-          "salvaged with unreadable entries not yet cleared ('steadfast spool clear-damage')."})
+      description = {"Print the entry counts by state, the bytes held, the oldest pending age and the dead count."
+          + " Reads only: no lock, no file changed.", "Exit 1 if the spool is damaged (the file is left as it is;"
+          + " 'steadfast drain' salvages it) or was salvaged with unreadable entries not yet cleared"
+          + " ('steadfast spool clear-damage')."})
   static final class Status extends Base {
     @Override
     boolean readOnly() {
@@ -119,7 +120,8 @@ final class SpoolCommand {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true,
-      description = "List entries: id, key, state, attempts, next attempt, last error.")
+      description = "List entries: id, key, state, attempts, next attempt, last error. Reads only: no lock, no file"
+          + " changed.")
   static final class ListEntries extends Base {
     @Override
     boolean readOnly() {
@@ -161,7 +163,7 @@ final class SpoolCommand {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true,
-      description = "Print one entry's metadata (never the message content).")
+      description = "Print one entry's metadata (never the message content). Reads only: no lock, no file changed.")
   static final class Show extends Base {
     @Parameters(paramLabel = "ID", description = "The spool id.") long id;
 
@@ -274,9 +276,9 @@ final class SpoolCommand {
   }
 
   @Command(name = "clear-damage", mixinStandardHelpOptions = true,
-      description = {"Clear the damage reports of a salvaged spool, once its unreadable messages have been re-sent",
-          "or given up. The damaged copies stay in DIR/corrupt/. Afterwards 'spool status' and 'drain' can exit 0",
-          "again. Exit 0 also when there was nothing to clear."})
+      description = {"Clear the damage reports of a salvaged spool, once its unreadable messages have been re-sent"
+          + " or given up. The damaged copies stay in DIR/corrupt/. Afterwards 'spool status' and 'drain' can exit"
+          + " 0 again.", "Exit 0, also when there was nothing to clear."})
   static final class ClearDamage implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConnectionOptions connection = new ConnectionOptions();

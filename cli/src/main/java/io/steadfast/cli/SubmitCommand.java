@@ -23,9 +23,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = {"Store one message durably in a spool directory and return; 'steadfast drain' delivers it.",
-        "Takes the same message flags as 'send'. Prints the spool id and the idempotency key. Never connects to",
-        "SparkPost. Exit 3 if the spool is in use, full or cannot write (disk full, file-size limit): nothing",
-        "was stored; submit again later with the same --idempotency-key."})
+        "Takes the same message flags as 'send'. Prints the spool id and the idempotency key. Never connects to"
+            + " SparkPost.",
+        "Exit 3 if the spool is in use, full or cannot write (disk full, file-size limit): nothing was stored;"
+            + " submit again later with the same --idempotency-key."})
 final class SubmitCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   /** Closing a submit-only client waits for no delivery; this bounds only the spool's own close. */

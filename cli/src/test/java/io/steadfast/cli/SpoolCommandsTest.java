@@ -310,7 +310,8 @@ class SpoolCommandsTest {
   @Test
   void everyCommandHasHelp() {
     for (String[] command : new String[][] {{"send"}, {"submit"}, {"drain"}, {"spool"}, {"spool", "status"},
-        {"spool", "list"}, {"spool", "show"}, {"spool", "requeue"}, {"spool", "purge"}, {"spool", "clear-damage"}, {"doctor"}, {"demo"},
+        {"spool", "list"}, {"spool", "show"}, {"spool", "requeue"}, {"spool", "purge"}, {"spool", "clear-damage"},
+        {"doctor"}, {"demo"},
         {"demo", "outage"}}) {
       String[] args = java.util.Arrays.copyOf(command, command.length + 1);
       args[command.length] = "--help";

@@ -36,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 class SpoolDamageCliTest {
   private static final String KEY = "sk-canary-damage-5e21";
   private static final int MESSAGES = 12;
-  private static final Pattern SALVAGE = Pattern.compile("(\\d+) entries recovered, (-?\\d+|an unknown number) unreadable");
+  private static final Pattern SALVAGE =
+      Pattern.compile("(\\d+) entries recovered, (-?\\d+|an unknown number) unreadable");
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(KEY);
@@ -214,7 +215,8 @@ class SpoolDamageCliTest {
   private static Map<String, String> snapshot(Path root) throws IOException {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
-      walk.filter(Files::isRegularFile).forEach(file -> files.put(root.relativize(file).toString(), sha256Quietly(file)));
+      walk.filter(Files::isRegularFile)
+          .forEach(file -> files.put(root.relativize(file).toString(), sha256Quietly(file)));
     }
     return files;
   }
