@@ -24,81 +24,135 @@ final class SafeListener extends DeliveryListener {
     this.delegate = delegate;
   }
 
-  private void guard(String event, Runnable call) {
-    try {
-      call.run();
-    } catch (RuntimeException e) {
-      log.warn("DeliveryListener {} threw; ignoring it", event, e);
-    }
+  // Each event calls the delegate in its own try block rather than through a shared guard taking a
+  // lambda: the lambda captured the event's arguments, so every event (several per send) allocated one.
+  private static void threw(String event, RuntimeException e) {
+    log.warn("DeliveryListener {} threw; ignoring it", event, e);
   }
 
   @Override
   public void attemptStarted(IdempotencyKey key, String route, int attempt) {
-    guard("attemptStarted", () -> delegate.attemptStarted(key, route, attempt));
+    try {
+      delegate.attemptStarted(key, route, attempt);
+    } catch (RuntimeException e) {
+      threw("attemptStarted", e);
+    }
   }
 
   @Override
   public void attemptFinished(IdempotencyKey key, String route, int attempt, Outcome outcome, Duration elapsed) {
-    guard("attemptFinished", () -> delegate.attemptFinished(key, route, attempt, outcome, elapsed));
+    try {
+      delegate.attemptFinished(key, route, attempt, outcome, elapsed);
+    } catch (RuntimeException e) {
+      threw("attemptFinished", e);
+    }
   }
 
   @Override
   public void retryScheduled(IdempotencyKey key, String route, int attempt, Duration delay) {
-    guard("retryScheduled", () -> delegate.retryScheduled(key, route, attempt, delay));
+    try {
+      delegate.retryScheduled(key, route, attempt, delay);
+    } catch (RuntimeException e) {
+      threw("retryScheduled", e);
+    }
   }
 
   @Override
   public void retryBudgetExhausted(IdempotencyKey key, String route) {
-    guard("retryBudgetExhausted", () -> delegate.retryBudgetExhausted(key, route));
+    try {
+      delegate.retryBudgetExhausted(key, route);
+    } catch (RuntimeException e) {
+      threw("retryBudgetExhausted", e);
+    }
   }
 
   @Override
   public void circuitStateChanged(String route, CircuitState from, CircuitState to) {
-    guard("circuitStateChanged", () -> delegate.circuitStateChanged(route, from, to));
+    try {
+      delegate.circuitStateChanged(route, from, to);
+    } catch (RuntimeException e) {
+      threw("circuitStateChanged", e);
+    }
   }
 
   @Override
   public void failover(IdempotencyKey key, String fromRoute, String toRoute, String reason) {
-    guard("failover", () -> delegate.failover(key, fromRoute, toRoute, reason));
+    try {
+      delegate.failover(key, fromRoute, toRoute, reason);
+    } catch (RuntimeException e) {
+      threw("failover", e);
+    }
   }
 
   @Override
   public void sendSucceeded(SendReceipt receipt) {
-    guard("sendSucceeded", () -> delegate.sendSucceeded(receipt));
+    try {
+      delegate.sendSucceeded(receipt);
+    } catch (RuntimeException e) {
+      threw("sendSucceeded", e);
+    }
   }
 
   @Override
   public void sendFailed(IdempotencyKey key, SteadfastException failure) {
-    guard("sendFailed", () -> delegate.sendFailed(key, failure));
+    try {
+      delegate.sendFailed(key, failure);
+    } catch (RuntimeException e) {
+      threw("sendFailed", e);
+    }
   }
 
   @Override
   public void delivered(DeliveryResult.Delivered result) {
-    guard("delivered", () -> delegate.delivered(result));
+    try {
+      delegate.delivered(result);
+    } catch (RuntimeException e) {
+      threw("delivered", e);
+    }
   }
 
   @Override
   public void deadLettered(DeliveryResult.DeadLettered result) {
-    guard("deadLettered", () -> delegate.deadLettered(result));
+    try {
+      delegate.deadLettered(result);
+    } catch (RuntimeException e) {
+      threw("deadLettered", e);
+    }
   }
 
   @Override
   public void reconciling(IdempotencyKey key, @Nullable String route) {
-    guard("reconciling", () -> delegate.reconciling(key, route));
+    try {
+      delegate.reconciling(key, route);
+    } catch (RuntimeException e) {
+      threw("reconciling", e);
+    }
   }
 
   @Override
   public void reconciled(IdempotencyKey key, ReconcileResult result) {
-    guard("reconciled", () -> delegate.reconciled(key, result));
+    try {
+      delegate.reconciled(key, result);
+    } catch (RuntimeException e) {
+      threw("reconciled", e);
+    }
   }
 
   @Override
   public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
-    guard("reconcileGaveUp", () -> delegate.reconcileGaveUp(key, policy, reason));
+    try {
+      delegate.reconcileGaveUp(key, policy, reason);
+    } catch (RuntimeException e) {
+      threw("reconcileGaveUp", e);
+    }
   }
 
   @Override
   public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
-    guard("eventsSearched", () -> delegate.eventsSearched(lookups, requests, outcome));
+    try {
+      delegate.eventsSearched(lookups, requests, outcome);
+    } catch (RuntimeException e) {
+      threw("eventsSearched", e);
+    }
   }
 }

@@ -136,7 +136,10 @@ final class SendRun {
       openSkips = 0;
       int number = attempts + 1;
       listener.attemptStarted(key, route.route(), number);
-      log.debug("Message {} attempt {} on route '{}'", key, number, route.route());
+      if (log.isDebugEnabled()) {
+        // Guarded: three arguments allocate their array on every attempt even with debug off.
+        log.debug("Message {} attempt {} on route '{}'", key, number, route.route());
+      }
       return new Ready(route, new Delivery(message, key, number));
     }
     Duration probe = route.nextProbeIn();
@@ -168,7 +171,10 @@ final class SendRun {
             ReconcileRequest.of(message, key, startedAt, route.route()))
         : Outcomes.exception(outcome, key, route.route(), attempts);
     lastError = error;
-    log.debug("Message {} attempt {} on route '{}' failed: {}", key, attempts, route.route(), error.getMessage());
+    if (log.isDebugEnabled()) {
+      // Guarded: getMessage() builds the text from the failure's facts, for nothing with debug off.
+      log.debug("Message {} attempt {} on route '{}' failed: {}", key, attempts, route.route(), error.getMessage());
+    }
     if (outcome instanceof Outcome.Rejected) {
       return new Failed(error);
     }
