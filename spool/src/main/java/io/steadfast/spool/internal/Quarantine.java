@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -218,7 +219,7 @@ public final class Quarantine {
     Files.move(source, to, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static DamageReport readPending(Path pending) {
+  private static @Nullable DamageReport readPending(Path pending) {
     if (!Files.exists(pending)) {
       return null;
     }

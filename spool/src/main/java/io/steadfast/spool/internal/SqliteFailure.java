@@ -130,7 +130,8 @@ public final class SqliteFailure {
     SQLiteErrorCode code = e.getResultCode();
     String brief = brief(e);
     if (DAMAGE_CODES.contains(code)) {
-      return new SqliteFailure(Kind.DAMAGED, "the spool database " + db + " is damaged (" + brief + ")");
+      return new SqliteFailure(Kind.DAMAGED, "the spool database " + db + " is damaged (" + brief + "); opening "
+          + "the spool for dispatch again salvages its readable entries");
     }
     if (WRITE_CODES.contains(code)) {
       boolean sharedMemory = code == SQLiteErrorCode.SQLITE_IOERR_SHMSIZE || code == SQLiteErrorCode.SQLITE_IOERR_SHMOPEN

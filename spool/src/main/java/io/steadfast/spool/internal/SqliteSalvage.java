@@ -42,7 +42,10 @@ import org.sqlite.SQLiteException;
  * UNIQUE index on {@code idempotency_key} and {@code entries_due} (state, next attempt), are read next, in
  * both directions so that one damaged page hides only the entries past it: they name the key and the
  * state of rows whose table page is lost, and give their rowids for a direct look-up, which recovers
- * rows the scan skipped.
+ * rows the scan skipped. Where a row is lost but the indexes give its key and state and its body is in
+ * {@code bodies} (keyed by the entry's id), the entry is rebuilt from those, with its attempts, creation
+ * time and deadline estimated. The spool's own count of undelivered entries (the {@code undelivered}
+ * row its triggers keep) tells how many are lost even where the index pages naming them are gone too.
  *
  * <p>A row is recovered only whole: its columns check out, and an entry still to be delivered (or a
  * dead letter that had a body) has a body, from {@code bodies} or its slice of a {@code body_packs}
@@ -82,6 +85,7 @@ public final class SqliteSalvage {
   private static final int[] REQUIRED_NUMBERS = {4, 5, 6, 7, 10};
 
   private static final Set<String> STATES = Set.of("PENDING", "IN_FLIGHT", "RECONCILING", "DELIVERED", "DEAD");
+  private static final Set<String> UNDELIVERED = Set.of("PENDING", "IN_FLIGHT", "RECONCILING");
   private static final int PACK_CACHE = 4;
 
   /**
@@ -148,6 +152,10 @@ public final class SqliteSalvage {
   private boolean hasBodies;
   private boolean hasPacks;
   private long recovered;
+  /** Of {@link #recovered}, entries that were still to be delivered (pending, in flight, reconciling). */
+  private long recoveredUndelivered;
+  /** The damaged spool's own count of undelivered entries (its {@code undelivered} row), or -1 if unreadable. */
+  private long undeliveredTotal = -1;
   private long rebuilt;
   /** Whether the table scan met rows a damaged page made up (no key): then it proves nothing complete. */
   private boolean madeUpRows;
@@ -207,6 +215,7 @@ public final class SqliteSalvage {
     }
     select = "SELECT " + String.join(", ", selected) + " FROM entries";
 
+    undeliveredTotal = undeliveredTotal();
     execute(fresh, "BEGIN");
     try {
       boolean tableWhole = scanTable() && !madeUpRows;
@@ -228,6 +237,19 @@ public final class SqliteSalvage {
     } catch (SQLException | RuntimeException e) {
       rollback();
       throw e;
+    } finally {
+      closeQuietly(insertEntry);
+      closeQuietly(insertBody);
+    }
+  }
+
+  private static void closeQuietly(@Nullable AutoCloseable closeable) {
+    if (closeable != null) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.debug("Close failed", e);
+      }
     }
   }
 
@@ -245,12 +267,38 @@ public final class SqliteSalvage {
         }
       }
     }
-    // Neither the table nor an index could be read to its end, and nothing lost was named: rows may be
-    // gone that nothing can count.
-    if (!complete && lost.isEmpty()) {
+    if (undeliveredTotal >= 0) {
+      // The spool counted its undelivered entries in the same transactions that changed them: those not
+      // recovered are lost, whether or not an index still names them (a truncated file loses index pages too).
+      unreadable = Math.max(unreadable, Math.max(0, undeliveredTotal - recoveredUndelivered));
+    } else if (!complete && lost.isEmpty()) {
+      // Neither the table nor an index could be read to its end, and nothing lost was named: rows may be
+      // gone that nothing can count.
       unreadable = -1;
     }
     return new Result(recovered, rebuilt, unreadable, keys, delivered);
+  }
+
+  /** Returns the undelivered count the damaged spool kept (schema 2 and later), or -1 if it cannot be read. */
+  private long undeliveredTotal() throws SQLException {
+    try {
+      if (columnsOf("undelivered").isEmpty()) {
+        return -1;
+      }
+      try (Statement s = damaged.createStatement(); ResultSet r = s.executeQuery("SELECT entries FROM undelivered "
+          + "WHERE id = 1")) {
+        if (!r.next()) {
+          return -1;
+        }
+        long count = r.getLong(1);
+        return r.wasNull() || count < 0 ? -1 : count;
+      }
+    } catch (SQLException e) {
+      if (!unreadable(e)) {
+        throw e;
+      }
+      return -1;
+    }
   }
 
   /** Scans the table in rowid order, skipping unreadable pages; returns whether it read to the end unhindered. */
@@ -682,6 +730,9 @@ public final class SqliteSalvage {
       throw new FreshWriteFailure(e);
     }
     recovered++;
+    if (UNDELIVERED.contains(state)) {
+      recoveredUndelivered++;
+    }
   }
 
   private @Nullable PreparedStatement insertEntry;
