@@ -26,6 +26,11 @@ public final class SpoolUnavailableException extends RetryableException {
 
   private static String describe(Throwable cause) {
     String text = cause.getMessage();
-    return text == null || text.isBlank() ? cause.getClass().getSimpleName() : text;
+    if (text == null || text.isBlank()) {
+      return cause.getClass().getSimpleName();
+    }
+    // The spool's own text may already say it; the sentence after the parenthesis says it once.
+    String said = "; nothing was stored";
+    return text.endsWith(said) ? text.substring(0, text.length() - said.length()) : text;
   }
 }
