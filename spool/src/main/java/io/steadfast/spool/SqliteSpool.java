@@ -530,7 +530,8 @@ public final class SqliteSpool implements Spool {
    * @throws SpoolOpenException {@code DAMAGED_NOT_MOVED} if the salvage fails; the original stays where it was
    */
   private static void salvage(Path dir, Path db, String cause, Quarantine quarantine, boolean posix) {
-    Instant now = Instant.now();
+    // Milliseconds, as in the damaged copy's name.
+    Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
     log.warn("Spool database {} is damaged ({}); salvaging its readable entries into a fresh spool", db, cause);
     String copy;
     SqliteSalvage.Result result;
