@@ -80,10 +80,11 @@ final class SqliteSpoolOpener implements SpoolOpener {
           + "again once that process has exited. Each instance that runs at the same time needs its own "
           + "steadfast.spool.directory, or steadfast.spool.store=postgresql to share one spool.";
       case ENVIRONMENT -> "Fix the cause named above, then start the application again; nothing in " + dir
-          + " was touched and the spool is not damaged. SQLite's native library needs a writable temporary "
-          + "directory that allows executables (set -Dorg.sqlite.tmpdir or -Djava.io.tmpdir); the spool needs free "
-          + "disk space and no file-size limit (ulimit -f) on " + dir + ", and write permission for the user "
-          + "running this application.";
+          + " was touched and the spool is not damaged. For a permission, make " + dir + " a directory the user "
+          + "running this application can write (chown it to that user and chmod 700), or set "
+          + "steadfast.spool.directory to one that user owns; for a full disk or a file-size limit (ulimit -f), make "
+          + "room on its file system; for SQLite's native library, give it a writable temporary directory that "
+          + "allows executables (-Dorg.sqlite.tmpdir or -Djava.io.tmpdir).";
       case NEWER_SCHEMA -> "Upgrade Steadfast to the version that wrote this spool, or set "
           + "steadfast.spool.directory to another directory; the spool was left unchanged.";
       case DAMAGED -> "The damaged database was left exactly as it is (nothing moved or deleted): it was opened "
@@ -95,6 +96,10 @@ final class SqliteSpoolOpener implements SpoolOpener {
           + ": free disk space there (or make it writable) and start the application again. To salvage by hand, "
           + "move " + dir.resolve(SqliteSpool.DATABASE_FILE) + " (and any -wal and -shm files beside it) out of "
           + dir + " and recover its messages with the sqlite3 shell's .recover command.";
+      // Only read-only opens report it; the application's open for dispatch creates the spool.
+      case NO_SPOOL -> "Check that steadfast.spool.directory names the directory the spool is in, then start the "
+          + "application again: it opens the spool for dispatch, which creates "
+          + dir.resolve(SqliteSpool.DATABASE_FILE) + " if there is none.";
     };
   }
 }
