@@ -521,6 +521,24 @@ class SteadfastSpoolAutoConfigurationTest {
     });
   }
 
+  @Test
+  void reportsUpAgainAfterAnOperatorClearsTheDamage() throws Exception {
+    truncatedSpoolOf(12);
+    spooled().run(context -> assertThat(context.getBean(SteadfastHealthIndicator.class).health().getStatus())
+        .isEqualTo(Status.DOWN));
+
+    assertThat(SqliteSpool.clearDamage(directory)).as("damage reports cleared").isEqualTo(1);
+
+    spooled().run(context -> {
+      Health health = context.getBean(SteadfastHealthIndicator.class).health();
+      assertThat(health.getStatus()).isEqualTo(Status.UP);
+      assertThat(health.getDetails().get("spool")).asInstanceOf(
+              org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Object.class))
+          .doesNotContainKeys("damage", "unreadable");
+      assertThat(context.getBean(EmailClient.class).spoolOperations().damage()).isEmpty();
+    });
+  }
+
   /** The spool's application with an opener that fails as {@code failure} says, as SqliteSpool.open would. */
   private ApplicationContextRunner failingToOpen(SpoolOpenException failure) {
     return spooled().withBean(SpoolOpener.class, () -> new SqliteSpoolOpener(dir -> {
