@@ -128,10 +128,104 @@ final class OutageDemo {
     }
   }
 
+  /**
+   * How fast the backlog went out once SparkPost healed (23:14), in simulated time, from what the fake
+   * accepted: the backlog is every message acknowledged before the heal and not accepted before it.
+   * The target is the backlog divided by the rate SparkPost accepted mail at meanwhile, plus one
+   * minute for noticing the recovery and for the few messages that may go out ahead of the last
+   * backlog ones: a backlog that waits out backoffs scheduled during the outage, while new mail goes
+   * out past it, misses it by far.
+   *
+   * @param backlog the messages acknowledged before the heal and not yet accepted
+   * @param firstAccepted from the heal to the first message SparkPost accepted after it (recovery
+   *     noticed), or {@code null} if it accepted none
+   * @param lastDelivery from the heal to the last backlog message's acceptance, or {@code null} if
+   *     the backlog was empty or a backlog message was never accepted
+   * @param acceptedPerMinute the messages SparkPost accepted per simulated minute while the backlog
+   *     drained, from the first acceptance after the heal to the last backlog message, new mail
+   *     included; 0 if too few messages for a rate
+   */
+  record Recovery(int backlog, @Nullable Duration firstAccepted, @Nullable Duration lastDelivery,
+      double acceptedPerMinute) {
+    /** Simulated time from healing the target allows for noticing the recovery and for the last messages. */
+    static final Duration SLACK = Duration.ofMinutes(1);
+
+    /**
+     * Computes the figures from the story times at which each message was acknowledged by the spool
+     * and first accepted by SparkPost (keys never accepted have no acceptance).
+     */
+    static Recovery of(Map<String, Instant> acknowledgedAt, Map<String, Instant> acceptedAt, Instant healedAt) {
+      List<Instant> backlogAccepted = new ArrayList<>();
+      int backlog = 0;
+      boolean allAccepted = true;
+      for (Map.Entry<String, Instant> acknowledged : acknowledgedAt.entrySet()) {
+        Instant accepted = acceptedAt.get(acknowledged.getKey());
+        if (!acknowledged.getValue().isBefore(healedAt) || accepted != null && accepted.isBefore(healedAt)) {
+          continue;
+        }
+        backlog++;
+        if (accepted == null) {
+          allAccepted = false;
+        } else {
+          backlogAccepted.add(accepted);
+        }
+      }
+      List<Instant> afterHeal = acceptedAt.values().stream().filter(at -> !at.isBefore(healedAt)).sorted().toList();
+      Duration firstAccepted = afterHeal.isEmpty() ? null : Duration.between(healedAt, afterHeal.get(0));
+      if (backlog == 0 || backlogAccepted.isEmpty()) {
+        return new Recovery(backlog, firstAccepted, null, 0);
+      }
+      backlogAccepted.sort(Comparator.naturalOrder());
+      Duration last = allAccepted ? Duration.between(healedAt, backlogAccepted.get(backlogAccepted.size() - 1)) : null;
+      // Everything SparkPost accepted while the backlog drained, new mail too: what it took, whatever the
+      // machine's pace. Mail that went out ahead of backlog messages, or time those waited on backoffs
+      // while others went out, is what the slack has to cover.
+      Instant from = afterHeal.get(0);
+      Instant until = backlogAccepted.get(backlogAccepted.size() - 1);
+      long accepted = afterHeal.stream().filter(at -> !at.isAfter(until)).count();
+      double minutes = Duration.between(from, until).toNanos() / (double) Duration.ofMinutes(1).toNanos();
+      // Intervals between acceptances, not acceptances: the first one starts the window.
+      double rate = accepted < 2 || minutes <= 0 ? 0 : (accepted - 1) / minutes;
+      return new Recovery(backlog, firstAccepted, last, rate);
+    }
+
+    /** Returns the backlog divided by the accepted rate: how long it takes at the pace SparkPost took it. */
+    Duration idealDrain() {
+      return acceptedPerMinute <= 0 ? Duration.ZERO
+          : Duration.ofMillis(Math.round(backlog / acceptedPerMinute * 60_000));
+    }
+
+    /** Returns the latest the last backlog message may be accepted, from the heal. */
+    Duration target() {
+      return idealDrain().plus(SLACK);
+    }
+
+    /** Returns whether the last backlog message was accepted within the target (an empty backlog meets it). */
+    boolean met() {
+      return backlog == 0 || lastDelivery != null && lastDelivery.compareTo(target()) <= 0;
+    }
+
+    Map<String, Object> toJson() {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("backlog", backlog);
+      json.put("first_accepted_seconds", firstAccepted == null ? null : seconds(firstAccepted));
+      json.put("last_delivery_seconds", lastDelivery == null ? null : seconds(lastDelivery));
+      json.put("accepted_per_minute", Math.round(acceptedPerMinute * 10) / 10.0);
+      json.put("ideal_drain_seconds", seconds(idealDrain()));
+      json.put("target_seconds", seconds(target()));
+      json.put("target_met", met());
+      return json;
+    }
+
+    private static double seconds(Duration duration) {
+      return Math.round(duration.toMillis() / 100.0) / 10.0;
+    }
+  }
+
   /** What the demo observed; {@link #ok()} when every message was accepted exactly once. */
   record Summary(int messages, int submitted, int delivered, int duplicates, int lost, long dead, int requests,
       int retries, long redeliveries, int circuitOpenings, int restarts, long carriedOver, long recoveredInFlight,
-      Duration wallTime, boolean timedOut, Reconciled reconciled) {
+      Duration wallTime, boolean timedOut, Reconciled reconciled, Recovery recovery) {
     boolean ok() {
       return submitted == messages && delivered == submitted && duplicates == 0 && lost == 0;
     }
@@ -160,6 +254,7 @@ final class OutageDemo {
       reconciledJson.put("event_searches", reconciled.searches());
       reconciledJson.put("event_requests", reconciled.requests());
       json.put("reconciled", reconciledJson);
+      json.put("recovery", recovery.toJson());
       json.put("wall_seconds", wallTime.toMillis() / 1000.0);
       json.put("speed", Math.round(settings.speed()));
       json.put("seed", settings.seed());
@@ -181,7 +276,7 @@ final class OutageDemo {
   }
 
   /** Prints the final table. */
-  static void printTable(Summary s, PrintWriter out) {
+  static void printTable(Summary s, double speed, PrintWriter out) {
     out.println();
     row(out, "submitted (acknowledged by the spool)", s.submitted() + " of " + s.messages());
     row(out, "delivered (accepted by SparkPost, by key)", s.delivered());
@@ -194,6 +289,21 @@ final class OutageDemo {
     row(out, "circuit openings", s.circuitOpenings());
     row(out, "reconciled (lost replies, from events)", s.reconciled() + " (" + s.reconciled().searches()
         + " event searches, " + s.reconciled().requests() + " requests)");
+    Recovery r = s.recovery();
+    row(out, "backlog when SparkPost healed (" + HH_MM.format(healedAt()) + ")", r.backlog() + " messages");
+    row(out, "recovery noticed (first acceptance)", r.firstAccepted() == null ? "never"
+        : "after " + storyTime(r.firstAccepted()));
+    if (r.acceptedPerMinute() > 0) {
+      // The story compresses the clock, not the machine: a backlog drains at the rate this machine
+      // delivers in real time, which the story shows that many times slower.
+      row(out, "accepted while the backlog drained", String.format(Locale.ROOT,
+          "%.0f messages per simulated minute (%.0f/s of real time at x%d)", r.acceptedPerMinute(),
+          r.acceptedPerMinute() * speed / 60, Math.round(speed)));
+    }
+    row(out, "recovery to last delivery", r.backlog() == 0 ? "nothing was waiting"
+        : r.lastDelivery() == null ? "never: a backlog message was not accepted"
+        : storyTime(r.lastDelivery()) + ", target " + storyTime(r.target()) + " (backlog / accepted rate + "
+            + Recovery.SLACK.toMinutes() + " min): " + (r.met() ? "met" : "MISSED"));
     row(out, "dispatcher kills and restarts", s.restarts() == 0
         ? "0 (no kill: the run ended, or was too slow to kill, between 22:18 and 23:00)"
         : s.restarts() + " (" + s.carriedOver() + " messages carried over, " + s.recoveredInFlight()
@@ -208,6 +318,17 @@ final class OutageDemo {
     out.flush();
   }
 
+  /** When SparkPost heals in the story: the start of the recovery phase. */
+  static Instant healedAt() {
+    return phaseStart("recovery", STORY_START);
+  }
+
+  /** Simulated time as minutes and seconds, e.g. "12 min 05 s", or seconds under a minute. */
+  static String storyTime(Duration duration) {
+    long seconds = Math.round(duration.toMillis() / 1000.0);
+    return seconds < 60 ? seconds + " s" : String.format(Locale.ROOT, "%d min %02d s", seconds / 60, seconds % 60);
+  }
+
   private static void row(PrintWriter out, String name, Object value) {
     out.printf("  %-42s %s%n", name, value);
   }
@@ -219,6 +340,8 @@ final class OutageDemo {
     private final Path directory;
     private final double speed;
     private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    /** When the spool acknowledged each message, in story time. */
+    private final Map<String, Instant> acknowledgedAt = new ConcurrentHashMap<>();
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicInteger retries = new AtomicInteger();
     private final AtomicInteger circuitOpenings = new AtomicInteger();
@@ -353,6 +476,14 @@ final class OutageDemo {
             lost++;
           }
         }
+        // When SparkPost first accepted each key, in story time (the fake records arrival on the system clock).
+        Map<String, Instant> acceptedAt = new LinkedHashMap<>();
+        for (var transmission : fake.transmissions()) {
+          if (transmission.idempotencyKey() != null) {
+            acceptedAt.putIfAbsent(transmission.idempotencyKey(), story.storyTimeOf(transmission.receivedAt()));
+          }
+        }
+        Recovery recovery = Recovery.of(acknowledgedAt, acceptedAt, healedAt());
         String error = firstError.get();
         if (error != null) {
           progress.line(refused.get() + " submits were refused; the first: " + error);
@@ -360,7 +491,8 @@ final class OutageDemo {
         return new Summary(settings.messages(), acknowledged.size(), delivered, fake.duplicateCount(), lost,
             end.deadCount(), fake.requests().size(), retries.get(), redeliveries, circuitOpenings.get(),
             restarted ? 1 : 0, carriedOver, recovered, Duration.ofNanos(System.nanoTime() - wallStart), timedOut,
-            new Reconciled(confirmedSent.get(), resent.get(), rejected.get(), searches.get(), searchRequests.get()));
+            new Reconciled(confirmedSent.get(), resent.get(), rejected.get(), searches.get(), searchRequests.get()),
+            recovery);
       } finally {
         EmailClient open = client;
         if (open != null) {
@@ -412,8 +544,9 @@ final class OutageDemo {
      * slow machine, answering late, from moving such a request into the recovery.
      */
     private synchronized void tryKill(boolean duringDelivery) {
-      CompressedClock story = Objects.requireNonNull(clock, "clock");
-      if (killed.get() || !inKillWindow()) {
+      CompressedClock story = clock;
+      // No story yet: the warm-up message is being delivered.
+      if (story == null || killed.get() || !inKillWindow()) {
         return;
       }
       // Held, the clock cannot leave the window between this check and the kill.
@@ -548,6 +681,7 @@ final class OutageDemo {
         try {
           current().submit(message);
           // Acknowledged: from here on, losing the message would be Steadfast's fault.
+          acknowledgedAt.put(key, Objects.requireNonNull(clock, "clock").instant());
           acknowledged.add(key);
           return;
         } catch (SpoolFullException e) {
@@ -753,11 +887,33 @@ final class OutageDemo {
     private long pausedAt = -1;
     /** How long it was held before. Guarded by {@code this}. */
     private long pausedNanos;
+    /** The times it was held, as System.nanoTime() pairs {from, until}. Guarded by {@code this}. */
+    private final List<long[]> pauses = new ArrayList<>();
+    /** The system clock's reading at {@code startNanos}, to place the fake's arrival times in the story. */
+    private final Instant systemStart;
 
     CompressedClock(Instant origin, double speed, long startNanos) {
       this.origin = origin;
       this.speed = speed;
       this.startNanos = startNanos;
+      this.systemStart = Instant.now().minusNanos(System.nanoTime() - startNanos);
+    }
+
+    /**
+     * Returns the story time when the system clock read {@code systemInstant}, e.g. a request's arrival
+     * recorded by the fake; exact to the system clock's agreement with {@link System#nanoTime()}.
+     */
+    synchronized Instant storyTimeOf(Instant systemInstant) {
+      long at = startNanos + Duration.between(systemStart, systemInstant).toNanos();
+      long held = 0;
+      List<long[]> all = new ArrayList<>(pauses);
+      if (pausedAt >= 0) {
+        all.add(new long[] {pausedAt, Long.MAX_VALUE});
+      }
+      for (long[] pause : all) {
+        held += Math.max(0, Math.min(at, pause[1]) - pause[0]);
+      }
+      return origin.plusNanos((long) ((at - startNanos - held) * speed));
     }
 
     @Override
@@ -786,7 +942,9 @@ final class OutageDemo {
     /** Lets the clock run again from where it was held. */
     synchronized void resume() {
       if (pausedAt >= 0) {
-        pausedNanos += System.nanoTime() - pausedAt;
+        long now = System.nanoTime();
+        pausedNanos += now - pausedAt;
+        pauses.add(new long[] {pausedAt, now});
         pausedAt = -1;
       }
     }
