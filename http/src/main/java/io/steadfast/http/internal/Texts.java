@@ -15,6 +15,12 @@ final class Texts {
     if (text == null) {
       return null;
     }
+    // The usual case (a transmission id, a request id): nothing to replace, strip or cut, so no copy.
+    return isClean(text, apiKey, maxChars) ? text : rewrite(text, apiKey, maxChars);
+  }
+
+  /** Does what {@link #clean} promises by rewriting {@code text}, whether or not it needs it. */
+  static @Nullable String rewrite(String text, String apiKey, int maxChars) {
     String redacted = apiKey.isEmpty() ? text : text.replace(apiKey, "[redacted]");
     StringBuilder out = new StringBuilder(Math.min(redacted.length(), maxChars + 1));
     for (int i = 0; i < redacted.length() && out.length() <= maxChars; i++) {
@@ -34,5 +40,23 @@ final class Texts {
       return cleaned.substring(0, end) + "...";
     }
     return cleaned;
+  }
+
+  /**
+   * Returns whether {@link #clean} would return {@code text} unchanged: not empty, at most
+   * {@code maxChars} long, no control character, no white space to strip at either end, and no API key.
+   */
+  private static boolean isClean(String text, String apiKey, int maxChars) {
+    int length = text.length();
+    if (length == 0 || length > maxChars
+        || Character.isWhitespace(text.codePointAt(0)) || Character.isWhitespace(text.codePointBefore(length))) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (Character.isISOControl(text.charAt(i))) {
+        return false;
+      }
+    }
+    return apiKey.isEmpty() || !text.contains(apiKey);
   }
 }

@@ -78,6 +78,66 @@ class ResponseInterpreterTest {
     assertThat(((Outcome.Unknown) outcome).failure().summary()).startsWith("HTTP 200 OK with a ");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"results\":{\"total_rejected_recipients\":0,\"total_accepted_recipients\":1,\"id\":\"7033454291873620553\"}}",
+      " {\n \"results\" :\t{ \"id\" : \"abc-DEF_1\" ,\r\n \"total_accepted_recipients\" : 12 } } ",
+      "{\"results\":{\"id\":\"7\"}}",
+  })
+  void readsTheUsualBodyWithoutTheParser(String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+
+    Outcome.Accepted compact = interpreter.acceptedCompact(bytes, "req-1");
+
+    assertThat(compact).isNotNull().isEqualTo(interpreter.acceptedFast(bytes, "req-1"));
+  }
+
+  /**
+   * Every body one edit away from the usual ones (a byte deleted, doubled, or replaced by one of the
+   * bytes JSON gives meaning to): wherever the byte-by-byte read returns an acceptance, the parser
+   * returns the same one, so skipping the parser never changes an outcome.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"results\":{\"total_rejected_recipients\":0,\"total_accepted_recipients\":1,\"id\":\"7033454291873620553\"}}",
+      "{ \"results\": { \"id\": \"42\", \"total_rejected_recipients\": 10, \"total_accepted_recipients\": 0 } }",
+  })
+  void compactReadAgreesWithTheParserOneEditAway(String usual) {
+    byte[] original = usual.getBytes(StandardCharsets.UTF_8);
+    byte[] replacements = " \t\n\"\\{}[],:.-+0123456789eEaz\u0007".getBytes(StandardCharsets.UTF_8);
+    java.util.List<byte[]> bodies = new java.util.ArrayList<>();
+    for (int i = 0; i < original.length; i++) {
+      bodies.add(edit(original, i, 1, new byte[0]));
+      bodies.add(edit(original, i, 0, new byte[] {original[i]}));
+      for (byte replacement : replacements) {
+        bodies.add(edit(original, i, 1, new byte[] {replacement}));
+        bodies.add(edit(original, i, 0, new byte[] {replacement}));
+      }
+      bodies.add(edit(original, i, 0, new byte[] {(byte) 0xc3, (byte) 0xa9}));
+    }
+    bodies.add(edit(original, 0, 0, new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf}));
+    int compactReads = 0;
+
+    for (byte[] body : bodies) {
+      Outcome.Accepted compact = interpreter.acceptedCompact(body, "req-1");
+      if (compact != null) {
+        compactReads++;
+        assertThat(compact).as(new String(body, StandardCharsets.UTF_8))
+            .isEqualTo(interpreter.acceptedFast(body, "req-1"));
+      }
+    }
+
+    assertThat(compactReads).isGreaterThan(original.length);
+  }
+
+  private static byte[] edit(byte[] original, int at, int removed, byte[] inserted) {
+    byte[] edited = new byte[original.length - removed + inserted.length];
+    System.arraycopy(original, 0, edited, 0, at);
+    System.arraycopy(inserted, 0, edited, at, inserted.length);
+    System.arraycopy(original, at + removed, edited, at + inserted.length, original.length - at - removed);
+    return edited;
+  }
+
   private static Response response(String body) {
     return new Response.Builder()
         .request(new Request.Builder().url("http://localhost/api/v1/transmissions").build())
