@@ -492,7 +492,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         deadLetter(claim, DeliveryResult.Reason.REJECTED, e.getMessage());
         return;
       } catch (DeliveryUnknownException e) {
-        awaitEvents(claim, e);
+        awaitEvents(claim, e.getMessage(), e.route().orElse(null));
         return;
       } catch (RateLimitedException e) {
         reschedule(claim, e.getMessage(), e.route().orElse(null),
@@ -509,7 +509,11 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         retry(claim, e.getMessage(), e.route().orElse(null), null, WaitReason.ACCOUNT);
         return;
       } catch (RuntimeException e) {
-        retry(claim, "unexpected failure: " + e, null, null, WaitReason.OTHER);
+        // A transport that breaks its contract may have sent the message before it failed: settle it
+        // from the events like a lost answer rather than re-send it blind.
+        log.warn("Spooled message {}: the transport failed unexpectedly ({}); looking the key up before any re-send",
+            entry.idempotencyKey(), e.toString(), e);
+        awaitEvents(claim, "unexpected failure: " + e, null);
         return;
       }
       boolean recorded;
@@ -540,9 +544,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
    * An attempt's answer was lost: SparkPost may hold the message, and it does not deduplicate. Unless the
    * policy is to re-send blind, the entry waits as RECONCILING for the events to settle it.
    */
-  private void awaitEvents(Spool.Claimed claim, DeliveryUnknownException e) {
+  private void awaitEvents(Spool.Claimed claim, String error, @Nullable String route) {
     if (reconcilePolicy.mode() == ReconcilePolicy.Mode.RESEND) {
-      retry(claim, e.getMessage(), e.route().orElse(null), null, WaitReason.PROVIDER);
+      retry(claim, error, route, null, WaitReason.PROVIDER);
       return;
     }
     SpoolEntry entry = claim.entry();
@@ -550,8 +554,8 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     Instant checkAt = now.plus(reconcilePolicy.settleDelay());
     log.debug("Spooled message {}: no answer to attempt {}; looking its key up in SparkPost's events at {}",
         entry.idempotencyKey(), entry.attempts(), checkAt);
-    if (spool.markReconciling(claim, now, checkAt, e.getMessage())) {
-      listener.reconciling(entry.idempotencyKey(), e.route().orElse(null));
+    if (spool.markReconciling(claim, now, checkAt, error)) {
+      listener.reconciling(entry.idempotencyKey(), route);
       reconciler.wake();
     }
   }
@@ -572,8 +576,14 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
         log.error("Spooled message {} was accepted by SparkPost but the spool could not record it ({}); it is "
             + "settled from SparkPost's events, never re-sent blind", entry.idempotencyKey(), failure.getMessage());
         reconciler.wake();
-        return;
+      } else {
+        // The write may have landed after all, or another node holds the entry now: either way its state
+        // is no longer this claim's to change.
+        log.warn("Spooled message {} was accepted by SparkPost; recording it failed ({}) and the entry is no longer "
+            + "this attempt's (already recorded, or claimed again after its lease)", entry.idempotencyKey(),
+            failure.getMessage());
       }
+      return;
     } catch (RuntimeException again) {
       failure.addSuppressed(again);
     }

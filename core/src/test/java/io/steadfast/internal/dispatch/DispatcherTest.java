@@ -115,6 +115,33 @@ class DispatcherTest {
   }
 
   @Test
+  void aTransportThatFailsUnexpectedlyHasItsEntryLookedUpNotResentBlind() throws Exception {
+    CountDownLatch looked = new CountDownLatch(1);
+    DeliveryListener listener = new DeliveryListener() {
+      @Override
+      public void reconciling(IdempotencyKey key, @org.jspecify.annotations.Nullable String route) {
+        looked.countDown();
+      }
+    };
+    Dispatcher broken = new Dispatcher(SpoolConfig.builder(spool).workers(1).build(), clock,
+        (message, options) -> {
+          throw new IllegalStateException("transport bug after the request went out");
+        }, listener, new RetrySchedule(Duration.ofSeconds(5), Duration.ofHours(1), () -> 0.5), Optional::empty,
+        Message.MAX_MESSAGE_BYTES, ReconcilePolicy.DEFAULT, null);
+    var receipt = broken.submit(Message.builder().from("a@example.com").to("b@example.com").subject("s").text("t")
+        .build());
+
+    broken.dispatchDue();
+
+    assertThat(looked.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(spool.inspect(receipt.spoolId()).orElseThrow()).satisfies(entry -> {
+      assertThat(entry.state()).isEqualTo(SpoolState.RECONCILING);
+      assertThat(entry.lastError()).contains("transport bug");
+    });
+    broken.close();
+  }
+
+  @Test
   void claimsUpToTheNumberOfWorkersWhenARouteIsUsable() {
     submit(5);
 
