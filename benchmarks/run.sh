@@ -10,6 +10,10 @@
 #   benchmarks/run.sh spool drain     # some parts only
 #   BENCH_SMOKE=1 benchmarks/run.sh   # every part with tiny settings, to check the harness (about 3 minutes)
 #
+# BENCH_OUT=DIR writes the reports there instead of docs/. BENCH_CLASSPATH_PREFIX=JARS puts jars first on
+# the class path, e.g. an earlier build's steadfast-core and steadfast-http, to compare two builds with
+# the same harness (run them in turns: the machine's load changes between runs).
+#
 # Works from a clean clone: it builds the benchmarks module and what it depends on first. Ratios are
 # taken within one run, so a busy machine shifts both sides; absolute figures need an idle machine.
 # Spool directories go under java.io.tmpdir (set BENCH_TMPDIR to measure another disk).
@@ -35,6 +39,11 @@ if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
 fi
 ./mvnw -B -q dependency:build-classpath -pl benchmarks -Dmdep.outputFile="$work/classpath" -Dmdep.includeScope=runtime >/dev/null
 classpath="$root/benchmarks/target/classes:$(cat "$work/classpath")"
+if [[ -n "${BENCH_CLASSPATH_PREFIX:-}" ]]; then
+  classpath="$BENCH_CLASSPATH_PREFIX:$classpath"
+fi
+out="${BENCH_OUT:-$root/docs}"
+mkdir -p "$out"
 tmpdir="${BENCH_TMPDIR:-${TMPDIR:-/tmp}}"
 java_opts=(-Xms1g -Xmx1g -XX:+UseParallelGC -Djava.awt.headless=true -Djava.io.tmpdir="$tmpdir" -Dlog4j2.level=ERROR)
 
@@ -60,7 +69,7 @@ for part in "${parts[@]}"; do
       java "${java_opts[@]}" \
         -Dbench.rounds="$(setting BENCH_ROUNDS 5 1)" -Dbench.seconds="$(setting BENCH_SECONDS 2 0.5)" \
         -Dbench.warmup="$(setting BENCH_WARMUP 3 0.5)" -Dbench.smtpThreads="${BENCH_SMTP_THREADS:-4}" \
-        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$root/docs" "$work/machine.txt"
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$out" "$work/machine.txt"
       ;;
     spool)
       java "${java_opts[@]}" \
@@ -69,7 +78,7 @@ for part in "${parts[@]}"; do
         -Dbench.heapFirst="$(setting BENCH_HEAP_FIRST 10000 5000)" \
         -Dbench.heapSeconds="$(setting BENCH_HEAP_SECONDS 180 30)" \
         -Dbench.restartMessages="$(setting BENCH_RESTART_MESSAGES 10000 1000)" \
-        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.SpoolBenchmark "$root/docs" "$work/machine.txt"
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.SpoolBenchmark "$out" "$work/machine.txt"
       ;;
     drain)
       java "${java_opts[@]}" \
@@ -77,12 +86,12 @@ for part in "${parts[@]}"; do
         -Dbench.drainRate="$(setting BENCH_DRAIN_RATE 800 800)" \
         -Dbench.capacityMessages="$(setting BENCH_CAPACITY_MESSAGES 20000 2000)" \
         -Dbench.outageSeconds="$(setting BENCH_OUTAGE_SECONDS 20 5)" \
-        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.DrainBenchmark "$root/docs" "$work/machine.txt"
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.DrainBenchmark "$out" "$work/machine.txt"
       ;;
     reconcile)
       java "${java_opts[@]}" -Dbench.parts=reconcile \
         -Dbench.reconcileMessages="$(setting BENCH_RECONCILE_MESSAGES 1000,3000 200)" \
-        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$root/docs" "$work/machine.txt"
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$out" "$work/machine.txt"
       ;;
     *)
       echo "unknown part '$part' (expected rest, spool, drain or reconcile)" >&2

@@ -2,17 +2,30 @@ package io.steadfast.benchmarks;
 
 import java.util.Arrays;
 
-/** What one timed run of one variant measured: completed operations and their latencies. */
-record Sample(String variant, int threads, double seconds, long operations, long p50Nanos, long p99Nanos) {
+/**
+ * What one timed run of one variant measured: completed operations, their latencies, and the bytes the
+ * sending threads allocated for them.
+ */
+record Sample(String variant, int threads, double seconds, long operations, long p50Nanos, long p99Nanos,
+    long allocatedBytes) {
 
   double throughput() {
     return operations / seconds;
   }
 
-  static Sample of(String variant, int threads, double seconds, long[] latencies, int count) {
+  /**
+   * Returns the bytes the sending threads allocated per operation (the client's own threads, such as
+   * OkHttp's connection pool, not counted). Unlike times, this hardly moves with the machine's load.
+   */
+  double bytesPerOperation() {
+    return operations == 0 ? Double.NaN : allocatedBytes / (double) operations;
+  }
+
+  static Sample of(String variant, int threads, double seconds, long[] latencies, int count, long allocatedBytes) {
     long[] sorted = Arrays.copyOf(latencies, count);
     Arrays.sort(sorted);
-    return new Sample(variant, threads, seconds, count, percentile(sorted, 0.50), percentile(sorted, 0.99));
+    return new Sample(variant, threads, seconds, count, percentile(sorted, 0.50), percentile(sorted, 0.99),
+        allocatedBytes);
   }
 
   private static long percentile(long[] sorted, double p) {
