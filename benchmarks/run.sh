@@ -5,8 +5,10 @@
 #   drain  backlog drain under a rate limit, outage timing         -> docs/benchmarks-resilience.md
 #   reconcile  events requests per 1,000 lost answers, batched vs one per search; recovery to
 #          all reconciled after an Events API outage               -> docs/benchmarks-reconcile.md
+#   recovery  a 10,000-message backlog from a 2-hour outage, drained against a rate limit R after
+#          the heal: recovery to drained vs N/R, recovery detection -> docs/benchmarks-recovery.md
 #
-#   benchmarks/run.sh                 # everything, about 14 minutes on 2 cores
+#   benchmarks/run.sh                 # everything, about 19 minutes on 2 cores
 #   benchmarks/run.sh spool drain     # some parts only
 #   BENCH_SMOKE=1 benchmarks/run.sh   # every part with tiny settings, to check the harness (about 3 minutes)
 #
@@ -25,7 +27,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 parts=("$@")
 if [[ ${#parts[@]} -eq 0 ]]; then
-  parts=(rest spool drain reconcile)
+  parts=(rest spool drain reconcile recovery)
 fi
 smoke="${BENCH_SMOKE:-}"
 # A setting: the environment variable if set, else the smoke or the full value.
@@ -93,8 +95,17 @@ for part in "${parts[@]}"; do
         -Dbench.reconcileMessages="$(setting BENCH_RECONCILE_MESSAGES 1000,3000 200)" \
         ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.BenchmarkMain "$out" "$work/machine.txt"
       ;;
+    recovery)
+      java "${java_opts[@]}" \
+        -Dbench.recoveryMessages="$(setting BENCH_RECOVERY_MESSAGES 10000 1000)" \
+        -Dbench.recoveryRate="$(setting BENCH_RECOVERY_RATE 500 200)" \
+        -Dbench.recoverySeeds="$(setting BENCH_RECOVERY_SEEDS 5 1)" \
+        -Dbench.recoveryTailSeconds="$(setting BENCH_RECOVERY_TAIL_SECONDS 20 10)" \
+        -Dbench.recoveryCapacityMessages="$(setting BENCH_RECOVERY_CAPACITY_MESSAGES 5000 1000)" \
+        ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.RecoveryBenchmark "$out" "$work/machine.txt"
+      ;;
     *)
-      echo "unknown part '$part' (expected rest, spool, drain or reconcile)" >&2
+      echo "unknown part '$part' (expected rest, spool, drain, reconcile or recovery)" >&2
       exit 2
       ;;
   esac
