@@ -328,8 +328,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       // One item spoiled the run (a full spool, a bad row): undo it all and give each item its own run.
       log.debug("Combined run of {} items failed; running them one by one", group.size(), e);
-      control("ROLLBACK TO combined");
-      control("RELEASE combined");
+      rollBackTo("combined", e);
       return false;
     }
   }
@@ -341,11 +340,32 @@ public final class GroupCommitWriter implements AutoCloseable {
       results.put(queued, queued.runAlone(connection));
       control("RELEASE task");
     } catch (SQLException | RuntimeException e) {
-      control("ROLLBACK TO task");
-      control("RELEASE task");
+      rollBackTo("task", e);
       failures.put(queued, e instanceof SQLException sql
           ? new UncheckedIOException(new IOException("spool operation failed: " + sql.getMessage(), sql))
           : (RuntimeException) e);
+    }
+  }
+
+  /**
+   * Undoes the work since {@code savepoint} after {@code failure}. If SQLite has already rolled the whole
+   * transaction back itself, as it may after a full disk, a file-size limit, an I/O error or a lost lock
+   * (sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction"), the savepoint is gone
+   * with it: the batch then fails with {@code failure}, the error that ended the transaction, and not
+   * with "no such savepoint", which would hide it.
+   *
+   * @throws SQLException {@code failure} (or an exception carrying it) if the transaction is gone
+   */
+  private void rollBackTo(String savepoint, Exception failure) throws SQLException {
+    try {
+      control("ROLLBACK TO " + savepoint);
+      control("RELEASE " + savepoint);
+    } catch (SQLException gone) {
+      failure.addSuppressed(gone);
+      if (failure instanceof SQLException sql) {
+        throw sql;
+      }
+      throw new SQLException(failure.getMessage(), failure);
     }
   }
 

@@ -116,6 +116,27 @@ class GroupCommitWriterTest {
   }
 
   @Test
+  void aTaskWhoseErrorEndedTheTransactionFailsWithThatErrorNotAMissingSavepoint() throws Exception {
+    // SQLite rolls a transaction back by itself after some errors (SQLITE_IOERR under a file-size limit,
+    // SQLITE_FULL): the task's savepoint is gone with it. Simulated by rolling back, then failing.
+    assertThatThrownBy(() -> writer.execute(c -> {
+      try (Statement s = c.createStatement()) {
+        s.execute("INSERT INTO items (name) VALUES ('lost')");
+        s.execute("ROLLBACK");
+      }
+      throw new SQLException("[SQLITE_IOERR_WRITE] disk I/O error (simulated: the file-size limit)");
+    }))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageContaining("simulated: the file-size limit")
+        .hasMessageContaining("nothing was stored")
+        .hasMessageNotContaining("no such savepoint");
+
+    assertThat(storedNames()).isEmpty();
+    assertThat(writer.execute(insertAll, "after")).isPositive();
+    assertThat(storedNames()).containsExactly("after");
+  }
+
+  @Test
   void itemsQueuedTogetherRunInOneCall() throws Exception {
     List<CompletableFuture<Long>> results = queueWhileHeld(List.of("a", "b", "c", "d", "e", "f", "g", "h"));
 
