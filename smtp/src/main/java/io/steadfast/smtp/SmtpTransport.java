@@ -56,7 +56,15 @@ import org.jspecify.annotations.Nullable;
  * enhanced status code (e.g. {@code 5.7.1}) as {@link Failure#providerCode()}; a connection failure
  * or timeout before the end of DATA is NotSent; a timeout or dropped connection while waiting for the
  * reply to the final {@code .} is {@link Outcome.Unknown}, since SparkPost may have accepted the
- * message. An accepted message's transmission id is the queue id in the server's {@code 250} reply,
+ * message.
+ *
+ * <p><b>Deadline and reply limits.</b> The read timeout is per read, so each attempt also has a
+ * deadline, {@link Builder#callTimeout}, from asking for a pooled connection to the reply to the final
+ * {@code .}; when it passes the connection is closed and the attempt ends as above (NotSent before the
+ * final {@code .}, Unknown after it). One reply may have at most 64 KiB and 100 lines (SparkPost's
+ * longest, to EHLO, has about ten); a server that sends more, such as one that never ends its
+ * {@code 220-} greeting, is disconnected and the attempt is NotSent (Unknown if it was the reply to
+ * the final {@code .}). An accepted message's transmission id is the queue id in the server's {@code 250} reply,
  * or else its {@code Message-ID}. Features SMTP cannot carry (stored templates, recipient lists,
  * substitution data, scheduled sending, description, per-recipient tags or metadata) are rejected
  * without connecting.
@@ -81,6 +89,8 @@ public final class SmtpTransport implements Transport {
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
   /** The default {@link Builder#writeTimeout}: 60 seconds. */
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(60);
+  /** The default {@link Builder#callTimeout}: 300 seconds, as for {@code SteadfastConfig.callTimeout}. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(300);
   /** The default {@link Builder#maxConnections}: 10. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10;
   /** The default {@link Builder#maxMessagesPerConnection}: 100, as SparkPost recommends. */
@@ -93,19 +103,20 @@ public final class SmtpTransport implements Transport {
   private final SmtpSettings settings;
   private final SmtpDeliverer deliverer;
   private final ThreadPoolExecutor executor;
-  private final ScheduledThreadPoolExecutor writeTimeouts;
+  /** Angus's write timeouts and the attempts' deadlines. */
+  private final ScheduledThreadPoolExecutor timers;
   private final Set<AttemptControl> inFlight = ConcurrentHashMap.newKeySet();
   private final Set<CompletableFuture<Outcome>> pending = ConcurrentHashMap.newKeySet();
 
   private SmtpTransport(SmtpSettings settings) {
     this.settings = settings;
     String name = threadName(settings.route());
-    this.writeTimeouts = new ScheduledThreadPoolExecutor(1, threads(name + "-write-timeout"));
-    writeTimeouts.setRemoveOnCancelPolicy(true);
+    this.timers = new ScheduledThreadPoolExecutor(1, threads(name + "-timer"));
+    timers.setRemoveOnCancelPolicy(true);
     this.executor = new ThreadPoolExecutor(settings.maxConnections(), settings.maxConnections(), 60,
         TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name));
     executor.allowCoreThreadTimeOut(true);
-    this.deliverer = new SmtpDeliverer(settings, writeTimeouts);
+    this.deliverer = new SmtpDeliverer(settings, timers);
   }
 
   /**
@@ -124,8 +135,9 @@ public final class SmtpTransport implements Transport {
   }
 
   /**
-   * Makes one attempt to deliver {@code delivery} and blocks until it ends: at most about the connect
-   * timeout plus one read timeout per SMTP step, or while every pooled connection is busy.
+   * Makes one attempt to deliver {@code delivery} and blocks until it ends: at most the {@linkplain
+   * Builder#callTimeout call timeout}, waiting for a busy pool included (and a DNS lookup, which only
+   * the resolver's own timeouts bound).
    *
    * @return the outcome; failures are outcomes, never exceptions
    */
@@ -210,7 +222,7 @@ public final class SmtpTransport implements Transport {
       executor.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
-      writeTimeouts.shutdownNow();
+      timers.shutdownNow();
       for (CompletableFuture<Outcome> never : List.copyOf(pending)) {
         never.complete(closedOutcome()); // queued attempts that shutdownNow() dropped
       }
@@ -259,6 +271,7 @@ public final class SmtpTransport implements Transport {
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxMessagesPerConnection = DEFAULT_MAX_MESSAGES_PER_CONNECTION;
     private Duration maxConnectionAge = DEFAULT_MAX_CONNECTION_AGE;
@@ -406,6 +419,28 @@ public final class SmtpTransport implements Transport {
     }
 
     /**
+     * Sets the deadline of one whole attempt: waiting for a pooled connection, connecting, the
+     * dialogue, the content and the reply to the final {@code .}. When it passes, the connection is
+     * closed and the attempt ends as NotSent, or as Unknown if the final {@code .} was already sent.
+     * If not set, defaults to 300 seconds.
+     *
+     * <p>The read and write timeouts apply to each read and write; this one bounds them all together,
+     * so a server that answers slowly but never finishes cannot hold a caller longer.
+     *
+     * @param callTimeout the longest one attempt may take
+     * @return this builder
+     * @throws IllegalArgumentException if the timeout is not positive or is shorter than 1 ms
+     */
+    public Builder callTimeout(Duration callTimeout) {
+      positive("callTimeout", callTimeout);
+      if (callTimeout.toMillis() < 1) {
+        throw new IllegalArgumentException("callTimeout must be at least 1 ms but was " + callTimeout);
+      }
+      this.callTimeout = callTimeout;
+      return this;
+    }
+
+    /**
      * Sets the most connections open at once, and so the most messages in flight. If not set,
      * defaults to 10.
      *
@@ -510,7 +545,7 @@ public final class SmtpTransport implements Transport {
       String routeName = route != null ? route : "smtp-" + (endpointName == null ? "custom" : endpointName);
       SSLSocketFactory tls = tlsFactory(trustStore);
       return new SmtpTransport(new SmtpSettings(routeName, host, port, apiKey, subaccountId, tls, connectTimeout,
-          readTimeout, writeTimeout, maxConnections, maxMessagesPerConnection, maxConnectionAge, maxIdle, clock));
+          readTimeout, writeTimeout, callTimeout, maxConnections, maxMessagesPerConnection, maxConnectionAge, maxIdle, clock));
     }
 
     private static SSLSocketFactory tlsFactory(@Nullable KeyStore trustStore) {

@@ -12,8 +12,8 @@ import java.util.Objects;
  *
  * <p>The transport sends to the configured endpoint's SMTP host ({@code smtp.sparkpostmail.com} or
  * {@code smtp.eu.sparkpostmail.com}; a custom endpoint's host) on port 587, as the configured
- * subaccount if one is set, with the configuration's API key, connect, read and write timeouts and
- * connection limit. The route is named {@code smtp-us}, {@code smtp-eu} or {@code smtp-custom}. For
+ * subaccount if one is set, with the configuration's API key, connect, read, write and call
+ * timeouts and connection limit. The route is named {@code smtp-us}, {@code smtp-eu} or {@code smtp-custom}. For
  * other settings (port 2525, a trust store) build an {@link SmtpTransport} and pass it to the
  * configuration's transports.
  */
@@ -44,6 +44,7 @@ public final class SmtpTransportFactory implements TransportFactory {
         .connectTimeout(config.connectTimeout())
         .readTimeout(config.readTimeout())
         .writeTimeout(config.writeTimeout())
+        .callTimeout(config.callTimeout())
         .maxConnections(config.maxConnections())
         .clock(config.clock());
     config.subaccountId().ifPresent(builder::subaccountId);

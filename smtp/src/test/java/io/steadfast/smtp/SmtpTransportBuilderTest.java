@@ -27,6 +27,7 @@ class SmtpTransportBuilderTest {
     assertThat(SmtpTransport.DEFAULT_PORT).isEqualTo(587);
     assertThat(SmtpTransport.ALTERNATE_PORT).isEqualTo(2525);
     assertThat(SmtpTransport.DEFAULT_READ_TIMEOUT).isEqualTo(Duration.ofSeconds(60));
+    assertThat(SmtpTransport.DEFAULT_CALL_TIMEOUT).isEqualTo(Duration.ofSeconds(300));
     assertThat(SmtpTransport.DEFAULT_MAX_CONNECTIONS).isEqualTo(10);
     assertThat(SmtpTransport.DEFAULT_MAX_MESSAGES_PER_CONNECTION).isEqualTo(100);
     assertThat(SmtpTransport.DEFAULT_MAX_IDLE).isLessThan(Duration.ofMinutes(1));
@@ -59,6 +60,8 @@ class SmtpTransportBuilderTest {
         invalid(b -> b.readTimeout(Duration.ofSeconds(-1)), "readTimeout must be positive but was PT-1S"),
         invalid(b -> b.writeTimeout(Duration.ofDays(30)), "writeTimeout must be at most 2147483647 ms but was PT720H"),
         invalid(b -> b.readTimeout(Duration.ofNanos(10)), "readTimeout must be at least 1 ms"),
+        invalid(b -> b.callTimeout(Duration.ZERO), "callTimeout must be positive but was PT0S"),
+        invalid(b -> b.callTimeout(Duration.ofNanos(10)), "callTimeout must be at least 1 ms"),
         invalid(b -> b.maxConnections(0), "maxConnections must be >= 1 but was 0"),
         invalid(b -> b.maxMessagesPerConnection(0), "maxMessagesPerConnection must be >= 1 but was 0"),
         invalid(b -> b.maxConnectionAge(Duration.ZERO), "maxConnectionAge must be positive but was PT0S"),

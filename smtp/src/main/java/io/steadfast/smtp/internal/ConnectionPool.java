@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,13 +43,18 @@ final class ConnectionPool {
   }
 
   /**
-   * Waits for a free place and returns it with an idle connection if there is a usable one.
+   * Waits up to {@code timeoutNanos} for a free place and returns it with an idle connection if there
+   * is a usable one. An idle connection is checked with NOOP under {@code control}, so the attempt's
+   * deadline also bounds a check that the server never answers.
    *
    * @return the lease, or {@code null} if the pool is closed
    * @throws InterruptedException if the thread was interrupted while waiting (a cancelled attempt)
+   * @throws TimeoutException if no place came free in time
    */
-  @Nullable Lease acquire() throws InterruptedException {
-    permits.acquire();
+  @Nullable Lease acquire(long timeoutNanos, AttemptControl control) throws InterruptedException, TimeoutException {
+    if (!permits.tryAcquire(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS)) {
+      throw new TimeoutException("no free SMTP connection");
+    }
     Lease lease = new Lease();
     while (true) {
       SmtpConnection candidate;
@@ -66,12 +73,21 @@ final class ConnectionPool {
         candidate.close();
         continue;
       }
-      if (idleFor(candidate, now).compareTo(VALIDATE_AFTER_IDLE) >= 0 && !candidate.isAlive()) {
+      if (idleFor(candidate, now).compareTo(VALIDATE_AFTER_IDLE) >= 0 && !isAlive(candidate, control)) {
         candidate.abort(); // isAlive() already closed it on a failed NOOP; make sure of the sockets
         continue;
       }
       lease.connection = candidate;
       return lease;
+    }
+  }
+
+  private static boolean isAlive(SmtpConnection candidate, AttemptControl control) {
+    control.attach(candidate.sockets());
+    try {
+      return candidate.isAlive() && !candidate.sockets().isAborted();
+    } finally {
+      control.detach();
     }
   }
 

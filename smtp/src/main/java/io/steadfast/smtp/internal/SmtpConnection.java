@@ -153,6 +153,9 @@ final class SmtpConnection {
         return new Transaction(notWritten, false);
       }
       SmtpReply end = transport.awaitReply(Step.END_OF_DATA);
+      if (end.code() == -1 && sockets.tripped() != null) {
+        return new Transaction(stopped(Step.END_OF_DATA, null), false);
+      }
       if (end.isPositive()) {
         String queueId = end.queueId();
         return new Transaction(new Outcome.Accepted(queueId != null ? queueId : message.messageId(), accepted,
@@ -161,7 +164,7 @@ final class SmtpConnection {
       return new Transaction(outcomes.reply(end, null), end.code() != 421 && end.code() != -1);
     } catch (MessagingException | RuntimeException e) {
       Step step = transport.step();
-      return new Transaction(outcomes.noReply(step, "connection failed", e), false);
+      return new Transaction(noReply(step, "connection failed", e), false);
     }
   }
 
@@ -188,19 +191,22 @@ final class SmtpConnection {
       data.endLine();
       buffered.flush(); // everything but the final dot is now with the kernel
     } catch (IOException e) {
-      return outcomes.noReply(Step.CONTENT, "writing failed", e);
+      return noReply(Step.CONTENT, "writing failed", e);
     }
     try {
       buffered.write(END_OF_DATA);
       buffered.flush();
     } catch (IOException e) {
-      return outcomes.noReply(Step.END_OF_DATA, "writing the final dot failed", e);
+      return noReply(Step.END_OF_DATA, "writing the final dot failed", e);
     }
     return null;
   }
 
   /** Ends the transaction after a refusal before DATA completed: RSET, if the connection survived. */
   private Transaction refused(SmtpReply reply) {
+    if (reply.code() == -1 && sockets.tripped() != null) {
+      return new Transaction(stopped(reply.step(), null), false);
+    }
     Outcome outcome = outcomes.reply(reply, null);
     if (reply.code() == 421 || reply.code() == -1) {
       return new Transaction(outcome, false); // the server closed, or the dialogue is out of step
@@ -211,6 +217,15 @@ final class SmtpConnection {
     } catch (MessagingException | RuntimeException e) {
       return new Transaction(outcome, false);
     }
+  }
+
+  /** Returns the outcome of a failed read or write, which names the deadline or limit if one stopped it. */
+  private Outcome noReply(Step step, String what, Exception e) {
+    return sockets.tripped() != null ? stopped(step, e) : outcomes.noReply(step, what, e);
+  }
+
+  private Outcome stopped(Step step, @Nullable Throwable cause) {
+    return outcomes.stopped(step, java.util.Objects.requireNonNull(sockets.tripped(), "tripped"), cause);
   }
 
   /** Returns whether the server still answers NOOP; closes the connection if not. */
@@ -268,6 +283,13 @@ final class SmtpConnection {
       SmtpOutcomes outcomes, Exception e) {
     Step step = transport.step();
     SmtpReply reply = transport.reply(step);
+    SocketCapture.Limit limit = sockets.tripped();
+    if (limit != null) {
+      Socket plain = sockets.plain();
+      Step where = step == Step.GREETING && reply == null && (plain == null || !plain.isConnected()) ? Step.CONNECT
+          : step == Step.STARTTLS && reply != null && reply.code() == 220 ? Step.TLS_HANDSHAKE : step;
+      return outcomes.stopped(where, limit, e);
+    }
     if (step == Step.GREETING && reply == null) {
       Socket plain = sockets.plain();
       boolean connected = plain != null && plain.isConnected();

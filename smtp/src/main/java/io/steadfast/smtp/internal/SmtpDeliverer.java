@@ -5,7 +5,11 @@ import io.steadfast.spi.Failure;
 import io.steadfast.spi.Outcome;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +17,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes one delivery attempt over SMTP: prepares the MIME message, takes a connection from the pool
  * (or opens one), runs the transaction and classifies what happened. Never throws; never retries.
+ *
+ * <p>Every attempt has a deadline, {@link SmtpSettings#callTimeout()}, from the moment it asks the
+ * pool for a connection to the reply to the final {@code .}: the read timeout is per read, so
+ * without it a server that keeps sending {@code 220-} lines, each within the read timeout, would
+ * hold the caller as long as it liked. When the deadline passes, a timer closes the connection
+ * (which breaks a blocked connect, read or write) and the attempt ends as any lost connection does:
+ * NotSent before the final {@code .}, Unknown after it. A DNS lookup in progress cannot be broken
+ * this way; the resolver's own timeouts bound it.
  *
  * <p>Thread-safe: each attempt has its own connection.
  */
@@ -28,7 +40,7 @@ public final class SmtpDeliverer {
   static final Duration SECURITY_FAILURE_HOLD = Duration.ofSeconds(30);
 
   private final SmtpSettings settings;
-  private final ScheduledExecutorService writeTimeouts;
+  private final ScheduledExecutorService timers;
   private final ConnectionPool pool;
   private final OutgoingMessages messages;
   private final SmtpOutcomes outcomes;
@@ -42,14 +54,14 @@ public final class SmtpDeliverer {
    * Creates a deliverer.
    *
    * @param settings the validated settings
-   * @param writeTimeouts the scheduler Angus uses to enforce write timeouts
+   * @param timers the scheduler Angus uses to enforce write timeouts, and this class the attempts' deadlines
    */
-  public SmtpDeliverer(SmtpSettings settings, ScheduledExecutorService writeTimeouts) {
+  public SmtpDeliverer(SmtpSettings settings, ScheduledExecutorService timers) {
     this.settings = settings;
-    this.writeTimeouts = writeTimeouts;
+    this.timers = timers;
     this.pool = new ConnectionPool(settings);
     this.messages = new OutgoingMessages(settings.clock());
-    this.outcomes = new SmtpOutcomes(settings.server(), new Redactor(settings.apiKey()));
+    this.outcomes = new SmtpOutcomes(settings.server(), new Redactor(settings.apiKey()), settings.callTimeout());
   }
 
   /** Makes one attempt to deliver {@code delivery}; {@code control} may abort it from another thread. */
@@ -70,12 +82,29 @@ public final class SmtpDeliverer {
     if (held != null) {
       return finish(key, held);
     }
+    long deadlineNanos = System.nanoTime() + settings.callTimeout().toNanos();
+    ScheduledFuture<?> deadline;
+    try {
+      deadline = timers.schedule(control::expire, settings.callTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return finish(key, notSent("the SMTP transport for route '" + settings.route() + "' is closed"));
+    }
+    try {
+      return attempt(key, message, control, deadlineNanos);
+    } finally {
+      deadline.cancel(false);
+    }
+  }
+
+  private Outcome attempt(String key, OutgoingMessage message, AttemptControl control, long deadlineNanos) {
     ConnectionPool.Lease lease;
     try {
-      lease = pool.acquire();
+      lease = pool.acquire(deadlineNanos - System.nanoTime(), control);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return finish(key, notSent("cancelled while waiting for a free SMTP connection to " + settings.server()));
+    } catch (TimeoutException e) {
+      return finish(key, outcomes.poolBusy(settings.maxConnections()));
     }
     if (lease == null) {
       return finish(key, notSent("the SMTP transport for route '" + settings.route() + "' is closed"));
@@ -87,10 +116,13 @@ public final class SmtpDeliverer {
         if (control.isAborted()) {
           return finish(key, notSent("cancelled before connecting to " + settings.server()));
         }
+        if (control.isExpired()) {
+          return finish(key, outcomes.stopped(Step.CONNECT, SocketCapture.Limit.DEADLINE, null));
+        }
         log.debug("Route '{}' message {}: opening an SMTP connection to {}", settings.route(), key, settings.server());
         SocketCapture sockets = new SocketCapture(settings.tls());
         control.attach(sockets);
-        SmtpConnection.Opened opened = SmtpConnection.open(settings, sockets, outcomes, writeTimeouts);
+        SmtpConnection.Opened opened = SmtpConnection.open(settings, sockets, outcomes, timers);
         if (opened.failure() != null) {
           control.detach();
           remember(opened.failure());
@@ -100,10 +132,11 @@ public final class SmtpDeliverer {
       } else {
         control.attach(connection.sockets());
       }
-      SmtpConnection.Transaction transaction = java.util.Objects.requireNonNull(connection, "connection")
-          .send(message);
+      SmtpConnection used = java.util.Objects.requireNonNull(connection, "connection");
+      SmtpConnection.Transaction transaction = used.send(message);
       control.detach();
-      reusable = transaction.reusable() && !control.isAborted();
+      // A deadline that fired just as the transaction ended has closed the sockets: not reusable.
+      reusable = transaction.reusable() && !control.isAborted() && !used.sockets().isAborted();
       return finish(key, transaction.outcome());
     } catch (RuntimeException e) {
       // Unreachable by design (the connection classifies everything); kept so a bug cannot break the

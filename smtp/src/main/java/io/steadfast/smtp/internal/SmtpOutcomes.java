@@ -3,6 +3,7 @@ package io.steadfast.smtp.internal;
 import io.steadfast.spi.Failure;
 import io.steadfast.spi.Outcome;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>no reply, connection failure or timeout before the end of DATA</td><td>NotSent(UNAVAILABLE)</td></tr>
  *   <tr><td>no reply, drop or timeout after the final {@code .} was sent</td><td>Unknown</td></tr>
  *   <tr><td>a reply that makes no sense at that step</td><td>NotSent before the end of DATA, else Unknown</td></tr>
+ *   <tr><td>the attempt's deadline passed, or a reply exceeded its size or line limit, before the final
+ *       {@code .} was sent</td><td>NotSent(UNAVAILABLE)</td></tr>
+ *   <tr><td>the same while waiting for the reply to the final {@code .}</td><td>Unknown</td></tr>
  * </table>
  *
  * <p>This follows RFC 5321 section 4.2.1 (4yz transient, 5yz permanent) and DESIGN.md: only the reply
@@ -28,10 +32,12 @@ import org.jspecify.annotations.Nullable;
 final class SmtpOutcomes {
   private final String server;
   private final Redactor redactor;
+  private final Duration callTimeout;
 
-  SmtpOutcomes(String server, Redactor redactor) {
+  SmtpOutcomes(String server, Redactor redactor, Duration callTimeout) {
     this.server = server;
     this.redactor = redactor;
+    this.callTimeout = callTimeout;
   }
 
   /** Returns the outcome of a reply that was not the one hoped for at {@code reply.step()}. */
@@ -74,6 +80,42 @@ final class SmtpOutcomes {
         Failure.of(redactor.redact(summary), redactor.redact(cause)), null);
   }
 
+  /**
+   * Returns the outcome of an attempt stopped during {@code step} because {@code limit} tripped: the
+   * deadline passed, or the server sent a reply larger than any SMTP server sends (a server that
+   * never ends its greeting, a hostile or broken one). Where the step decides, as for any lost reply:
+   * before the final {@code .} nothing was sent; while waiting for its reply, anything is possible.
+   */
+  Outcome stopped(Step step, SocketCapture.Limit limit, @Nullable Throwable cause) {
+    String what = switch (limit) {
+      case DEADLINE -> (step == Step.CONNECT ? "could not connect to " + server
+          : (step == Step.END_OF_DATA ? "no reply to the end of DATA from " + server
+              : step.description() + " with " + server + " did not finish"))
+          + " within the attempt's deadline of " + human(callTimeout) + " (callTimeout)";
+      case REPLY_BYTES, REPLY_LINES -> (step == Step.GREETING ? "the greeting from " + server
+          : "the reply to " + step.description() + " from " + server) + " exceeded "
+          + (limit == SocketCapture.Limit.REPLY_LINES ? ReplyMeter.MAX_REPLY_LINES + " lines"
+              : ReplyMeter.MAX_REPLY_BYTES + " bytes")
+          + ", more than any SMTP server sends, so the connection was closed";
+    };
+    if (step == Step.END_OF_DATA) {
+      return new Outcome.Unknown(Failure.of(redactor.redact(what + "; SparkPost may have accepted the message"),
+          redactor.redact(cause)));
+    }
+    String next = limit == SocketCapture.Limit.DEADLINE
+        ? "; nothing was sent. The server is slow or is not answering as SMTP servers do; check the host and port"
+        : "; nothing was sent. Check that the host and port are a SparkPost SMTP endpoint";
+    return new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE,
+        Failure.of(redactor.redact(what + next), redactor.redact(cause)), null);
+  }
+
+  /** Returns the outcome when every pooled connection stayed busy until the attempt's deadline. */
+  Outcome poolBusy(int maxConnections) {
+    String summary = "all " + maxConnections + " SMTP connections to " + server + " stayed busy for the attempt's "
+        + "deadline of " + human(callTimeout) + " (callTimeout); nothing was sent";
+    return new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE, Failure.of(summary, null), null);
+  }
+
   /** Returns the outcome of a failed TLS handshake after {@code STARTTLS}: nothing was sent. */
   Outcome tlsFailed(@Nullable Throwable cause) {
     String summary = "TLS handshake with " + server + " failed" + detail(cause)
@@ -114,6 +156,12 @@ final class SmtpOutcomes {
         + "check that the host is a SparkPost SMTP endpoint";
     return new Outcome.Rejected(Outcome.Rejected.Reason.AUTHENTICATION,
         new Failure(summary, null, null, message, null, null));
+  }
+
+  /** Returns {@code duration} as a person writes it: {@code 2 s}, {@code 1500 ms}. */
+  static String human(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   private static String detail(@Nullable Throwable cause) {

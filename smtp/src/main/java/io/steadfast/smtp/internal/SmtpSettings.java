@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param connectTimeout how long to wait for the TCP connection
  * @param readTimeout how long to wait for each reply, including the TLS handshake
  * @param writeTimeout how long one write may block
+ * @param callTimeout the deadline of one whole attempt: waiting for a pooled connection, connecting,
+ *     the dialogue, the content and the reply to the final dot
  * @param maxConnections the most connections open at once
  * @param maxMessagesPerConnection how many transactions a connection carries before it is closed
  * @param maxConnectionAge how long a connection is used before it is closed
@@ -35,6 +37,7 @@ public record SmtpSettings(
     Duration connectTimeout,
     Duration readTimeout,
     Duration writeTimeout,
+    Duration callTimeout,
     int maxConnections,
     int maxMessagesPerConnection,
     Duration maxConnectionAge,
@@ -53,6 +56,7 @@ public record SmtpSettings(
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(readTimeout, "readTimeout");
     Objects.requireNonNull(writeTimeout, "writeTimeout");
+    Objects.requireNonNull(callTimeout, "callTimeout");
     Objects.requireNonNull(maxConnectionAge, "maxConnectionAge");
     Objects.requireNonNull(maxIdle, "maxIdle");
     Objects.requireNonNull(clock, "clock");
@@ -73,7 +77,7 @@ public record SmtpSettings(
   public String toString() {
     return "SmtpSettings[route=" + route + ", server=" + server() + ", user=" + username()
         + ", apiKey=" + apiKey + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-        + ", writeTimeout=" + writeTimeout + ", maxConnections=" + maxConnections
+        + ", writeTimeout=" + writeTimeout + ", callTimeout=" + callTimeout + ", maxConnections=" + maxConnections
         + ", maxMessagesPerConnection=" + maxMessagesPerConnection + ", maxConnectionAge=" + maxConnectionAge
         + ", maxIdle=" + maxIdle + "]";
   }
