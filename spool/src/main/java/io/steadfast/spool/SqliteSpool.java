@@ -11,6 +11,7 @@ import io.steadfast.spi.SpoolEntry;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import io.steadfast.spi.WaitReason;
+import io.steadfast.spool.internal.ChangeWatcher;
 import io.steadfast.spool.internal.DamageReport;
 import io.steadfast.spool.internal.GroupCommitWriter;
 import io.steadfast.spool.internal.MessageCodec;
@@ -18,13 +19,12 @@ import io.steadfast.spool.internal.Quarantine;
 import io.steadfast.spool.internal.SqliteFailure;
 import io.steadfast.spool.internal.SqliteNativeLibrary;
 import io.steadfast.spool.internal.SqliteSalvage;
+import io.steadfast.spool.internal.SpoolLocks;
 import io.steadfast.spool.internal.SpoolMove;
 import io.steadfast.spool.internal.StatementCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,9 +73,15 @@ import org.sqlite.SQLiteException;
  * which is deleted once all of them are delivered. Times are stored as epoch
  * milliseconds. The file can be opened with the {@code sqlite3} shell for inspection.
  *
- * <p>A lock file ({@code spool.lock}) keeps a second process from opening the same directory for
- * dispatch; {@link #openReadOnly} takes no lock and changes nothing, for inspection while a dispatcher
- * runs. A database written by a newer schema version is refused, unchanged.
+ * <p><b>Processes.</b> One process dispatches a spool ({@link #open}, which holds the dispatcher lock
+ * {@code spool.lock}: a second dispatcher is refused with {@link SpoolOpenException.Reason#IN_USE}); any
+ * number submit to it at the same time ({@link #openForSubmit}), as local programs hand mail to one
+ * queue manager. Each writing process commits its own group commits, durable before they return, and the
+ * processes take turns for SQLite's write lock (WAL mode, with a busy timeout); readers never wait.
+ * Every writing process holds {@code spool.writers.lock} shared while its connection is open, and
+ * creating, migrating or salvaging the file holds it exclusively, so no process ever writes into a file
+ * that is being replaced. {@link #openReadOnly} takes no lock and changes nothing, for inspection while
+ * the others run. A database written by a newer schema version is refused, unchanged.
  *
  * <p><b>Damage.</b> Only a verified integrity failure counts as damage (SQLite's {@code quick_check}
  * fails, or SQLite answers SQLITE_CORRUPT or SQLITE_NOTADB). {@link #open} then salvages every entry still
@@ -105,8 +111,31 @@ public final class SqliteSpool implements Spool {
   public static final int SCHEMA_VERSION = 5;
   /** The database file's name inside the spool directory. */
   public static final String DATABASE_FILE = "spool.db";
-  /** The lock file's name inside the spool directory. */
-  public static final String LOCK_FILE = "spool.lock";
+  /**
+   * The dispatcher lock's file inside the spool directory: the process that dispatches the spool holds
+   * it, and a second dispatcher is refused.
+   */
+  public static final String LOCK_FILE = SpoolLocks.DISPATCHER;
+  /**
+   * The writers lock's file inside the spool directory: every process with the spool open for writing
+   * (dispatching or submitting) holds it shared; creating, migrating or salvaging the database holds it
+   * exclusively.
+   */
+  public static final String WRITERS_LOCK_FILE = SpoolLocks.WRITERS;
+  /**
+   * The default lock timeout: 10 seconds. How long a write waits for another process's write to the
+   * spool, and an open for another process's salvage or migration (or, to salvage or migrate, for the
+   * other processes to close the spool).
+   */
+  public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * The longest pause between two looks at whether another process changed the spool, once a dispatcher
+   * watches it ({@link #onAppend}): 250 milliseconds. After a change the watcher looks again at once and
+   * doubles its pause from {@value #WATCH_MIN_MILLIS} ms while nothing changes.
+   */
+  static final Duration WATCH_MAX_PAUSE = Duration.ofMillis(250);
+  /** The first pause of the watcher after a change, in milliseconds. */
+  static final long WATCH_MIN_MILLIS = 10;
   /** The folder, inside the spool directory, that keeps damaged databases and their damage reports. */
   public static final String CORRUPT_DIRECTORY = Quarantine.DIRECTORY;
   /**
@@ -286,11 +315,20 @@ public final class SqliteSpool implements Spool {
   private static final String COLUMNS = "id, idempotency_key, fingerprint, state, attempts, created_at, "
       + "next_attempt_at, deliver_by, lease_until, last_error, size_bytes, receipt, reconcile_looks, unknown_since";
 
+  /** What a spool was opened for: dispatching, submitting (and operators' changes), or reading. */
+  private enum Role { DISPATCH, SUBMIT, READ }
+
   private final Path directory;
-  /** The directory lock's channel and lock; {@code null} when opened read-only, which takes none. */
-  private final @Nullable FileChannel lockChannel;
-  private final @Nullable FileLock lock;
+  private final Role role;
+  /** The dispatcher lock; {@code null} unless opened for dispatch. */
+  private final SpoolLocks.@Nullable Held dispatcherLock;
+  /** The writers lock, held shared; {@code null} when opened read-only, which takes no lock. */
+  private final SpoolLocks.@Nullable Held writersLock;
+  /** How long a write waits for another process's write (the connection's busy timeout). */
+  private final Duration lockTimeout;
   private final Connection connection;
+  /** Watches for other processes' commits once {@link #onAppend} is called; guarded by {@code this}. */
+  private @Nullable ChangeWatcher watcher;
   /**
    * The writer thread, or {@code null} when opened read-only: reads then run on the caller's thread,
    * one at a time (guarded by {@code connection}).
@@ -308,19 +346,24 @@ public final class SqliteSpool implements Spool {
   private final GroupCommitWriter.Combined<Append, List<SpoolEntry>> appends = this::appendAll;
   private volatile boolean closed;
 
-  private SqliteSpool(Path directory, @Nullable FileChannel lockChannel, @Nullable FileLock lock,
-      Connection connection, long lastLeaseToken, boolean readOnly) {
+  private SqliteSpool(Path directory, SpoolLocks.@Nullable Held dispatcherLock, SpoolLocks.@Nullable Held writersLock,
+      Connection connection, long lastLeaseToken, Role role, Duration lockTimeout) {
     this.lastLeaseToken = lastLeaseToken;
     this.directory = directory;
-    this.lockChannel = lockChannel;
-    this.lock = lock;
+    this.role = role;
+    this.dispatcherLock = dispatcherLock;
+    this.writersLock = writersLock;
+    this.lockTimeout = lockTimeout;
     this.connection = connection;
-    this.writer = readOnly ? null : new GroupCommitWriter(connection, "steadfast-spool-writer");
+    this.writer = role == Role.READ ? null : new GroupCommitWriter(connection, role == Role.DISPATCH
+        ? "steadfast-spool-writer" : "steadfast-spool-submit-writer");
   }
 
   /**
    * Opens the spool in {@code directory} for dispatch, creating the directory (owner-only) and the
-   * database if needed, and migrating an older schema; takes the directory's lock.
+   * database if needed, and migrating an older schema; takes the dispatcher lock ({@value #LOCK_FILE}),
+   * so that no other process dispatches the spool while this one is open. Any number of processes may
+   * submit to it meanwhile ({@link #openForSubmit}), and read it ({@link #openReadOnly}).
    *
    * <p>A database that SQLite finds damaged (its integrity check fails, or it answers SQLITE_CORRUPT or
    * SQLITE_NOTADB) is salvaged: every entry still readable is copied into a fresh spool, which then
@@ -330,83 +373,286 @@ public final class SqliteSpool implements Spool {
    * verified integrity failure counts as damage: a native library that cannot be loaded, a file-size
    * limit, a full disk or a refused permission fails the open with {@code ENVIRONMENT} and touches no
    * file. A salvage that a crash interrupted is finished (or, if its fresh spool was not yet complete,
-   * done again) by the next open.
+   * done again) by the next open. Salvaging and migrating replace or rebuild the file, so they wait (up
+   * to {@link #DEFAULT_LOCK_TIMEOUT}) until no other process has the spool open for writing.
    *
-   * @throws SpoolOpenException if another process holds the spool ({@code IN_USE}), the environment stops
+   * @throws SpoolOpenException if another process dispatches the spool ({@code IN_USE}), or it must be
+   *     salvaged or migrated while other processes keep it open ({@code IN_USE}), the environment stops
    *     it ({@code ENVIRONMENT}: the message names the cause and the fix), the database was written by a
    *     newer Steadfast ({@code NEWER_SCHEMA}), or it is damaged and could not be salvaged, or could not be
    *     migrated ({@code DAMAGED_NOT_MOVED}: it is left where it was); its
    *     {@link SpoolOpenException#reason() reason} says which
    */
   public static SqliteSpool open(Path directory) {
+    return open(directory, DEFAULT_LOCK_TIMEOUT);
+  }
+
+  /**
+   * Opens the spool in {@code directory} for dispatch as {@link #open(Path)} does, with {@code lockTimeout}
+   * for how long a write waits while a submitting process writes, and how long a salvage or migration
+   * waits for the other processes to close the spool.
+   *
+   * @throws SpoolOpenException as {@link #open(Path)} says
+   * @throws IllegalArgumentException if {@code lockTimeout} is negative
+   */
+  public static SqliteSpool open(Path directory, Duration lockTimeout) {
     Objects.requireNonNull(directory, "directory");
-    Path dir = directory.toAbsolutePath();
+    return openWritable(directory.toAbsolutePath(), true, checkLockTimeout(lockTimeout));
+  }
+
+  private static Duration checkLockTimeout(Duration lockTimeout) {
+    Objects.requireNonNull(lockTimeout, "lockTimeout");
+    if (lockTimeout.isNegative()) {
+      throw new IllegalArgumentException("lockTimeout must not be negative but was " + lockTimeout);
+    }
+    return lockTimeout;
+  }
+
+  /**
+   * Opens the spool in {@code directory} for submitting only, with the default lock timeout (10 seconds);
+   * see {@link #openForSubmit(Path, Duration)}.
+   *
+   * @throws SpoolOpenException as {@link #openForSubmit(Path, Duration)} says
+   */
+  public static SqliteSpool openForSubmit(Path directory) {
+    return openForSubmit(directory, DEFAULT_LOCK_TIMEOUT);
+  }
+
+  /**
+   * Opens the spool in {@code directory} for submitting, as one of any number of processes, while one
+   * other process may dispatch it: {@link #append} and the operator's changes ({@link #flush},
+   * {@link #requeue}, {@link #purgeDelivered}) work, and so does every read; the dispatcher's moves
+   * ({@link #claim}, {@link #recoverInFlight}, {@link #markDelivered} and the rest) throw
+   * {@link IllegalStateException}, so a client on this spool must be {@code submitOnly}. The directory
+   * and the database are created if needed, as by {@link #open}.
+   *
+   * <p>Every append is durable before it returns, as with {@link #open}: the appends of this process's
+   * threads share one commit, and the processes take turns for SQLite's write lock. An append that
+   * cannot get the write lock within {@code lockTimeout} (another process holds it that long) throws an
+   * {@link UncheckedIOException} saying so, and stores nothing. The dispatcher notices the new entries
+   * within moments (it watches the file's {@code data_version}).
+   *
+   * <p>A spool that must first be created, migrated or salvaged is prepared here as {@link #open} would,
+   * once no other process has it open for writing (waiting up to {@code lockTimeout} for that); a spool
+   * that only needs nothing opens at once, without the integrity check of a dispatching open.
+   *
+   * @param lockTimeout how long an append waits for another process's write, and the open for a
+   *     salvage or migration elsewhere to finish; if not given, defaults to 10 seconds
+   * @throws SpoolOpenException {@code IN_USE} if the spool could not be prepared within the lock timeout
+   *     because other processes keep it open, or a salvage or migration by another process took longer;
+   *     otherwise as {@link #open} says
+   * @throws IllegalArgumentException if {@code lockTimeout} is negative
+   */
+  public static SqliteSpool openForSubmit(Path directory, Duration lockTimeout) {
+    Objects.requireNonNull(directory, "directory");
+    return openWritable(directory.toAbsolutePath(), false, checkLockTimeout(lockTimeout));
+  }
+
+  /**
+   * Opens a read-write spool: takes the dispatcher lock if {@code dispatch}, then the writers lock shared.
+   * A spool that needs preparing (created, an interrupted salvage finished, damage salvaged, an older
+   * schema migrated) is prepared under the writers lock held exclusively, which needs every other writing
+   * process to let go, and then opened again from the top: so no connection is ever open on a file that
+   * is being replaced.
+   */
+  private static SqliteSpool openWritable(Path dir, boolean dispatch, Duration lockTimeout) {
     SqliteNativeLibrary.prepare();
     boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-    FileChannel channel = null;
+    long deadline = System.nanoTime() + lockTimeout.toNanos();
+    SpoolLocks.Held dispatcherLock = null;
+    SpoolLocks.Held writersLock = null;
+    Connection connection = null;
     try {
-      FileLock fileLock;
       try {
         createDirectory(dir, posix);
-        channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        try {
-          fileLock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-          fileLock = null;
+        if (dispatch) {
+          dispatcherLock = SpoolLocks.acquire(dir, LOCK_FILE, true, System.nanoTime());
         }
       } catch (IOException e) {
         throw environment(dir, e);
       }
-      if (fileLock == null) {
-        throw new SpoolOpenException(SpoolOpenException.Reason.IN_USE, "Spool directory " + dir
-            + " is in use by another process (or another "
-            + "spool in this one); each spool directory serves one process. Stop the other, or give this one "
-            + "its own directory.");
+      if (dispatch && dispatcherLock == null) {
+        throw new SpoolOpenException(SpoolOpenException.Reason.IN_USE, "The spool at " + dir + " is being "
+            + "dispatched by another process (it holds " + dir.resolve(LOCK_FILE) + "); a spool has one dispatcher "
+            + "at a time. Submitting works alongside it ('steadfast submit', SqliteSpool.openForSubmit); stop the "
+            + "other dispatcher to dispatch from here.");
       }
       Path db = dir.resolve(DATABASE_FILE);
       Quarantine quarantine = new Quarantine(dir);
-      try {
-        quarantine.finishInterrupted();
-      } catch (IOException e) {
-        throw new SpoolOpenException(SpoolOpenException.Reason.ENVIRONMENT, "The spool at " + dir + " cannot be "
-            + "opened: an interrupted salvage could not be finished (" + SqliteFailure.of(e, dir).description()
-            + "). Nothing was deleted; opening the spool again continues it.", e);
-      }
-      boolean checked = false;
-      if (Files.exists(db)) {
-        Verdict verdict = checkReadOnly(dir, db);
-        checked = verdict.checked();
-        if (verdict.damage() != null) {
-          salvage(dir, db, verdict.damage(), quarantine, posix);
+      long leaseToken = 0;
+      int prepared = 0;
+      while (true) {
+        writersLock = lock(dir, false, deadline, "a salvage or migration of the spool by another process is still "
+            + "running");
+        String preparation = preparation(db, quarantine);
+        if (preparation == null) {
+          Connected connected = connectPrepared(dir, db, dispatch, lockTimeout);
+          if (connected.connection() != null) {
+            connection = connected.connection();
+            leaseToken = connected.leaseToken();
+            break;
+          }
+          preparation = connected.preparation();
         }
-      } else {
-        try {
-          createOwnerOnly(db, posix);
-        } catch (IOException e) {
-          throw environment(dir, e);
+        writersLock.close();
+        writersLock = null;
+        if (++prepared > 2) {
+          throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool at " + dir + " still "
+              + "needs " + preparation + " after it was prepared twice; it is where it was, nothing was deleted. "
+              + "Inspect it with sqlite3, or move the directory away to start an empty spool.");
         }
+        writersLock = lock(dir, true, deadline, "it needs " + preparation + " first, which replaces or rebuilds "
+            + DATABASE_FILE + " and so waits until no other process has the spool open for writing (each holds "
+            + dir.resolve(WRITERS_LOCK_FILE) + "; the dispatcher and every submitter do)");
+        prepare(dir, db, quarantine, posix);
+        writersLock.close();
+        writersLock = null;
       }
-      Opened opened;
-      try {
-        opened = connectForDispatch(dir, db, checked);
-      } catch (FoundDamage e) {
-        // The integrity check passed (or could not run read-only) but SQLite reported damage afterwards.
-        salvage(dir, db, e.getMessage(), quarantine, posix);
-        try {
-          opened = connectForDispatch(dir, db, true);
-        } catch (FoundDamage again) {
-          throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
-              + " salvaged from a damaged one is damaged too (" + again.getMessage() + "). It is where it was, "
-              + "and the damaged original is in " + dir.resolve(CORRUPT_DIRECTORY) + "; nothing was deleted.");
-        }
-      }
-      log.info("Spool opened at {}", dir);
-      return new SqliteSpool(dir, channel, fileLock, opened.connection(), opened.leaseToken(), false);
+      log.info("Spool opened at {}{}", dir, dispatch ? "" : " for submitting");
+      return new SqliteSpool(dir, dispatcherLock, writersLock, connection, leaseToken, dispatch ? Role.DISPATCH
+          : Role.SUBMIT, lockTimeout);
     } catch (RuntimeException e) {
-      // Closing the channel releases the lock.
-      closeQuietly(channel);
+      closeQuietly(connection);
+      closeQuietly(writersLock);
+      closeQuietly(dispatcherLock);
       throw e;
     }
+  }
+
+  /**
+   * Takes the writers lock, shared or exclusive, by {@code deadline}.
+   *
+   * @throws SpoolOpenException {@code IN_USE} naming {@code why} it could not be had
+   */
+  private static SpoolLocks.Held lock(Path dir, boolean exclusive, long deadline, String why) {
+    SpoolLocks.Held held;
+    try {
+      held = SpoolLocks.acquire(dir, WRITERS_LOCK_FILE, exclusive, deadline);
+    } catch (IOException e) {
+      throw environment(dir, e);
+    }
+    if (held == null) {
+      throw new SpoolOpenException(SpoolOpenException.Reason.IN_USE, "The spool at " + dir + " could not be opened "
+          + "in time: " + why + ". Nothing was changed; try again once the other processes are done with it, or "
+          + "stop them.");
+    }
+    return held;
+  }
+
+  /**
+   * Returns what the spool needs before a connection may be opened on it, or {@code null} if nothing:
+   * checked without opening it, from the files in the directory.
+   */
+  private static @Nullable String preparation(Path db, Quarantine quarantine) {
+    if (quarantine.interrupted() || Files.exists(quarantine.buildFile())) {
+      return "an interrupted salvage finished";
+    }
+    if (!Files.exists(db)) {
+      return "creating";
+    }
+    return null;
+  }
+
+  /** An open read-write connection (and the last lease token in it), or what the spool needs first. */
+  private record Connected(@Nullable Connection connection, long leaseToken, @Nullable String preparation) {}
+
+  /**
+   * Opens the read-write connection on a spool that needs no preparation by its files: a dispatching
+   * open runs the integrity check first (read-only, so that finding damage changes nothing). Returns the
+   * preparation needed instead if the file is damaged or its schema is older.
+   *
+   * @throws SpoolOpenException for a newer schema or an environment failure
+   */
+  private static Connected connectPrepared(Path dir, Path db, boolean dispatch, Duration lockTimeout) {
+    boolean checked = false;
+    if (dispatch) {
+      Verdict verdict = checkReadOnly(dir, db);
+      if (verdict.damage() != null) {
+        return new Connected(null, 0, "salvaging (" + verdict.damage() + ")");
+      }
+      checked = verdict.checked();
+    }
+    Connection connection;
+    try {
+      connection = connect(db, lockTimeout);
+    } catch (SQLException e) {
+      if (SqliteFailure.isDamage(e)) {
+        return new Connected(null, 0, "salvaging (" + SqliteFailure.brief(e) + ")");
+      }
+      throw environment(dir, e);
+    }
+    try {
+      if (dispatch && !checked) {
+        String verdict = quickCheck(connection);
+        if (verdict != null) {
+          closeQuietly(connection);
+          return new Connected(null, 0, "salvaging (" + verdict + ")");
+        }
+      }
+      int version = schemaVersion(connection);
+      if (version > SCHEMA_VERSION) {
+        throw newerSchema(dir, version);
+      }
+      if (version < SCHEMA_VERSION) {
+        closeQuietly(connection);
+        return new Connected(null, 0, version == 0 ? "creating" : "migrating from schema version " + version
+            + " to " + SCHEMA_VERSION);
+      }
+      return new Connected(connection, dispatch ? lastLeaseToken(connection) : 0, null);
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      if (SqliteFailure.isDamage(e)) {
+        return new Connected(null, 0, "salvaging (" + SqliteFailure.brief(e) + ")");
+      }
+      throw environment(dir, e);
+    } catch (RuntimeException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+  }
+
+  /**
+   * Prepares the spool while this process holds the writers lock exclusively, so no other connection is
+   * open on it: finishes an interrupted salvage, salvages a damaged file, creates a missing one and
+   * migrates an older schema. Leaves no connection open; the caller opens the spool again.
+   */
+  private static void prepare(Path dir, Path db, Quarantine quarantine, boolean posix) {
+    try {
+      quarantine.finishInterrupted();
+    } catch (IOException e) {
+      throw new SpoolOpenException(SpoolOpenException.Reason.ENVIRONMENT, "The spool at " + dir + " cannot be "
+          + "opened: an interrupted salvage could not be finished (" + SqliteFailure.of(e, dir).description()
+          + "). Nothing was deleted; opening the spool again continues it.", e);
+    }
+    boolean checked = false;
+    if (Files.exists(db)) {
+      Verdict verdict = checkReadOnly(dir, db);
+      checked = verdict.checked();
+      if (verdict.damage() != null) {
+        salvage(dir, db, verdict.damage(), quarantine, posix);
+      }
+    } else {
+      try {
+        createOwnerOnly(db, posix);
+      } catch (IOException e) {
+        throw environment(dir, e);
+      }
+    }
+    Opened opened;
+    try {
+      opened = connectForDispatch(dir, db, checked);
+    } catch (FoundDamage e) {
+      // The integrity check passed (or could not run read-only) but SQLite reported damage afterwards.
+      salvage(dir, db, e.getMessage(), quarantine, posix);
+      try {
+        opened = connectForDispatch(dir, db, true);
+      } catch (FoundDamage again) {
+        throw new SpoolOpenException(SpoolOpenException.Reason.DAMAGED_NOT_MOVED, "The spool database " + db
+            + " salvaged from a damaged one is damaged too (" + again.getMessage() + "). It is where it was, "
+            + "and the damaged original is in " + dir.resolve(CORRUPT_DIRECTORY) + "; nothing was deleted.");
+      }
+    }
+    closeQuietly(opened.connection());
   }
 
   private static void createDirectory(Path dir, boolean posix) throws IOException {
@@ -485,7 +731,7 @@ public final class SqliteSpool implements Spool {
   private static Opened connectForDispatch(Path dir, Path db, boolean checked) throws FoundDamage {
     Connection connection;
     try {
-      connection = connect(db);
+      connection = connect(db, DEFAULT_LOCK_TIMEOUT);
     } catch (SQLException e) {
       if (SqliteFailure.isDamage(e)) {
         throw new FoundDamage(SqliteFailure.brief(e));
@@ -601,7 +847,7 @@ public final class SqliteSpool implements Spool {
     }
   }
 
-  private static Connection connect(Path db) throws SQLException {
+  private static Connection connect(Path db, Duration busyTimeout) throws SQLException {
     Properties properties = new Properties();
     // The spool reads ids through RETURNING. With this on (the driver's default), sqlite-jdbc runs a
     // regular expression over the SQL and fetches last_insert_rowid() after every statement, on the
@@ -609,7 +855,9 @@ public final class SqliteSpool implements Spool {
     properties.setProperty("jdbc.get_generated_keys", "false");
     Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db, properties);
     try (Statement statement = connection.createStatement()) {
-      statement.execute("PRAGMA busy_timeout = 10000");
+      // How long a write waits while another process writes (WAL mode: readers never wait). Submitting
+      // processes and the dispatcher take turns for this one lock.
+      statement.execute("PRAGMA busy_timeout = " + Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
       // Sorts and statement journals in memory: the spool's are small, and a temporary directory that is
       // read-only or full then cannot stop it.
       statement.execute("PRAGMA temp_store = MEMORY");
@@ -803,7 +1051,7 @@ public final class SqliteSpool implements Spool {
       throw e;
     }
     log.debug("Spool opened read-only at {}", dir);
-    return new SqliteSpool(dir, null, null, connection, 0, true);
+    return new SqliteSpool(dir, null, null, connection, 0, Role.READ, DEFAULT_LOCK_TIMEOUT);
   }
 
   private static SpoolOpenException readOnlyFailure(Path dir, Path db, SQLException e) {
@@ -1214,7 +1462,7 @@ public final class SqliteSpool implements Spool {
     }
     long nowMillis = now.toEpochMilli();
     long leaseUntil = now.plus(lease).toEpochMilli();
-    return write(c -> {
+    return dispatch(c -> {
       List<SpoolEntry> due = new ArrayList<>();
       PreparedStatement pending = statements.get(c, "SELECT " + COLUMNS + " FROM entries "
           + "WHERE state = 'PENDING' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
@@ -1246,7 +1494,7 @@ public final class SqliteSpool implements Spool {
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(checkAt, "checkAt");
     Objects.requireNonNull(lastError, "lastError");
-    return write(c -> {
+    return dispatch(c -> {
       PreparedStatement u = statements.get(c, "UPDATE entries SET state = 'RECONCILING', lease_until = NULL, "
           + "next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? "
           + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.MARK_RECONCILING.from("state"));
@@ -1273,7 +1521,7 @@ public final class SqliteSpool implements Spool {
     }
     long nowMillis = now.toEpochMilli();
     long leaseUntil = now.plus(lease).toEpochMilli();
-    return write(c -> {
+    return dispatch(c -> {
       // Two range scans of the (state, next_attempt_at) index, merged here; one query with OR made
       // SQLite sort every row it matched.
       List<SpoolEntry> due = new ArrayList<>();
@@ -1333,7 +1581,7 @@ public final class SqliteSpool implements Spool {
     Objects.requireNonNull(claim, "claim");
     Objects.requireNonNull(nextCheckAt, "nextCheckAt");
     Objects.requireNonNull(note, "note");
-    return write(c -> {
+    return dispatch(c -> {
       PreparedStatement u = statements.get(c, "UPDATE entries SET lease_until = NULL, next_attempt_at = ?, "
           + "reconcile_looks = reconcile_looks + ?, last_error = ? "
           + "WHERE id = ? AND lease_token = ? AND " + SpoolMove.DEFER_RECONCILING.from("state"));
@@ -1407,7 +1655,7 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean markDelivered(long id, SendReceipt receipt, Instant now) {
     String json = MessageCodec.encodeReceipt(Objects.requireNonNull(receipt, "receipt"));
-    return write(c -> {
+    return dispatch(c -> {
       int updated = recordOutcome(c, id, SpoolMove.MARK_DELIVERED, now, "receipt", json);
       if (updated == 1) {
         if (deliveredCount >= 0) {
@@ -1426,7 +1674,7 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean reschedule(long id, Instant nextAttemptAt, String lastError) {
     Objects.requireNonNull(lastError, "lastError");
-    return write(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError) == 1);
+    return dispatch(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError) == 1);
   }
 
   @Override
@@ -1434,7 +1682,7 @@ public final class SqliteSpool implements Spool {
     Objects.requireNonNull(lastError, "lastError");
     Objects.requireNonNull(reason, "reason");
     long id = claim.entry().id();
-    return write(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError,
+    return dispatch(c -> recordOutcome(c, id, SpoolMove.RESCHEDULE, nextAttemptAt, "last_error", lastError,
         reason) == 1);
   }
 
@@ -1466,7 +1714,7 @@ public final class SqliteSpool implements Spool {
   @Override
   public boolean deadLetter(long id, String reason, Instant now) {
     Objects.requireNonNull(reason, "reason");
-    return write(c -> {
+    return dispatch(c -> {
       if (recordOutcome(c, id, SpoolMove.DEAD_LETTER, now, "last_error", reason) != 1) {
         return false;
       }
@@ -1518,7 +1766,7 @@ public final class SqliteSpool implements Spool {
   public int recoverInFlight(Instant now, Instant checkAt) {
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(checkAt, "checkAt");
-    return write(c -> {
+    return dispatch(c -> {
       try (PreparedStatement u = c.prepareStatement("UPDATE entries SET state = 'RECONCILING', lease_until = NULL, "
           + "next_attempt_at = ?, unknown_since = ?, reconcile_looks = 0, last_error = ? WHERE "
           + SpoolMove.RECOVER.from("state"));
@@ -1532,6 +1780,30 @@ public final class SqliteSpool implements Spool {
         return recovered;
       }
     });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Also called when another process commits to the spool (a submit from another process, an
+   * operator's flush): a watcher thread, started by the first call, reads SQLite's {@code data_version}
+   * and looks again at once after a change, then after pauses that double while nothing changes, up to
+   * 250 milliseconds. This process's own commits call it too, which a wake-up tolerates.
+   */
+  @Override
+  public void onAppend(Runnable wakeUp) {
+    Objects.requireNonNull(wakeUp, "wakeUp");
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (watcher == null) {
+        Path db = directory.resolve(DATABASE_FILE);
+        watcher = new ChangeWatcher(() -> connectReadOnly(db), Duration.ofMillis(WATCH_MIN_MILLIS), WATCH_MAX_PAUSE,
+            "steadfast-spool-watch");
+      }
+      watcher.add(wakeUp);
+    }
   }
 
   @Override
@@ -1613,14 +1885,14 @@ public final class SqliteSpool implements Spool {
 
   /**
    * Returns the number of delivered entries: counted on the first call and again every
-   * {@link #DELIVERED_RECOUNT}, with this spool's deliveries and purges applied in between (this
-   * process is the file's only writer). The recount corrects the rare drift of a commit that failed
-   * after a delivery was counted.
+   * {@link #DELIVERED_RECOUNT}, with this spool's deliveries and purges applied in between (only the
+   * dispatcher delivers). The recount corrects the rare drift of a commit that failed after a delivery
+   * was counted, and a purge by another process (an operator's {@code steadfast spool purge}).
    */
   private long deliveredCount(Connection c) throws SQLException {
     long now = System.nanoTime();
-    // Read-only, another process may be writing: count every time.
-    if (writer == null || deliveredCount < 0 || now - deliveredCountedAt >= DELIVERED_RECOUNT.toNanos()) {
+    // Not the dispatcher, so another process delivers: count every time.
+    if (role != Role.DISPATCH || deliveredCount < 0 || now - deliveredCountedAt >= DELIVERED_RECOUNT.toNanos()) {
       try (ResultSet r = statements.get(c, "SELECT count(*) FROM entries WHERE state = 'DELIVERED'").executeQuery()) {
         r.next();
         deliveredCount = r.getLong(1);
@@ -1657,11 +1929,25 @@ public final class SqliteSpool implements Spool {
     return execute(task);
   }
 
+  /**
+   * Runs one of the dispatcher's moves (claims, outcomes, recovery): refused unless this spool was opened
+   * for dispatch, which holds the dispatcher lock, so that two processes never deliver the same spool.
+   */
+  private <T> T dispatch(GroupCommitWriter.Task<T> task) {
+    requireWritable();
+    if (role != Role.DISPATCH) {
+      throw new IllegalStateException("opened for submitting: the spool at " + directory + " takes messages here "
+          + "but is dispatched by one process only; make this client submitOnly, or open the spool with "
+          + "SqliteSpool.open to dispatch it (refused while another process dispatches it)");
+    }
+    return execute(task);
+  }
+
   private GroupCommitWriter requireWritable() {
     GroupCommitWriter w = writer;
     if (w == null) {
       throw new IllegalStateException("opened read-only: the spool at " + directory + " can be inspected but not "
-          + "changed; open it with SqliteSpool.open to submit or dispatch");
+          + "changed; open it with SqliteSpool.openForSubmit to submit, or SqliteSpool.open to dispatch");
     }
     return w;
   }
@@ -1674,7 +1960,18 @@ public final class SqliteSpool implements Spool {
   private UncheckedIOException failure(Exception e) {
     Throwable cause = e instanceof UncheckedIOException unchecked && unchecked.getCause() != null
         ? unchecked.getCause() : e;
-    return new UncheckedIOException(new IOException(SqliteFailure.of(e, directory).description(), cause));
+    SqliteFailure failure = SqliteFailure.of(e, directory);
+    String text = failure.description();
+    if (failure.kind() == SqliteFailure.Kind.BUSY) {
+      // The one lock every writer takes turns for: say how long this one waited, and what to change.
+      text = "waited " + human(lockTimeout) + " (the lock timeout) for the spool's write lock: " + text;
+    }
+    return new UncheckedIOException(new IOException(text, cause));
+  }
+
+  private static String human(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   private static SpoolEntry read(ResultSet r) throws SQLException {
@@ -1695,13 +1992,17 @@ public final class SqliteSpool implements Spool {
     return Instant.ofEpochMilli(instant.toEpochMilli());
   }
 
-  /** Commits what is queued, then closes the database and releases the directory lock. */
+  /** Commits what is queued, then closes the database and releases the spool's locks. */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    ChangeWatcher watching = watcher;
+    if (watching != null) {
+      watching.close();
+    }
     GroupCommitWriter w = writer;
     if (w != null) {
       w.close();
@@ -1710,14 +2011,9 @@ public final class SqliteSpool implements Spool {
       statements.close();
       closeQuietly(connection);
     }
-    if (lock != null) {
-      try {
-        lock.release();
-      } catch (IOException e) {
-        log.debug("Could not release the spool lock", e);
-      }
-    }
-    closeQuietly(lockChannel);
+    // The connections are closed: only now may another process replace or rebuild the file.
+    closeQuietly(writersLock);
+    closeQuietly(dispatcherLock);
     if (w != null) {
       log.info("Spool closed at {}", directory);
     }

@@ -65,7 +65,7 @@ class SqliteSpoolTest {
   }
 
   @Test
-  void secondOpenOfSameDirectoryIsRefusedWhileFirstIsOpen() {
+  void secondDispatchingOpenOfSameDirectoryIsRefusedWhileFirstIsOpen() {
     Path dir = temp.resolve("spool");
     try (SqliteSpool first = SqliteSpool.open(dir)) {
       assertThat(first.directory()).isEqualTo(dir.toAbsolutePath());
@@ -73,7 +73,7 @@ class SqliteSpoolTest {
       assertThatThrownBy(() -> SqliteSpool.open(dir))
           .isInstanceOfSatisfying(SpoolOpenException.class,
               e -> assertThat(e.reason()).isEqualTo(SpoolOpenException.Reason.IN_USE))
-          .hasMessageContaining("in use by another process");
+          .hasMessageContaining("is being dispatched by another process").hasMessageContaining("one dispatcher");
     }
   }
 

@@ -154,8 +154,9 @@ public final class SqliteFailure {
             + "file is there and the process may open more files, then try again");
       }
       case 5, 6 -> { // SQLITE_BUSY, SQLITE_LOCKED
-        return new SqliteFailure(Kind.BUSY, "another process holds a lock on " + db + " (" + brief + "), for "
-            + "example an open sqlite3 shell; end it and try again");
+        return new SqliteFailure(Kind.BUSY, "another process holds a lock on " + db + " (" + brief + ") and did not "
+            + "let go in time: a write of another process that takes that long, or a sqlite3 shell inside a "
+            + "transaction; let it finish or end it, and try again");
       }
       default -> {
         return new SqliteFailure(Kind.OTHER, "SQLite failed on " + db + " (" + brief + "); check the disk and "
