@@ -1,15 +1,26 @@
 package io.steadfast;
 
-import java.net.IDN;
+import io.steadfast.internal.Idna;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Checks RFC 5322 addr-spec syntax and normalises the domain to its ASCII (A-label) form.
  *
- * <p>Internationalised domains are accepted and converted with IDNA (RFC 5891) because SparkPost's
- * REST API and SMTP without SMTPUTF8 both need ASCII domains. Non-ASCII local parts are refused:
- * they need SMTPUTF8 end to end, which Steadfast cannot promise.
+ * <p>Internationalised domains are accepted and converted to A-labels because SparkPost's REST API
+ * and SMTP without SMTPUTF8 both need ASCII domains. Non-ASCII local parts are refused: they need
+ * SMTPUTF8 end to end, which Steadfast cannot promise.
+ *
+ * <p><b>IDNA2008, or a refusal.</b> The conversion is UTS #46 non-transitional processing (IDNA2008,
+ * RFC 5890-5893), as {@link Idna} implements it: {@code faß.de} becomes {@code xn--fa-hia.de}, not
+ * {@code fass.de} as with the JDK's {@code java.net.IDN} (IDNA2003), which would send the mail to a
+ * different domain. A full implementation needs Unicode's mapping table (ICU4J, about 14 MB, too much
+ * for core's four runtime dependencies), so what cannot be converted correctly without it is refused
+ * with an {@link InvalidMessageException} naming the domain and the reason: code points newer than
+ * Unicode 3.2 (the tables the JDK's IDNA2003 carries), symbols, punctuation and emoji (which IDNA2008
+ * disallows, though UTS #46 tolerates some for IDNA2003 compatibility), and labels that break
+ * IDNA2008's hyphen, combining-mark, CONTEXTJ, CONTEXTO or Bidi rules. An A-label given as input is
+ * checked the same way and kept as given, in lower case.
  */
 final class AddressSyntax {
   static final int MAX_ADDRESS_LENGTH = 254; // RFC 5321 4.5.3.1.3: path minus the angle brackets
@@ -50,7 +61,7 @@ final class AddressSyntax {
       asciiDomain = domain;
     } else {
       try {
-        asciiDomain = IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+        asciiDomain = Idna.toAscii(domain);
       } catch (IllegalArgumentException e) {
         return problem("has an invalid domain '" + domain + "' (" + e.getMessage() + ")");
       }
