@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,6 +35,9 @@ final class RecoveryStub implements AutoCloseable {
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong firstAcceptedAt = new AtomicLong();
   private final AtomicLong lastAcceptedAt = new AtomicLong();
+  private final AtomicLong firstRefusedAt = new AtomicLong();
+  /** Acceptances per second after the heal, for the first hour. */
+  private final AtomicLongArray acceptedPerSecond = new AtomicLongArray(3600);
   /** Set by {@link #heal}; read by the handler threads. */
   private volatile long healedAt;
   private volatile boolean outage = true;
@@ -79,6 +83,7 @@ final class RecoveryStub implements AutoCloseable {
       Bucket bucket = limit;
       if (bucket != null && !bucket.tryTake(now)) {
         refused.incrementAndGet();
+        firstRefusedAt.compareAndSet(0, now);
         exchange.getResponseHeaders().set("Retry-After", "1");
         answer(exchange, 429, StubServer.RATE_LIMITED);
         return;
@@ -88,6 +93,10 @@ final class RecoveryStub implements AutoCloseable {
         acceptedByKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
       }
       accepted.incrementAndGet();
+      long second = (now - healedAt) / 1_000_000_000L;
+      if (second >= 0 && second < acceptedPerSecond.length()) {
+        acceptedPerSecond.incrementAndGet((int) second);
+      }
       firstAcceptedAt.compareAndSet(0, now);
       lastAcceptedAt.accumulateAndGet(now, Math::max);
       answer(exchange, 200, StubServer.SUCCESS);
@@ -129,6 +138,23 @@ final class RecoveryStub implements AutoCloseable {
 
   long lastAcceptedAt() {
     return lastAcceptedAt.get();
+  }
+
+  /** When the first request was refused 429 after {@link #heal}, or 0 if none was. */
+  long firstRefusedAt() {
+    return firstRefusedAt.get();
+  }
+
+  /**
+   * Returns the messages accepted per second over the whole seconds {@code [from, from + seconds)}
+   * after the heal.
+   */
+  double acceptedRate(int from, int seconds) {
+    long count = 0;
+    for (int s = Math.max(0, from); s < Math.min(acceptedPerSecond.length(), from + seconds); s++) {
+      count += acceptedPerSecond.get(s);
+    }
+    return count / (double) seconds;
   }
 
   long requests() {
