@@ -30,9 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code steadfast spool}: looks into a spool directory, fixes dead letters and clears damage once dealt
- * with. Needs no API key. The reading commands (status, list, show) never move or change a file, and
- * work while a dispatcher holds the spool; the others open it as a dispatcher would, which salvages a
- * damaged database.
+ * with. Needs no API key. The reading commands (status, list, show) never move or change a file; the
+ * others (requeue, flush, purge) open it as one more writer, as a submitter does. Every one of them works
+ * while a dispatcher runs on the spool, which sees a change within moments.
  */
 @Command(name = "spool", mixinStandardHelpOptions = true,
     description = "Inspect and maintain a spool directory: status, list, show, requeue, flush, purge, clear-damage.",
@@ -55,7 +55,7 @@ final class SpoolCommand {
     public final Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      try (Spool spool = readOnly() ? spoolOptions.openReadOnly(connection) : spoolOptions.openExisting(connection)) {
+      try (Spool spool = readOnly() ? spoolOptions.openReadOnly(connection) : spoolOptions.openForChanges(connection)) {
         return run(spool, out, err);
       }
     }
@@ -248,9 +248,9 @@ final class SpoolCommand {
       description = {"Make every pending entry due now, whatever it waits for (Postfix's 'postqueue -f').",
           "For when SparkPost is back, or a quota or key was fixed, and the backoffs scheduled meanwhile should not"
               + " be waited out. Entries become due at their creation time, so they go out oldest first; in-flight,"
-              + " reconciling, delivered and dead entries are left alone. The next 'steadfast drain' or dispatcher on"
-              + " this spool delivers them. A running application (which holds its spool) flushes it with"
-              + " EmailClient.spoolOperations().flush()."})
+              + " reconciling, delivered and dead entries are left alone. A running 'steadfast dispatch' (or an"
+              + " application dispatching this spool) sees the flush within moments and delivers them; otherwise the"
+              + " next 'steadfast drain' does."})
   static final class Flush extends Base {
     @Override
     boolean readOnly() {

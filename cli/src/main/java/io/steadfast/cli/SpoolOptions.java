@@ -1,5 +1,6 @@
 package io.steadfast.cli;
 
+import io.steadfast.DeliveryListener;
 import io.steadfast.EmailClient;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -20,6 +22,11 @@ final class SpoolOptions {
   @Option(names = "--spool", paramLabel = "DIR",
       description = "The spool directory (default: spool-dir in --config).")
   @Nullable Path spool;
+
+  @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DrainCommand.DurationConverter.class,
+      description = "How long a write waits while another process writes to the spool, e.g. 500ms or 30s"
+          + " (default: 10s); past it the command stores nothing and exits 3.")
+  Duration lockTimeout = SqliteSpool.DEFAULT_LOCK_TIMEOUT;
 
   /** Returns the spool directory, or throws a usage error saying where it may come from. */
   Path directory(ConnectionOptions connection) throws IOException {
@@ -43,11 +50,12 @@ final class SpoolOptions {
   }
 
   /**
-   * Opens an existing spool for dispatch or maintenance. A damaged database is salvaged on the way:
-   * its readable entries go into a fresh spool and {@code damage()} reports the rest.
+   * Opens an existing spool for an operator's change (requeue, flush, purge) as one more writer beside
+   * any submitters and the dispatcher, which sees the change at once: no dispatcher lock is taken, so it
+   * works while {@code steadfast dispatch} runs.
    */
-  SqliteSpool openExisting(ConnectionOptions connection) throws IOException {
-    return SqliteSpool.open(existingDirectory(connection));
+  SqliteSpool openForChanges(ConnectionOptions connection) throws IOException {
+    return SqliteSpool.openForSubmit(existingDirectory(connection), lockTimeout);
   }
 
   /**
@@ -65,20 +73,32 @@ final class SpoolOptions {
 
   /**
    * Opens a client over the spool (creating it if needed) with the configured key and endpoint; closes
-   * the spool if that fails. A submit-only client starts no dispatcher: it never connects to SparkPost.
+   * the spool if that fails. A submit-only client starts no dispatcher and never connects to SparkPost;
+   * it opens the spool as one of any number of submitters, beside a dispatcher that may be running. A
+   * dispatching client takes the spool's dispatcher lock (another dispatcher: exit 3).
    */
   EmailClient client(ConnectionOptions connection, Duration closeTimeout, boolean submitOnly) throws IOException {
+    return client(connection, submitOnly, builder -> builder.closeTimeout(closeTimeout), DeliveryListener.NONE);
+  }
+
+  /**
+   * Opens a client as {@link #client(ConnectionOptions, Duration, boolean)} does, with {@code tune}
+   * applied to the spool configuration and {@code listener} told of deliveries and circuit changes.
+   */
+  EmailClient client(ConnectionOptions connection, boolean submitOnly, UnaryOperator<SpoolConfig.Builder> tune,
+      DeliveryListener listener) throws IOException {
     var key = connection.apiKey();
     var endpoint = connection.endpoint();
     connection.reconcilePolicy(); // a bad setting is a usage error before the spool opens
-    SqliteSpool opened = SqliteSpool.open(directory(connection));
+    Path directory = directory(connection);
+    SqliteSpool opened = submitOnly ? SqliteSpool.openForSubmit(directory, lockTimeout)
+        : SqliteSpool.open(directory, lockTimeout);
     try {
-      SpoolConfig spoolConfig = SpoolConfig.builder(opened)
+      SpoolConfig spoolConfig = tune.apply(SpoolConfig.builder(opened)
           .pollInterval(Duration.ofMillis(200))
-          .closeTimeout(closeTimeout)
-          .submitOnly(submitOnly)
+          .submitOnly(submitOnly))
           .build();
-      return EmailClient.create(SteadfastConfig.builder().apiKey(key).endpoint(endpoint)
+      return EmailClient.create(SteadfastConfig.builder().apiKey(key).endpoint(endpoint).listener(listener)
           .reconcilePolicy(connection.reconcilePolicy()).spool(spoolConfig).build());
     } catch (RuntimeException e) {
       opened.close();

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
     description = "Send email through SparkPost without losing it when SparkPost fails.",
-    subcommands = {SendCommand.class, SubmitCommand.class, DrainCommand.class, SpoolCommand.class,
+    subcommands = {SendCommand.class, SubmitCommand.class, DrainCommand.class, DispatchCommand.class, SpoolCommand.class,
         DoctorCommand.class, DemoCommand.class, ReconcileCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

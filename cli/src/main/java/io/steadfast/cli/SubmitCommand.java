@@ -17,16 +17,19 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code steadfast submit}: stores one message durably in the spool and returns; {@code drain} delivers
- * it later. The client only submits: no dispatcher starts, so this process never connects to SparkPost
- * and can never exit in the middle of a delivery attempt.
+ * {@code steadfast submit}: stores one message durably in the spool and returns; {@code dispatch} (which
+ * may be running on the same spool) or {@code drain} delivers it. The client only submits: no dispatcher
+ * starts, so this process never connects to SparkPost and can never exit in the middle of a delivery
+ * attempt; it opens the spool as one of any number of submitters.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
-    description = {"Store one message durably in a spool directory and return; 'steadfast drain' delivers it.",
+    description = {"Store one message durably in a spool directory and return; 'steadfast dispatch' (running"
+        + " beside it) or 'steadfast drain' delivers it.",
         "Takes the same message flags as 'send'. Prints the spool id and the idempotency key. Never connects to"
-            + " SparkPost.",
-        "Exit 3 if the spool is in use, full or cannot write (disk full, file-size limit): nothing was stored;"
-            + " submit again later with the same --idempotency-key."})
+            + " SparkPost. Any number of submits may run at once, also while a dispatcher runs on the spool.",
+        "Exit 3 if the spool's write lock stays taken longer than --lock-timeout, or the spool is full or cannot"
+            + " write (disk full, file-size limit): nothing was stored; submit again later with the same"
+            + " --idempotency-key."})
 final class SubmitCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   /** Closing a submit-only client waits for no delivery; this bounds only the spool's own close. */

@@ -88,16 +88,39 @@ class SubmitCommandTest {
   }
 
   @Test
-  void submitToASpoolInUseExitsThreeInOneLine() throws IOException {
+  void submitStoresBesideARunningDispatcherWhichClaimsIt() throws IOException {
     String config = config();
-    try (SqliteSpool held = SqliteSpool.open(spool())) {
+    try (SqliteSpool dispatcher = SqliteSpool.open(spool())) {
       int code = run("submit", "--config", config, "--from", "shop@example.com", "--to", "a@example.com",
-          "--subject", "Hi", "--text", "Hello", "--idempotency-key", "submit-held");
+          "--subject", "Hi", "--text", "Hello", "--idempotency-key", "submit-beside");
+
+      assertThat(code).as(err.toString()).isZero();
+      assertThat(out.toString()).contains("key submit-beside");
+      assertThat(dispatcher.claim(10, Instant.now(), Duration.ofMinutes(5)))
+          .extracting(c -> c.entry().idempotencyKey().value()).containsExactly("submit-beside");
+    }
+  }
+
+  @Test
+  void submitWhileTheWriteLockIsHeldPastTheLockTimeoutExitsThreeAndStoresNothing() throws Exception {
+    String config = config();
+    SqliteSpool.open(spool()).close();
+    try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+        + spool().resolve(SqliteSpool.DATABASE_FILE)); java.sql.Statement s = other.createStatement()) {
+      // Another process's write that does not end, as a sqlite3 shell inside BEGIN IMMEDIATE is.
+      s.execute("BEGIN IMMEDIATE");
+
+      int code = run("submit", "--config", config, "--lock-timeout", "300ms", "--from", "shop@example.com", "--to",
+          "a@example.com", "--subject", "Hi", "--text", "Hello", "--idempotency-key", "submit-blocked");
 
       assertThat(code).isEqualTo(Steadfast.RETRYABLE);
-      assertThat(err.toString()).contains("is in use by another process").hasLineCount(1).doesNotContain("\tat ");
+      assertThat(err.toString()).contains("waited 300 ms (the lock timeout) for the spool's write lock")
+          .contains("nothing was stored").hasLineCount(1).doesNotContain("\tat ");
       assertThat(out.toString()).isEmpty();
-      assertThat(held.find(IdempotencyKey.of("submit-held"))).isEmpty();
+      s.execute("ROLLBACK");
+    }
+    try (SqliteSpool spool = SqliteSpool.openReadOnly(spool())) {
+      assertThat(spool.find(IdempotencyKey.of("submit-blocked"))).isEmpty();
     }
   }
 }
