@@ -14,30 +14,44 @@ import org.jspecify.annotations.Nullable;
  * Opens the SQLite spool in {@code steadfast.spool.directory}, and explains each way that can fail in
  * terms of that property. Loaded only when steadfast-spool is on the class path.
  *
- * <p>The application dispatches, so it opens the spool for dispatch: a damaged database is salvaged
- * (its readable entries moved to a fresh spool, the damaged file kept in {@code corrupt/}) and the
- * application starts, with the health indicator {@code DOWN} while entries could not be read. What
- * still fails the startup is explained here: another process holds the spool (transient), the
- * environment stops SQLite (native library, temporary directory, disk, file-size limit, permission;
- * no file is touched), a newer Steadfast wrote it, or a damaged file could not be salvaged.
+ * <p>An instance with {@code steadfast.spool.dispatch=true} (the default) opens the spool for dispatch:
+ * a damaged database is salvaged (its readable entries moved to a fresh spool, the damaged file kept in
+ * {@code corrupt/}) and the application starts, with the health indicator {@code DOWN} while entries
+ * could not be read. With {@code dispatch=false} it opens the spool for submitting only
+ * ({@link SqliteSpool#openForSubmit}), as one of any number of instances on the host beside the one
+ * that dispatches. What still fails the startup is explained here: another process dispatches the spool
+ * (transient), the environment stops SQLite (native library, temporary directory, disk, file-size
+ * limit, permission; no file is touched), a newer Steadfast wrote it, or a damaged file could not be
+ * salvaged.
  */
 final class SqliteSpoolOpener implements SpoolOpener {
 
   private static final String PROPERTY = "steadfast.spool.directory";
 
-  private final Function<Path, ? extends Spool> open;
+  private final Function<Path, ? extends Spool> openForDispatch;
+  private final Function<Path, ? extends Spool> openForSubmit;
 
-  /** Creates an opener that opens the spool with {@link SqliteSpool#open(Path)}. */
+  /**
+   * Creates an opener that opens the spool with {@link SqliteSpool#open(Path)}, or
+   * {@link SqliteSpool#openForSubmit(Path)} for an instance that does not dispatch.
+   */
   SqliteSpoolOpener() {
-    this(SqliteSpool::open);
+    this(SqliteSpool::open, SqliteSpool::openForSubmit);
   }
 
   /**
-   * Creates an opener that opens the spool with {@code open}: tests pass one that fails as a broken
-   * environment would, which a test process cannot break for real (the native library is loaded once).
+   * Creates an opener that opens the spool with {@code open}, dispatching or not: tests pass one that fails
+   * as a broken environment would, which a test process cannot break for real (the native library is
+   * loaded once).
    */
   SqliteSpoolOpener(Function<Path, ? extends Spool> open) {
-    this.open = Objects.requireNonNull(open, "open");
+    this(open, open);
+  }
+
+  private SqliteSpoolOpener(Function<Path, ? extends Spool> openForDispatch,
+      Function<Path, ? extends Spool> openForSubmit) {
+    this.openForDispatch = Objects.requireNonNull(openForDispatch, "openForDispatch");
+    this.openForSubmit = Objects.requireNonNull(openForSubmit, "openForSubmit");
   }
 
   @Override
@@ -49,7 +63,7 @@ final class SqliteSpoolOpener implements SpoolOpener {
               + "(it is created owner-only if missing), or set steadfast.spool.store=postgresql for a fleet.", null);
     }
     try {
-      return open.apply(directory);
+      return (properties.isDispatch() ? openForDispatch : openForSubmit).apply(directory);
     } catch (UncheckedIOException e) {
       throw InvalidSteadfastPropertyException.spoolUnavailable(PROPERTY, directory, String.valueOf(e.getMessage()),
           ioAction(directory, e), e);
@@ -63,7 +77,7 @@ final class SqliteSpoolOpener implements SpoolOpener {
     @Nullable Throwable cause = e.getCause();
     if (cause instanceof FileSystemException) {
       return "Make " + directory.toAbsolutePath() + " a directory the user running this application can write "
-          + "(it holds spool.db and spool.lock; chown it to that user and chmod 700), or set "
+          + "(it holds spool.db and its lock files; chown it to that user and chmod 700), or set "
           + "steadfast.spool.directory to a directory that user owns.";
     }
     return "Check that " + directory.toAbsolutePath() + " is on a local, writable file system with free space, or "
@@ -75,10 +89,12 @@ final class SqliteSpoolOpener implements SpoolOpener {
     Path corrupt = dir.resolve(SqliteSpool.CORRUPT_DIRECTORY);
     // A switch expression: a reason added later fails to compile here until it has its advice.
     return switch (reason) {
-      case IN_USE -> "This is transient: another process holds " + dir + " (another instance of this application, or "
-          + "a 'steadfast dispatch' or 'drain' on this spool), and nothing in it was touched. Start the application "
-          + "again once that process has exited. Each instance that runs at the same time needs its own "
-          + "steadfast.spool.directory, or steadfast.spool.store=postgresql to share one spool.";
+      case IN_USE -> "This is transient, and nothing in " + dir + " was touched: another process dispatches it (another "
+          + "instance of this application, or a 'steadfast dispatch' or 'drain' on this spool), or it had to be "
+          + "salvaged or migrated while other processes kept it open. Instances on one host may share the directory "
+          + "while only one of them dispatches: set steadfast.spool.dispatch=false on every other one (they then only "
+          + "store messages). Otherwise start the application again once that process has exited, give each instance "
+          + "its own steadfast.spool.directory, or use steadfast.spool.store=postgresql to share one spool.";
       case ENVIRONMENT -> "Fix the cause named above, then start the application again; nothing in " + dir
           + " was touched and the spool is not damaged. For a permission, make " + dir + " a directory the user "
           + "running this application can write (chown it to that user and chmod 700), or set "

@@ -108,7 +108,8 @@ final class SteadfastConfigFactory {
   }
 
   private static SpoolConfig spoolConfig(SteadfastProperties.Spool spool, Spool store) {
-    SpoolConfig.Builder builder = SpoolConfig.builder(store);
+    // An instance that does not dispatch only stores: another instance, or 'steadfast dispatch', delivers.
+    SpoolConfig.Builder builder = SpoolConfig.builder(store).submitOnly(!spool.isDispatch());
     try {
       apply("steadfast.spool.workers", spool.getWorkers(), () -> builder.workers(spool.getWorkers()),
           "Set a number of concurrent deliveries of 1 or more.");

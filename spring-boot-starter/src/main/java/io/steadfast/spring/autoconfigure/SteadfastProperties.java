@@ -534,8 +534,11 @@ public class SteadfastProperties {
     /** Where spooled messages are kept: sqlite (a file in directory), postgresql (the application's DataSource) or memory (tests only; lost on exit). */
     private Store store = Store.SQLITE;
 
-    /** Directory of the SQLite spool, created owner-only if missing; one running application per directory. */
+    /** Directory of the SQLite spool, created owner-only if missing; instances on one host may share it while only one of them dispatches. */
     private @Nullable Path directory;
+
+    /** Whether this instance dispatches the spool; false makes it only store messages for the one instance (or 'steadfast dispatch' service) that does. */
+    private boolean dispatch = true;
 
     /** How many spooled messages the dispatcher delivers at once. */
     private int workers = SpoolConfig.DEFAULT_WORKERS;
@@ -609,6 +612,16 @@ public class SteadfastProperties {
     /** Sets the SQLite spool directory. */
     public void setDirectory(@Nullable Path directory) {
       this.directory = directory;
+    }
+
+    /** Returns whether this instance dispatches the spool. */
+    public boolean isDispatch() {
+      return dispatch;
+    }
+
+    /** Sets whether this instance dispatches the spool. */
+    public void setDispatch(boolean dispatch) {
+      this.dispatch = dispatch;
     }
 
     /** Returns the number of concurrent deliveries. */

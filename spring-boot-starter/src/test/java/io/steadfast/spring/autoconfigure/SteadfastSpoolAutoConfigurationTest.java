@@ -400,7 +400,7 @@ class SteadfastSpoolAutoConfigurationTest {
   }
 
   @Test
-  void explainsSpoolInUseByAnotherProcess() {
+  void explainsASecondDispatchingInstanceAndThatOthersMaySetDispatchFalse() {
     try (SqliteSpool other = SqliteSpool.open(directory)) {
       spooled().run(context -> {
         assertThat(context).hasFailed();
@@ -409,13 +409,46 @@ class SteadfastSpoolAutoConfigurationTest {
 
         assertThat(analysis.getDescription())
             .startsWith("Steadfast could not open its spool (steadfast.spool.directory = '" + directory + "')")
-            .contains("in use by another process");
-        assertThat(analysis.getAction()).startsWith("This is transient").contains("nothing in it was touched")
-            .contains("Start the application again once that process has exited")
+            .contains("is being dispatched by another process");
+        assertThat(analysis.getAction()).startsWith("This is transient").contains("nothing in " + directory
+            + " was touched").contains("set steadfast.spool.dispatch=false on every other one")
             .contains("its own steadfast.spool.directory").contains("steadfast.spool.store=postgresql");
       });
       assertThat(other.stats(java.time.Instant.now()).undeliveredCount()).isZero();
     }
+  }
+
+  @Test
+  void anInstanceThatDoesNotDispatchStartsBesideTheDispatcherAndOnlyStores() {
+    try (SqliteSpool dispatcher = SqliteSpool.open(directory)) {
+      spooled("steadfast.spool.dispatch=false").run(context -> {
+        assertThat(context).hasNotFailed();
+        EmailClient client = context.getBean(EmailClient.class);
+
+        SubmitReceipt receipt = client.submit(order("beside"));
+
+        assertThat(dispatcher.inspect(receipt.spoolId())).get().extracting(e -> e.state())
+            .isEqualTo(io.steadfast.spi.SpoolState.PENDING);
+        assertThat(sparkPost.requests()).as("an instance that does not dispatch never delivers").isEmpty();
+      });
+    }
+  }
+
+  @Test
+  void instancesSharingADirectoryDeliverThroughTheOneThatDispatches() {
+    // Polling once an hour: the dispatching instance hears of the other one's submit from the spool file.
+    spooled("steadfast.spool.poll-interval=1h").run(dispatching -> spooled("steadfast.spool.dispatch=false")
+        .run(submitting -> {
+          assertThat(dispatching).hasNotFailed();
+          assertThat(submitting).hasNotFailed();
+
+          SubmitReceipt receipt = submitting.getBean(EmailClient.class).submit(order("shared"));
+
+          DeliveryResult result = dispatching.getBean(EmailClient.class).result(receipt)
+              .orTimeout(WAIT.toSeconds() * 3, TimeUnit.SECONDS).join();
+          assertThat(result).isInstanceOf(DeliveryResult.Delivered.class);
+          assertThat(sparkPost.transmissionCountFor("order-shared")).isEqualTo(1);
+        }));
   }
 
   @Test
