@@ -25,6 +25,9 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code submit PREFIX COUNT}: a submit-only client ({@link SqliteSpool#openForSubmit}) that submits
  *       {@code COUNT} messages with keys {@code PREFIX-1 ...} and prints {@code ACK <key>} after each submit
  *       returned, then {@code DONE}.
+ *   <li>{@code bench PREFIX THREADS COUNT}: for {@link MultiProcessSubmitBench}: a submit-only client that
+ *       prints {@code READY}, waits for a line {@code GO} on its input, submits {@code COUNT} messages from
+ *       {@code THREADS} threads, and prints {@code DONE}.
  * </ul>
  *
  * <p>Arguments: spool directory, FakeSparkPost base URL, API key, then the mode and its arguments.
@@ -67,6 +70,10 @@ public final class MultiProcessChild {
       client.close();
       return;
     }
+    if (args[3].equals("bench")) {
+      bench(dir, config, args[4], Integer.parseInt(args[5]), Integer.parseInt(args[6]));
+      return;
+    }
     String prefix = args[4];
     int count = Integer.parseInt(args[5]);
     try (EmailClient client = EmailClient.create(config.spool(SpoolConfig.builder(SqliteSpool.openForSubmit(dir))
@@ -78,6 +85,43 @@ public final class MultiProcessChild {
         SubmitReceipt receipt = client.submit(message);
         out.println("ACK " + receipt.idempotencyKey().value());
         out.flush();
+      }
+    }
+    out.println("DONE");
+    out.flush();
+  }
+
+  private static void bench(Path dir, SteadfastConfig.Builder config, String prefix, int threads, int count)
+      throws Exception {
+    PrintStream out = System.out;
+    try (EmailClient client = EmailClient.create(config.spool(SpoolConfig.builder(SqliteSpool.openForSubmit(dir))
+        .submitOnly(true).build()).build())) {
+      // One warm-up submit, so that class loading and the first statements are not timed.
+      client.submit(Message.builder().from("sender@example.com").to("rcpt@example.com").subject("warm-up")
+          .text("warm-up").idempotencyKey(IdempotencyKey.of(prefix + "-warm-up")).build());
+      out.println("READY");
+      out.flush();
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+          java.nio.charset.StandardCharsets.UTF_8));
+      if (!"GO".equals(in.readLine())) {
+        return;
+      }
+      java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.List<Thread> submitters = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread thread = new Thread(() -> {
+          int i;
+          while ((i = next.incrementAndGet()) <= count) {
+            client.submit(Message.builder().from("sender@example.com").to("rcpt@example.com")
+                .subject("bench " + i).text("Line of a receipt.\n".repeat(60) + i)
+                .idempotencyKey(IdempotencyKey.of(prefix + "-" + i)).build());
+          }
+        }, "bench-" + t);
+        thread.start();
+        submitters.add(thread);
+      }
+      for (Thread thread : submitters) {
+        thread.join();
       }
     }
     out.println("DONE");
