@@ -3,7 +3,6 @@ package io.steadfast.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +50,8 @@ final class AdaptiveRateLimiter {
   static final Duration NOISE_HOLD = Duration.ofSeconds(10);
   /** The lowest pace, as a share of the most accepted in a second since pacing began. */
   static final double FLOOR_SHARE = 0.5;
+  /** The least time after a cut from a short span before the pace is refined from a longer one. */
+  static final Duration REFINE_AFTER = Duration.ofMillis(50);
   /** How long without a refusal before pacing stops. */
   static final Duration RELEASE_AFTER = Duration.ofMinutes(1);
 
@@ -71,10 +72,11 @@ final class AdaptiveRateLimiter {
   private double floor;
   private long nextSlotAt;
   private long lastGrowthAt;
-  private final AtomicLong firstEventAt = new AtomicLong(NEVER);
   private long lastRefusalAt = NEVER;
   private long lastEvaluationAt = NEVER;
   private long lastCutAt = NEVER;
+  /** Over how long the answers behind the last cut were counted; a second once the route is busy. */
+  private long lastSpan = SECOND;
   /** The pace before the last cut, and the share of attempts refused that led to it. */
   private double rateBeforeCut;
   private double shareAtCut;
@@ -145,7 +147,11 @@ final class AdaptiveRateLimiter {
    * cut say nothing new), decides from the second just past whether to start, cut or undo the pace.
    */
   private void evaluateIfDue(long at) {
-    if (lastEvaluationAt != NEVER && at - lastEvaluationAt < SECOND || at < holdUntil) {
+    if (at < holdUntil) {
+      return;
+    }
+    if (lastEvaluationAt != NEVER && at - lastEvaluationAt < SECOND) {
+      refineIfDue(at);
       return;
     }
     lastEvaluationAt = at;
@@ -153,8 +159,12 @@ final class AdaptiveRateLimiter {
     if (share < CUT_SHARE) {
       return; // Stray refusals, not a limit we are pressing against.
     }
-    // Early in a run the second just past is shorter: a rate, not a count.
-    long span = Math.min(SECOND, Math.max(BUCKET_NANOS, at - firstEventAt.get()));
+    // When the route has been answering for less than the second just past (early in a run, or just
+    // after an outage, when a flushed backlog starts at full speed), the count covers only that part
+    // of the second: a rate over the time the answers span, not a count per second. Measured from the
+    // route's first answer instead, a drain that began 100 ms before the first 429 would be paced at
+    // a tenth of what SparkPost accepts.
+    long span = Math.min(SECOND, Math.max(BUCKET_NANOS, at - answeringSince(at)));
     double acceptedRate = inLastSecond(accepted, at) * (double) SECOND / span;
     boolean justCut = lastCutAt != NEVER && at - lastCutAt < 2 * SECOND;
     if (justCut && share >= shareAtCut / 2 && share < NOISE_MAX_SHARE) {
@@ -180,6 +190,7 @@ final class AdaptiveRateLimiter {
     }
     rateBeforeCut = previous;
     shareAtCut = share;
+    lastSpan = span;
     lastCutAt = at;
     lastGrowthAt = at;
     nextSlotAt = Math.max(nextSlotAt, at);
@@ -187,10 +198,6 @@ final class AdaptiveRateLimiter {
 
   /** Returns the ring index for {@code at}, clearing the slot if it held an older 10 ms. */
   private int bucket(long at) {
-    if (firstEventAt.get() == NEVER) {
-      // Read first: a compare-and-set on every send would contend for the line even once it is set.
-      firstEventAt.compareAndSet(NEVER, at);
-    }
     int index = (int) Math.floorMod(at / BUCKET_NANOS, (long) BUCKETS);
     long start = at - Math.floorMod(at, BUCKET_NANOS);
     long held = bucketStart.get(index);
@@ -200,6 +207,43 @@ final class AdaptiveRateLimiter {
       refused.set(index, 0);
     }
     return index;
+  }
+
+  /**
+   * A pace set from less than a second of answers (the first refusal came a few ms into a burst) is
+   * an estimate from a handful of acceptances: once the answers span at least twice as long (and
+   * {@link #REFINE_AFTER}), the pace is raised to what the longer span shows, if that is higher. Only
+   * raised: refusals of requests sent before the cut say nothing new about a lower limit, and the
+   * once-a-second look decides cuts.
+   */
+  private void refineIfDue(long at) {
+    if (rate == 0 || lastSpan >= SECOND || at - lastEvaluationAt < Math.max(lastSpan, REFINE_AFTER.toNanos())) {
+      return;
+    }
+    long span = Math.min(SECOND, Math.max(BUCKET_NANOS, at - answeringSince(at)));
+    double refined = inLastSecond(accepted, at) * (double) SECOND / span * SETTLE_FACTOR;
+    lastSpan = span;
+    if (refined > rate) {
+      log.debug("Route '{}': pace refined from {} ms of answers: {} -> {} messages/s", route,
+          TimeUnit.NANOSECONDS.toMillis(span), Math.round(rate), Math.round(refined));
+      rate = refined;
+      floor = Math.max(floor, refined / SETTLE_FACTOR * FLOOR_SHARE);
+    }
+  }
+
+  /**
+   * Returns the start of the oldest 10 ms, within the second that ends at {@code at}, in which the
+   * route was accepted or refused: when its current run of answers began, as far back as a second.
+   */
+  private long answeringSince(long at) {
+    long oldest = at;
+    for (int i = 0; i < BUCKETS; i++) {
+      long start = bucketStart.get(i);
+      if (start <= at && at - start < SECOND && start < oldest && (accepted.get(i) > 0 || refused.get(i) > 0)) {
+        oldest = start;
+      }
+    }
+    return oldest;
   }
 
   /** Returns the count in {@code ring} over the second that ends at {@code at}. */

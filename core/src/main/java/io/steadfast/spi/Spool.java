@@ -241,7 +241,9 @@ public interface Spool extends AutoCloseable {
    * (Postfix's {@code postqueue -f}, limited to the waits whose cause went away). Each becomes due at
    * its creation time, which has passed, so the dispatcher claims them oldest first and new
    * submissions queue behind older mail in creation order; the claim rate, not this call, sets the
-   * pace. Entries waiting without a recorded reason (rescheduled by a release before reasons were
+   * pace. Entries of those reasons already due, but at a time later than their creation (a backoff
+   * that ended just before), get their creation time too, so they do not queue behind the flushed
+   * backlog; they are not counted. Entries waiting without a recorded reason (rescheduled by a release before reasons were
    * kept) count as {@link WaitReason#PROVIDER}. In-flight, reconciling, delivered and dead entries are
    * left alone. A {@linkplain #shared() shared} spool flushes the entries of every node.
    *

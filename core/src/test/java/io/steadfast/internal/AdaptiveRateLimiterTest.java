@@ -64,6 +64,20 @@ class AdaptiveRateLimiterTest {
   }
 
   @Test
+  void aBacklogFlushedAfterAnOutageIsPacedAtTheRateOfItsOwnBurstNotOfTheWholeSecond() {
+    // The outage: the route answered only with failures, long before the backlog went out.
+    for (int i = 0; i < 50; i++) {
+      limiter.onOtherOutcome(T0.plusMillis(20L * i));
+    }
+    // Recovery: 150 ms at full speed, SparkPost taking 1000 a second and refusing the rest.
+    Instant healed = T0.plusSeconds(30);
+    stream(healed, seconds(0.15), 1000, 2000);
+
+    assertThat(limiter.rate()).as("paced from the 150 ms the drain has run, not from a whole second")
+        .isGreaterThan(1000 * AdaptiveRateLimiter.SETTLE_FACTOR * 0.8);
+  }
+
+  @Test
   void strayRefusalsAmongManyAcceptancesNeverPace() {
     stream(T0, seconds(3), 1000, 10);
 

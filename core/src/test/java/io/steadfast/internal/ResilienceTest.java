@@ -99,12 +99,12 @@ class ResilienceTest {
     }
 
     // The refused send waits its backoff (at least the Retry-After); the two after it are paced: 19 were
-    // accepted in the second before the refusal (the first send is exactly a second old), so the pace
-    // settles 7% below that and grows 1% a second meanwhile.
+    // accepted in the second before the refusal (the first send is exactly a second old), over the 950 ms
+    // they span: 20 a second. The pace settles 7% below that and grows 1% a second meanwhile.
     assertThat(timer.waits()).hasSize(3);
     Duration retryWait = timer.waits().get(0);
     assertThat(retryWait).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
-    double pace = 19 * AdaptiveRateLimiter.SETTLE_FACTOR
+    double pace = 19 / 0.95 * AdaptiveRateLimiter.SETTLE_FACTOR
         * Math.pow(AdaptiveRateLimiter.GROWTH_PER_SECOND, retryWait.toNanos() / 1e9);
     assertThat(timer.waits().subList(1, 3)).allSatisfy(wait ->
         assertThat((double) wait.toNanos()).isCloseTo(1e9 / pace, within(2e6)));

@@ -815,13 +815,21 @@ public final class PostgresSpool implements TransactionalSpool {
     }
     String[] names = reasons.stream().map(WaitReason::name).toArray(String[]::new);
     return update("could not flush the pending entries", c -> {
-      try (PreparedStatement u = c.prepareStatement("UPDATE " + p + "entries SET next_attempt_at = "
-          + "LEAST(created_at, ?), wait_reason = NULL WHERE state = 'PENDING' AND next_attempt_at > ? "
-          + "AND coalesce(wait_reason, 'PROVIDER') = ANY (?)")) {
+      // Also the due ones whose backoff ended after their creation, so none queues behind the flushed;
+      // only those that waited past now are counted.
+      try (PreparedStatement u = c.prepareStatement("WITH moved AS (UPDATE " + p + "entries e SET next_attempt_at = "
+          + "LEAST(e.created_at, ?), wait_reason = NULL FROM " + p + "entries old WHERE old.id = e.id "
+          + "AND e.state = 'PENDING' AND e.next_attempt_at > LEAST(e.created_at, ?) "
+          + "AND coalesce(e.wait_reason, 'PROVIDER') = ANY (?) RETURNING old.next_attempt_at > ? AS waited) "
+          + "SELECT count(*) FILTER (WHERE waited) FROM moved")) {
         u.setObject(1, time(now));
         u.setObject(2, time(now));
         u.setArray(3, c.createArrayOf("text", names));
-        int flushed = u.executeUpdate();
+        u.setObject(4, time(now));
+        int flushed;
+        try (ResultSet r = u.executeQuery()) {
+          flushed = r.next() ? r.getInt(1) : 0;
+        }
         if (flushed > 0) {
           notifyAppended(c);
         }

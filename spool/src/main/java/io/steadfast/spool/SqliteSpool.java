@@ -1700,14 +1700,24 @@ public final class SqliteSpool implements Spool {
     }
     // Enum names, not user text: safe to put in the statement.
     String names = String.join(", ", reasons.stream().map(reason -> "'" + reason.name() + "'").sorted().toList());
+    String matching = "state = 'PENDING' AND coalesce(wait_reason, 'PROVIDER') IN (" + names + ")";
     return write(c -> {
+      int waiting;
+      try (PreparedStatement q = c.prepareStatement("SELECT count(*) FROM entries WHERE " + matching
+          + " AND next_attempt_at > ?")) {
+        q.setLong(1, now.toEpochMilli());
+        try (ResultSet r = q.executeQuery()) {
+          waiting = r.next() ? r.getInt(1) : 0;
+        }
+      }
+      // Also the due ones whose backoff ended after their creation, so none queues behind the flushed.
       try (PreparedStatement u = c.prepareStatement("UPDATE entries SET next_attempt_at = min(created_at, ?), "
-          + "wait_reason = NULL WHERE state = 'PENDING' AND next_attempt_at > ? "
-          + "AND coalesce(wait_reason, 'PROVIDER') IN (" + names + ")")) {
+          + "wait_reason = NULL WHERE " + matching + " AND next_attempt_at > min(created_at, ?)")) {
         u.setLong(1, now.toEpochMilli());
         u.setLong(2, now.toEpochMilli());
-        return u.executeUpdate();
+        u.executeUpdate();
       }
+      return waiting;
     });
   }
 
@@ -1887,12 +1897,14 @@ public final class SqliteSpool implements Spool {
    * Returns the number of delivered entries: counted on the first call and again every
    * {@link #DELIVERED_RECOUNT}, with this spool's deliveries and purges applied in between (only the
    * dispatcher delivers). The recount corrects the rare drift of a commit that failed after a delivery
-   * was counted, and a purge by another process (an operator's {@code steadfast spool purge}).
+   * was counted, and a purge by another process (an operator's {@code steadfast spool purge}). A spool
+   * opened for submitting sees the dispatcher's deliveries only at a recount, so its count is up to
+   * that old: counting on every call would cost its writer thread, which its submits wait for, a scan
+   * of the whole ledger per health check. A read-only spool (an operator's command) counts every time.
    */
   private long deliveredCount(Connection c) throws SQLException {
     long now = System.nanoTime();
-    // Not the dispatcher, so another process delivers: count every time.
-    if (role != Role.DISPATCH || deliveredCount < 0 || now - deliveredCountedAt >= DELIVERED_RECOUNT.toNanos()) {
+    if (role == Role.READ || deliveredCount < 0 || now - deliveredCountedAt >= DELIVERED_RECOUNT.toNanos()) {
       try (ResultSet r = statements.get(c, "SELECT count(*) FROM entries WHERE state = 'DELIVERED'").executeQuery()) {
         r.next();
         deliveredCount = r.getLong(1);

@@ -96,6 +96,28 @@ public abstract class SpoolContractTest {
   }
 
   @Test
+  void flushGivesAnOutageWaitThatEndedJustBeforeItsCreationTimeWithoutCountingIt() {
+    append("ended", "ended", T0);
+    append("waiting", "waiting", T0.plusSeconds(1));
+    Instant now = T0.plus(Duration.ofMinutes(10));
+    java.util.Map<String, Spool.Claimed> claims = new java.util.HashMap<>();
+    for (Spool.Claimed claim : spool.claim(10, now, LEASE)) {
+      claims.put(claim.entry().idempotencyKey().value(), claim);
+    }
+    assertThat(spool.reschedule(claims.get("ended"), now.minusSeconds(5), "HTTP 503", WaitReason.PROVIDER)).isTrue();
+    assertThat(spool.reschedule(claims.get("waiting"), now.plus(Duration.ofHours(1)), "HTTP 503",
+        WaitReason.PROVIDER)).isTrue();
+    append("fresh", "fresh", now.minusSeconds(2));
+
+    int flushed = spool.flush(now, EnumSet.of(WaitReason.PROVIDER));
+
+    assertThat(flushed).as("only the wait that was still running is counted").isEqualTo(1);
+    assertThat(spool.inspect(claims.get("ended").entry().id()).orElseThrow().nextAttemptAt()).isEqualTo(T0);
+    assertThat(spool.claim(10, now, LEASE)).extracting(claim -> claim.entry().idempotencyKey().value())
+        .as("in creation order, so no backlog entry queues behind new mail").containsExactly("ended", "waiting", "fresh");
+  }
+
+  @Test
   void flushOfEveryReasonLeavesDueInFlightReconcilingAndSettledEntriesAlone() {
     append("due", "due", T0);
     append("in-flight", "in-flight", T0);

@@ -279,7 +279,11 @@ final class Reconciler {
   }
 
   private boolean resend(Spool.Claimed claim, String note) {
-    boolean moved = spool.reschedule(claim, clock.instant(), note);
+    // Due at its creation time (already past, unless clocks disagree), so that it keeps its place among
+    // older mail instead of queueing behind everything submitted since the answer was lost.
+    Instant now = clock.instant();
+    Instant created = claim.entry().createdAt();
+    boolean moved = spool.reschedule(claim, created.isBefore(now) ? created : now, note);
     if (moved) {
       dispatcher.wake();
     }

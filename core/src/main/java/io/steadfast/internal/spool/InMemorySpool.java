@@ -244,12 +244,14 @@ public final class InMemorySpool implements Spool {
     Objects.requireNonNull(reasons, "reasons");
     int flushed = 0;
     for (SpoolEntry e : List.copyOf(entries.values())) {
-      if (e.state() == SpoolState.PENDING && e.nextAttemptAt().isAfter(now)
+      Instant due = e.createdAt().isAfter(now) ? now : e.createdAt();
+      if (e.state() == SpoolState.PENDING && e.nextAttemptAt().isAfter(due)
           && reasons.contains(waits.getOrDefault(e.id(), WaitReason.PROVIDER))) {
-        Instant due = e.createdAt().isAfter(now) ? now : e.createdAt();
+        if (e.nextAttemptAt().isAfter(now)) {
+          flushed++;
+        }
         entries.put(e.id(), with(e, SpoolState.PENDING, e.attempts(), due, e.deliverBy(), null, e.lastError(), null));
         waits.remove(e.id());
-        flushed++;
       }
     }
     return flushed;
