@@ -108,9 +108,12 @@ public final class PostgresSpool implements TransactionalSpool {
   private final CachedTotals deliveredCount;
   private @Nullable PostgresWakeups wakeups;
   private volatile boolean closed;
+  /** Closed after the spool; see {@link Builder#closing}. */
+  private final @Nullable AutoCloseable closing;
 
   private PostgresSpool(Builder builder) {
     this.dataSource = builder.dataSource;
+    this.closing = builder.closing;
     this.nodeId = builder.nodeId != null ? builder.nodeId : defaultNodeId();
     this.p = builder.tablePrefix;
     this.maxClaimBatch = builder.maxClaimBatch;
@@ -941,6 +944,13 @@ public final class PostgresSpool implements TransactionalSpool {
     if (wakeups != null) {
       wakeups.close();
     }
+    if (closing != null) {
+      try {
+        closing.close();
+      } catch (Exception e) {
+        log.warn("Could not close the resource of the PostgreSQL spool of node {}", nodeId, e);
+      }
+    }
     log.info("PostgreSQL spool of node {} closed", nodeId);
   }
 
@@ -1039,6 +1049,7 @@ public final class PostgresSpool implements TransactionalSpool {
     private int maxClaimBatch = DEFAULT_MAX_CLAIM_BATCH;
     private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
     private Duration deliveredRecount = DEFAULT_DELIVERED_RECOUNT;
+    private @Nullable AutoCloseable closing;
 
     private Builder(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -1109,6 +1120,16 @@ public final class PostgresSpool implements TransactionalSpool {
         throw new IllegalArgumentException("deliveredRecount must not be negative but was " + deliveredRecount);
       }
       this.deliveredRecount = deliveredRecount;
+      return this;
+    }
+
+    /**
+     * Makes {@link PostgresSpool#close()} close {@code resource} too, once the spool has let go of its
+     * connections: for a connection pool made for this spool alone (the command line makes one). If not
+     * set, closing the spool closes nothing of the caller's. If {@link #build()} fails, the resource is left open.
+     */
+    public Builder closing(AutoCloseable resource) {
+      this.closing = Objects.requireNonNull(resource, "resource");
       return this;
     }
 
