@@ -5,9 +5,8 @@ import io.steadfast.EmailClient;
 import io.steadfast.SpoolOperations;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
-import io.steadfast.spool.SqliteSpool;
+import io.steadfast.spi.Spool;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -72,7 +71,7 @@ final class DispatchCommand implements Callable<Integer> {
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new UsageException("--metrics-port must be between 0 and 65535 but was " + metricsPort + ".");
     }
-    Path directory = spoolOptions.directory(connection);
+    String where = spoolOptions.describe(connection);
     ServiceLog log = new ServiceLog(err, Clock.systemUTC());
     DispatchMetrics metrics = metricsPort == null ? null : new DispatchMetrics();
     DeliveryListener listener = metrics == null ? log : new Both(log, metrics);
@@ -92,7 +91,7 @@ final class DispatchCommand implements Callable<Integer> {
     }, "steadfast-dispatch-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      exitCode = serve(directory, log, metrics, listener);
+      exitCode = serve(where, log, metrics, listener);
       return exitCode;
     } finally {
       finished.countDown();
@@ -104,7 +103,7 @@ final class DispatchCommand implements Callable<Integer> {
     }
   }
 
-  private int serve(Path directory, ServiceLog log, @Nullable DispatchMetrics metrics, DeliveryListener listener)
+  private int serve(String where, ServiceLog log, @Nullable DispatchMetrics metrics, DeliveryListener listener)
       throws Exception {
     long deliveredBefore;
     try (EmailClient client = spoolOptions.client(connection, false, builder -> builder.workers(workers)
@@ -112,8 +111,8 @@ final class DispatchCommand implements Callable<Integer> {
       SpoolOperations spool = client.spoolOperations();
       SpoolStats start = spool.stats();
       deliveredBefore = start.count(SpoolState.DELIVERED);
-      log.info("Dispatching the spool at " + directory.toAbsolutePath() + " with " + workers + " workers: "
-          + describe(start) + ". Submitters may add mail beside it ('steadfast submit --spool " + directory + "').");
+      log.info("Dispatching the spool at " + where + " with " + workers + " workers: " + describe(start)
+          + ". Submitters may add mail beside it ('steadfast submit' with the same spool).");
       spool.damage().ifPresent(damage -> log.error(damage.summary()));
       if (metrics != null) {
         int port = metrics.start(Objects.requireNonNull(metricsPort), spool);
@@ -128,8 +127,8 @@ final class DispatchCommand implements Callable<Integer> {
         metrics.close();
       }
     }
-    // The client is closed: what is left is safely in the spool. Read it back without a lock.
-    try (SqliteSpool after = SqliteSpool.openReadOnly(directory)) {
+    // The client is closed: what is left is safely in the spool. Read it back (SQLite: without a lock).
+    try (Spool after = spoolOptions.openReadOnly(connection)) {
       SpoolStats end = after.stats(java.time.Instant.now());
       Optional<io.steadfast.spi.SpoolDamage> damage = after.damage();
       log.info("Stopped: " + (end.count(SpoolState.DELIVERED) - deliveredBefore) + " delivered by this run, "

@@ -48,7 +48,9 @@ final class DrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    spoolOptions.existingDirectory(connection); // a mistyped path must not drain a fresh, empty spool
+    if (spoolOptions.url(connection) == null) {
+      spoolOptions.existingDirectory(connection); // a mistyped path must not drain a fresh, empty spool
+    }
     try (EmailClient client = spoolOptions.client(connection, Duration.ofSeconds(3), false)) {
       SpoolOperations spool = client.spoolOperations();
       // Told first: salvage happened while opening, and a long drain should not hide it until the end.

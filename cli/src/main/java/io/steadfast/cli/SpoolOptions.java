@@ -4,40 +4,174 @@ import io.steadfast.DeliveryListener;
 import io.steadfast.EmailClient;
 import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.steadfast.spi.Spool;
+import io.steadfast.spool.PostgresSpool;
+import io.steadfast.spool.SpoolOpenException;
 import io.steadfast.spool.SqliteSpool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
- * Where the spool lives ({@code --spool DIR}, or {@code spool-dir} in the --config file) and how a
- * command opens it. A spool that cannot be opened throws {@link io.steadfast.spool.SpoolOpenException},
- * which {@link CommandFailures} turns into one line and the exit code its reason calls for.
+ * Where the spool lives and how a command opens it: a SQLite directory ({@code --spool DIR}, or
+ * {@code spool-dir} in the --config file), or a PostgreSQL database ({@code --spool-url
+ * jdbc:postgresql://...}, or {@code spool-url}), the user in the URL or {@code spool-user}, the password
+ * from {@code STEADFAST_SPOOL_PASSWORD} or {@code spool-password} in the --config file, never from a flag.
+ * A spool that cannot be opened throws {@link io.steadfast.spool.SpoolOpenException}, which
+ * {@link CommandFailures} turns into one line and the exit code its reason calls for.
  */
 final class SpoolOptions {
+  /** The environment variable that holds the PostgreSQL spool's password. */
+  static final String PASSWORD_VARIABLE = "STEADFAST_SPOOL_PASSWORD";
+
   @Option(names = "--spool", paramLabel = "DIR",
       description = "The spool directory (default: spool-dir in --config).")
   @Nullable Path spool;
+
+  @Option(names = "--spool-url", paramLabel = "JDBC_URL",
+      description = "A PostgreSQL spool instead of a directory, e.g. jdbc:postgresql://db.internal/mail?user=mailer"
+          + " (default: spool-url in --config); the password comes from " + PASSWORD_VARIABLE + " or spool-password"
+          + " in --config, never from the command line. Any number of dispatchers may share it.")
+  @Nullable String spoolUrl;
 
   @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DrainCommand.DurationConverter.class,
       description = "How long a write waits while another process writes to the spool, e.g. 500ms or 30s"
           + " (default: 10s); past it the command stores nothing and exits 3.")
   Duration lockTimeout = SqliteSpool.DEFAULT_LOCK_TIMEOUT;
 
+  /**
+   * Returns the PostgreSQL spool's JDBC URL, or {@code null} if the spool is a directory: the flags
+   * first, then the --config file; a directory and a URL at once is a usage error.
+   */
+  @Nullable String url(ConnectionOptions connection) throws IOException {
+    if (spool != null && spoolUrl != null) {
+      throw new UsageException("Both --spool and --spool-url: pass one, a spool directory or a PostgreSQL database.");
+    }
+    if (spoolUrl != null) {
+      if (spoolUrl.toLowerCase(Locale.ROOT).contains("password=")) {
+        throw new UsageException("--spool-url holds a password, which shells and process lists would keep: set "
+            + PASSWORD_VARIABLE + " or spool-password in --config instead.");
+      }
+      return postgresUrl(spoolUrl.strip());
+    }
+    if (spool != null) {
+      return null;
+    }
+    String configured = connection.property("spool-url");
+    if (configured != null && connection.property("spool-dir") != null) {
+      throw new UsageException("Both spool-dir and spool-url in --config: set one, a spool directory or a PostgreSQL "
+          + "database.");
+    }
+    return configured == null ? null : postgresUrl(configured.strip());
+  }
+
+  private static String postgresUrl(String url) {
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw new UsageException("The spool URL '" + withoutQuery(url) + "' is not a PostgreSQL JDBC URL: use "
+          + "jdbc:postgresql://HOST[:PORT]/DATABASE, or --spool DIR for a SQLite spool.");
+    }
+    return url;
+  }
+
+  /** Returns the URL without its query (user, options), for messages and logs. */
+  static String withoutQuery(String url) {
+    int query = url.indexOf('?');
+    return query < 0 ? url : url.substring(0, query);
+  }
+
+  /** Returns what the spool is, for messages: "DIR" or "the PostgreSQL database URL". */
+  String describe(ConnectionOptions connection) throws IOException {
+    String url = url(connection);
+    return url == null ? directory(connection).toAbsolutePath().toString() : "the PostgreSQL database "
+        + withoutQuery(url);
+  }
+
   /** Returns the spool directory, or throws a usage error saying where it may come from. */
   Path directory(ConnectionOptions connection) throws IOException {
     if (spool != null) {
       return spool;
     }
+    if (url(connection) != null) {
+      throw new UsageException("This command works on a SQLite spool directory only, and the spool is a PostgreSQL "
+          + "database (--spool-url or spool-url).");
+    }
     String configured = connection.property("spool-dir");
     if (configured == null) {
-      throw new UsageException("No spool directory: pass --spool DIR, or set spool-dir in --config.");
+      throw new UsageException("No spool directory: pass --spool DIR (or --spool-url for PostgreSQL), or set spool-dir "
+          + "(or spool-url) in --config.");
     }
     return Path.of(configured.strip());
+  }
+
+  /**
+   * Opens the PostgreSQL spool at {@code url} over a small connection pool of its own, which closing the
+   * spool closes.
+   *
+   * @throws UsageException if the database refuses the user or the password
+   * @throws SpoolOpenException {@code ENVIRONMENT} if the database cannot be reached or its tables made
+   */
+  private Spool openPostgres(ConnectionOptions connection, String url, int connections) throws IOException {
+    String password = connection.environment.get(PASSWORD_VARIABLE);
+    if (password == null || password.isEmpty()) {
+      password = connection.property("spool-password");
+    }
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(url);
+    String user = connection.property("spool-user");
+    if (user != null) {
+      pool.setUsername(user.strip());
+    }
+    if (password != null) {
+      pool.setPassword(password);
+    }
+    pool.setPoolName("steadfast-spool");
+    pool.setMaximumPoolSize(connections);
+    pool.setMinimumIdle(1);
+    pool.setConnectionTimeout(lockTimeout.toMillis() < 250 ? 250 : lockTimeout.toMillis());
+    String where = withoutQuery(url);
+    HikariDataSource dataSource;
+    try {
+      dataSource = new HikariDataSource(pool);
+    } catch (RuntimeException e) {
+      throw unreachable(where, e);
+    }
+    try {
+      return PostgresSpool.builder(dataSource).closing(dataSource).build();
+    } catch (RuntimeException e) {
+      dataSource.close();
+      if (e instanceof SpoolOpenException) {
+        throw e;
+      }
+      throw unreachable(where, e);
+    }
+  }
+
+  private static RuntimeException unreachable(String where, RuntimeException e) {
+    SQLException sql = null;
+    for (Throwable t = e; t != null && sql == null; t = t.getCause()) {
+      if (t instanceof SQLException found) {
+        sql = found;
+      }
+    }
+    String state = sql == null ? null : sql.getSQLState();
+    String text = sql != null && sql.getMessage() != null ? sql.getMessage().lines().findFirst().orElse("")
+        : String.valueOf(e.getMessage());
+    if (state != null && state.startsWith("28")) {
+      // Class 28, invalid authorization: the user or the password must change, waiting will not help.
+      return new UsageException("The PostgreSQL spool at " + where + " refused the login (" + text + "): check the user"
+          + " (in the URL or spool-user) and " + PASSWORD_VARIABLE + " (or spool-password in --config).");
+    }
+    return new SpoolOpenException(SpoolOpenException.Reason.ENVIRONMENT, "The PostgreSQL spool at " + where
+        + " cannot be opened (" + text + "); nothing was stored or changed. Check that the database is up and reachable"
+        + " from here, then run the command again.", e);
   }
 
   /** Returns the spool directory, refusing one that does not exist (a mistyped path should not look empty). */
@@ -54,15 +188,24 @@ final class SpoolOptions {
    * any submitters and the dispatcher, which sees the change at once: no dispatcher lock is taken, so it
    * works while {@code steadfast dispatch} runs.
    */
-  SqliteSpool openForChanges(ConnectionOptions connection) throws IOException {
+  Spool openForChanges(ConnectionOptions connection) throws IOException {
+    String url = url(connection);
+    if (url != null) {
+      return openPostgres(connection, url, 2);
+    }
     return SqliteSpool.openForSubmit(existingDirectory(connection), lockTimeout);
   }
 
   /**
    * Opens an existing spool for reading only: no lock (it works while a dispatcher holds the spool), and
-   * nothing is created, migrated, moved or changed, not even a damaged file.
+   * nothing is created, migrated, moved or changed, not even a damaged file. A PostgreSQL spool is
+   * opened as any node opens it (its tables are created if missing).
    */
-  SqliteSpool openReadOnly(ConnectionOptions connection) throws IOException {
+  Spool openReadOnly(ConnectionOptions connection) throws IOException {
+    String url = url(connection);
+    if (url != null) {
+      return openPostgres(connection, url, 2);
+    }
     Path directory = existingDirectory(connection);
     if (!Files.exists(directory.resolve(SqliteSpool.DATABASE_FILE))) {
       throw new UsageException("No spool at " + directory + ": the directory holds no " + SqliteSpool.DATABASE_FILE
@@ -90,9 +233,15 @@ final class SpoolOptions {
     var key = connection.apiKey();
     var endpoint = connection.endpoint();
     connection.reconcilePolicy(); // a bad setting is a usage error before the spool opens
-    Path directory = directory(connection);
-    SqliteSpool opened = submitOnly ? SqliteSpool.openForSubmit(directory, lockTimeout)
-        : SqliteSpool.open(directory, lockTimeout);
+    String url = url(connection);
+    Spool opened;
+    if (url != null) {
+      // A dispatcher's workers, its loop, its reconciler and the LISTEN connection each want one.
+      opened = openPostgres(connection, url, submitOnly ? 2 : SpoolConfig.DEFAULT_WORKERS + 4);
+    } else {
+      Path directory = directory(connection);
+      opened = submitOnly ? SqliteSpool.openForSubmit(directory, lockTimeout) : SqliteSpool.open(directory, lockTimeout);
+    }
     try {
       SpoolConfig spoolConfig = tune.apply(SpoolConfig.builder(opened)
           .pollInterval(Duration.ofMillis(200))
