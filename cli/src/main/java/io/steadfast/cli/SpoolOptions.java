@@ -236,8 +236,9 @@ final class SpoolOptions {
     String url = url(connection);
     Spool opened;
     if (url != null) {
-      // A dispatcher's workers, its loop, its reconciler and the LISTEN connection each want one.
-      opened = openPostgres(connection, url, submitOnly ? 2 : SpoolConfig.DEFAULT_WORKERS + 4);
+      // A dispatcher's workers (--workers), its loop, its reconciler and the LISTEN connection each want one;
+      // the pool opens them as they are asked for, up to this.
+      opened = openPostgres(connection, url, submitOnly ? 2 : 16);
     } else {
       Path directory = directory(connection);
       opened = submitOnly ? SqliteSpool.openForSubmit(directory, lockTimeout) : SqliteSpool.open(directory, lockTimeout);
