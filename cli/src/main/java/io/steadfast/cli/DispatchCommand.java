@@ -50,6 +50,14 @@ final class DispatchCommand implements Callable<Integer> {
   Duration grace = Duration.ofSeconds(30);
   @Option(names = "--workers", paramLabel = "N", description = "How many messages are delivered at once (default: 4).")
   int workers = io.steadfast.SpoolConfig.DEFAULT_WORKERS;
+  @Option(names = "--lease", converter = DrainCommand.DurationConverter.class, paramLabel = "DURATION",
+      description = "How long a claimed message stays reserved for this dispatcher; on a PostgreSQL spool, how soon"
+          + " the other nodes take over what a dead one had in flight (default: 5m). Must be longer than"
+          + " --attempt-timeout.")
+  Duration lease = io.steadfast.SpoolConfig.DEFAULT_LEASE;
+  @Option(names = "--attempt-timeout", converter = DrainCommand.DurationConverter.class, paramLabel = "DURATION",
+      description = "The limit on one delivery run of a message (default: 60s).")
+  Duration attemptTimeout = io.steadfast.SpoolConfig.DEFAULT_ATTEMPT_TIMEOUT;
   @Option(names = "--metrics-port", paramLabel = "PORT",
       description = "Serve GET /metrics (Prometheus text) and GET /health on 127.0.0.1:PORT (0: any free port,"
           + " printed at start). Off by default.")
@@ -67,6 +75,10 @@ final class DispatchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (workers < 1) {
       throw new UsageException("--workers must be at least 1 but was " + workers + ".");
+    }
+    if (lease.isZero() || attemptTimeout.isZero() || lease.compareTo(attemptTimeout) <= 0) {
+      throw new UsageException("--lease (" + lease + ") must be longer than --attempt-timeout (" + attemptTimeout
+          + "), and both above zero: else a slow delivery could be claimed twice.");
     }
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new UsageException("--metrics-port must be between 0 and 65535 but was " + metricsPort + ".");
@@ -107,7 +119,7 @@ final class DispatchCommand implements Callable<Integer> {
       throws Exception {
     long deliveredBefore;
     try (EmailClient client = spoolOptions.client(connection, false, builder -> builder.workers(workers)
-        .closeTimeout(grace), listener)) {
+        .closeTimeout(grace).lease(lease).attemptTimeout(attemptTimeout), listener)) {
       SpoolOperations spool = client.spoolOperations();
       SpoolStats start = spool.stats();
       deliveredBefore = start.count(SpoolState.DELIVERED);

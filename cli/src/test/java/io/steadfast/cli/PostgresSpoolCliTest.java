@@ -34,6 +34,8 @@ class PostgresSpoolCliTest {
   private final List<Process> children = new ArrayList<>();
   private StringWriter out = new StringWriter();
   private StringWriter err = new StringWriter();
+  /** More lines for the --config file. */
+  private String moreConfig = "";
 
   @AfterEach
   void stop() {
@@ -51,7 +53,8 @@ class PostgresSpoolCliTest {
 
   private String config() throws IOException {
     Path file = dir.resolve("steadfast.properties");
-    Files.writeString(file, "api-key=" + KEY + "\nendpoint=" + sparkPost.baseUrl() + "\nspool-url=" + url + "\n");
+    Files.writeString(file, "api-key=" + KEY + "\nendpoint=" + sparkPost.baseUrl() + "\nspool-url=" + url + "\n"
+        + moreConfig);
     return file.toString();
   }
 
@@ -95,16 +98,17 @@ class PostgresSpoolCliTest {
     assertThat(err.toString()).contains("Both --spool and --spool-url");
   }
 
-  @Test
-  void threeDispatchProcessesShareOnePostgresSpoolAndDeliverEachMessageOnce() throws Exception {
-    for (int i = 0; i < 3; i++) {
+  /** Starts {@code count} {@code steadfast dispatch} processes on the spool and waits until each runs. */
+  private void dispatchers(int count, String... extra) throws Exception {
+    for (int i = 0; i < count; i++) {
       Path log = dir.resolve("dispatch-" + i + ".log");
-      Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-          System.getProperty("java.class.path"), Steadfast.class.getName(), "dispatch", "--config", config())
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile()).start();
-      children.add(child);
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), Steadfast.class.getName(), "dispatch", "--config", config()));
+      command.addAll(List.of(extra));
+      children.add(new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(log.toFile()).start());
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < count; i++) {
       Path log = dir.resolve("dispatch-" + i + ".log");
       await("dispatcher " + i + " started", () -> {
         try {
@@ -114,6 +118,41 @@ class PostgresSpoolCliTest {
         }
       });
     }
+  }
+
+  @Test
+  void aDispatcherOfThreeSigkilledMidDeliveryLosesAndDoublesNothing() throws Exception {
+    // Lost answers are looked up in the fake's events after moments, not SparkPost's 90 s.
+    moreConfig = "reconcile-settle-delay=200ms\nreconcile-recheck-delay=200ms\n";
+    // Each answer takes a moment, so the kill lands while the dead node has messages in flight.
+    sparkPost.alwaysRespond(io.steadfast.testing.FakeResponse.acceptedAfter(Duration.ofMillis(150)));
+    // Short leases: the others take over what the dead node had in flight within seconds.
+    dispatchers(3, "--lease", "3s", "--attempt-timeout", "2s");
+    for (int i = 1; i <= 40; i++) {
+      submit("kill-" + i);
+    }
+
+    await("some delivered", () -> sparkPost.acceptedKeys().size() >= 5);
+    children.get(0).destroyForcibly();
+    assertThat(children.get(0).waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    await("every message delivered", () -> sparkPost.acceptedKeys().size() == 40);
+    await("every delivery recorded", () -> {
+      assertThat(run("spool", "status", "--config", configPath(), "--json")).isZero();
+      return out.toString().contains("\"pending\":0,\"in_flight\":0,\"reconciling\":0,\"delivered\":40");
+    });
+    for (int i = 1; i <= 40; i++) {
+      assertThat(sparkPost.transmissionCountFor("kill-" + i)).as("kill-%d", i).isEqualTo(1);
+    }
+  }
+
+  private String configPath() {
+    return dir.resolve("steadfast.properties").toString();
+  }
+
+  @Test
+  void threeDispatchProcessesShareOnePostgresSpoolAndDeliverEachMessageOnce() throws Exception {
+    dispatchers(3);
 
     for (int i = 1; i <= 30; i++) {
       submit("fleet-" + i);
