@@ -125,6 +125,10 @@ final class DispatchMetrics extends DeliveryListener implements AutoCloseable {
       }
       byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", type);
+      if ("HEAD".equals(exchange.getRequestMethod())) {
+        exchange.sendResponseHeaders(status, -1);
+        return;
+      }
       exchange.sendResponseHeaders(status, bytes.length);
       try (OutputStream body = exchange.getResponseBody()) {
         body.write(bytes);

@@ -15,7 +15,12 @@ public final class SpoolOpenException extends IllegalStateException {
 
   /** Why the spool could not be opened. */
   public enum Reason {
-    /** Another process (or another spool in this one) holds the spool directory; try again later. */
+    /**
+     * Another process (or another spool in this one) dispatches the spool, which has one dispatcher at a
+     * time (submitting works beside it); or the spool had to be salvaged or migrated while other
+     * processes kept it open, or another process's salvage or migration took longer than the lock
+     * timeout. Nothing was changed; try again later.
+     */
     IN_USE,
     /**
      * The environment keeps the spool from opening: SQLite's native library cannot be loaded, the
