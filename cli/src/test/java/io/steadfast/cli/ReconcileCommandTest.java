@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,23 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code steadfast reconcile}, and {@code steadfast send} when the answer is lost, against FakeSparkPost's events. */
-class ReconcileCommandTest {
+class ReconcileCommandTest extends CliRunner {
   private static final String CANARY = "sk-canary-cli-reconcile-5c1e";
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(CANARY);
-  private StringWriter out = new StringWriter();
-  private StringWriter err = new StringWriter();
 
   @AfterEach
   void stop() {
     sparkPost.close();
-  }
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return Steadfast.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
   }
 
   private String config() throws IOException {

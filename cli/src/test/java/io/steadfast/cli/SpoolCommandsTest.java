@@ -16,8 +16,6 @@ import io.steadfast.spool.SqliteSpool;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,23 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs submit, drain and the spool commands in-process against an embedded FakeSparkPost and a temp spool. */
-class SpoolCommandsTest {
+class SpoolCommandsTest extends CliRunner {
   private static final String CANARY = "sk-canary-spool-9c1e";
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(CANARY);
-  private StringWriter out = new StringWriter();
-  private StringWriter err = new StringWriter();
 
   @AfterEach
   void stop() {
     sparkPost.close();
-  }
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return Steadfast.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
   }
 
   private Path spool() {

@@ -11,8 +11,6 @@ import io.steadfast.spi.WaitReason;
 import io.steadfast.spool.SqliteSpool;
 import io.steadfast.testing.FakeSparkPost;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,23 +26,15 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code steadfast spool flush}: entries rescheduled hours into the future, for any reason, become due
  * at once, oldest first, and a drain delivers them against an embedded FakeSparkPost.
  */
-class SpoolFlushCommandTest {
+class SpoolFlushCommandTest extends CliRunner {
   private static final String KEY = "sk-canary-flush-4b2d";
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(KEY);
-  private StringWriter out = new StringWriter();
-  private StringWriter err = new StringWriter();
 
   @AfterEach
   void stop() {
     sparkPost.close();
-  }
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return Steadfast.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
   }
 
   private Path spool() {

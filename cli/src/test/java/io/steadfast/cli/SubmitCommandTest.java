@@ -10,8 +10,6 @@ import io.steadfast.spi.SpoolState;
 import io.steadfast.spool.SqliteSpool;
 import io.steadfast.testing.FakeSparkPost;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,23 +20,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code steadfast submit} stores and returns: no dispatcher, no connection to SparkPost (issue #17, finding 4). */
-class SubmitCommandTest {
+class SubmitCommandTest extends CliRunner {
   private static final String KEY = "sk-canary-submit-41d0";
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(KEY);
-  private StringWriter out = new StringWriter();
-  private StringWriter err = new StringWriter();
 
   @AfterEach
   void stop() {
     sparkPost.close();
-  }
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return Steadfast.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
   }
 
   private Path spool() {
