@@ -1,5 +1,6 @@
 package io.steadfast;
 
+import io.steadfast.internal.Backoff;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -101,10 +102,7 @@ public record CircuitBreakerPolicy(
    * {@code random} in [0, 1): the exponential ceiling, then a random point between half and all of it.
    */
   public Duration waitBeforeProbe(int probe, double random) {
-    long max = waitInOpenState.toMillis();
-    long first = Math.min(firstWaitInOpenState.toMillis(), max);
-    int doublings = Math.max(0, Math.min(probe - 1, 40));
-    long ceiling = (long) Math.min((double) max, first * Math.pow(2, doublings));
+    long ceiling = Backoff.ceiling(firstWaitInOpenState, 2, waitInOpenState, probe).toMillis();
     return Duration.ofMillis(Math.max(1, (long) (ceiling * (0.5 + 0.5 * random))));
   }
 

@@ -117,7 +117,7 @@ public final class DefaultEmailClient implements EmailClient {
       });
       this.timer = new SchedulerTimer(ownedScheduler);
     }
-    this.backoff = new Backoff(config.retryPolicy(), () -> ThreadLocalRandom.current().nextDouble());
+    this.backoff = Backoff.of(config.retryPolicy(), () -> ThreadLocalRandom.current().nextDouble());
     this.ledger = config.ledger().orElseGet(() -> new InMemoryIdempotencyLedger(
         SteadfastConfig.DEFAULT_LEDGER_RETENTION, SteadfastConfig.DEFAULT_LEDGER_MAX_ENTRIES, config.clock()));
     if (config.messageEvents().isPresent()) {

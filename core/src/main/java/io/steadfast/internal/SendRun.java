@@ -254,10 +254,7 @@ final class SendRun {
       // a dispatcher worker asleep for a backoff would stall every other message behind it.
       return new Failed(error);
     }
-    Duration delay = backoff.delay(retries + 1);
-    if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
-      delay = retryAfter; // Retry-After is a minimum: never shortened.
-    }
+    Duration delay = backoff.delay(retries + 1, retryAfter); // Retry-After is a minimum: never shortened.
     if (clock.instant().plus(delay).isAfter(deadline)) {
       log.debug("Message {} not retried: a wait of {} would pass the deadline", key, delay);
       return new Failed(error);

@@ -383,10 +383,10 @@ class ResilienceTest {
     RetryPolicy policy = RetryPolicy.builder().minBackoff(Duration.ofSeconds(1))
         .initialBackoff(Duration.ofSeconds(2)).maxBackoff(Duration.ofSeconds(10)).build();
 
-    assertThat(new Backoff(policy, () -> 0.0).delay(1)).isEqualTo(Duration.ofSeconds(1));
-    assertThat(new Backoff(policy, () -> 0.999999).delay(1)).isEqualTo(Duration.ofMillis(1999));
-    assertThat(new Backoff(policy, () -> 0.999999).delay(3)).isEqualTo(Duration.ofMillis(7999));
-    assertThat(new Backoff(policy, () -> 0.999999).delay(10)).isEqualTo(Duration.ofMillis(9999));
+    assertThat(Backoff.of(policy, () -> 0.0).delay(1)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(Backoff.of(policy, () -> 0.999999).delay(1)).isEqualTo(Duration.ofMillis(1999));
+    assertThat(Backoff.of(policy, () -> 0.999999).delay(3)).isEqualTo(Duration.ofMillis(7999));
+    assertThat(Backoff.of(policy, () -> 0.999999).delay(10)).isEqualTo(Duration.ofMillis(9999));
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
 import io.steadfast.ReconcilePolicy;
 import io.steadfast.ReconcileResult;
+import io.steadfast.internal.Backoff;
 import io.steadfast.internal.Reconciliation;
 import io.steadfast.spi.MessageEvents;
 import io.steadfast.spi.Spool;
@@ -58,7 +59,8 @@ final class Reconciler {
   private final DeliveryListener listener;
   private final Duration lease;
   private final Duration pollInterval;
-  private final DoubleSupplier random;
+  /** The pause after failed searches: 5 s up to a ceiling of 10 s doubling per failed search in a row. */
+  private final Backoff searchBackoff;
   /** The claims of the pass in progress, by entry id; released at close if the pass is cut short. */
   private final Map<Long, Spool.Claimed> claimed = new ConcurrentHashMap<>();
   private final WakeSignal signal = new WakeSignal();
@@ -86,7 +88,7 @@ final class Reconciler {
     this.listener = listener;
     this.lease = lease;
     this.pollInterval = pollInterval;
-    this.random = random;
+    this.searchBackoff = new Backoff(MIN_BACKOFF, MIN_BACKOFF.multipliedBy(2), 2, MAX_BACKOFF, random);
     if (events == null && policy.mode() != ReconcilePolicy.Mode.RESEND) {
       problem = Reconciliation.NO_EVENTS_CLIENT;
     }
@@ -310,9 +312,7 @@ final class Reconciler {
   /** Full-jitter exponential backoff over failed searches, never shorter than Retry-After. */
   private Duration backoff(@Nullable Duration retryAfter) {
     failedSearches = Math.min(failedSearches + 1, 16);
-    long ceiling = Math.min(MAX_BACKOFF.toMillis(), MIN_BACKOFF.toMillis() << Math.min(failedSearches, 10));
-    Duration wait = MIN_BACKOFF.plusMillis((long) (random.getAsDouble() * (ceiling - MIN_BACKOFF.toMillis())));
-    return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
+    return searchBackoff.delay(failedSearches, retryAfter);
   }
 
   private void await(Duration wait) {

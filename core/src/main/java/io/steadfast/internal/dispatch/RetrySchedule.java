@@ -1,5 +1,6 @@
 package io.steadfast.internal.dispatch;
 
+import io.steadfast.internal.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.DoubleSupplier;
@@ -11,14 +12,13 @@ import org.jspecify.annotations.Nullable;
  * message that has waited an hour is not retried every few seconds after a restart.
  */
 public final class RetrySchedule {
-  private final Duration min;
-  private final Duration max;
+  private final Backoff backoff;
   private final DoubleSupplier random;
 
   /** Creates a schedule between {@code min} and {@code max}, drawing jitter from {@code random} in [0, 1). */
   public RetrySchedule(Duration min, Duration max, DoubleSupplier random) {
-    this.min = min;
-    this.max = max;
+    // The ceiling starts at the floor and doubles per attempt.
+    this.backoff = new Backoff(min, min, 2, max, random);
     this.random = random;
   }
 
@@ -27,18 +27,7 @@ public final class RetrySchedule {
    * {@code attempts} attempts; never shorter than {@code retryAfter}, the server's advice.
    */
   public Duration delay(Instant createdAt, Instant now, int attempts, @Nullable Duration retryAfter) {
-    long minMillis = min.toMillis();
-    long maxMillis = max.toMillis();
-    int doublings = Math.max(0, Math.min(attempts - 1, 40));
-    long exponential = (long) Math.min((double) maxMillis, minMillis * Math.pow(2, doublings));
-    long age = Math.max(0, Duration.between(createdAt, now).toMillis());
-    long ceiling = Math.max(minMillis, Math.min(maxMillis, Math.max(exponential, age)));
-    long delay = minMillis + (long) (random.getAsDouble() * (ceiling - minMillis));
-    Duration result = Duration.ofMillis(delay);
-    if (retryAfter != null && retryAfter.compareTo(result) > 0) {
-      result = retryAfter;
-    }
-    return result;
+    return backoff.delayAfterWaiting(attempts, Duration.between(createdAt, now), retryAfter);
   }
 
   /**

@@ -1,12 +1,13 @@
 package io.steadfast.http.internal;
 
+import io.steadfast.internal.Backoff;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How one Events request is retried: full-jitter exponential backoff (a wait drawn uniformly between
- * zero and {@code min(cap, base * 2^(retry - 1))}, as in AWS's "Exponential Backoff and Jitter"), at least
+ * How one Events request is retried: core's full-jitter exponential {@link Backoff} (a wait drawn uniformly
+ * between zero and {@code min(cap, base * 2^(retry - 1))}, whole milliseconds), at least
  * SparkPost's {@code Retry-After}, at most {@link #maxTries()} tries. A {@code Retry-After} longer than
  * the cap is not waited for in-call: the search ends {@code Unavailable} and passes it on, so the
  * reconciler's single thread is never parked for minutes.
@@ -39,13 +40,6 @@ record EventsRetry(Duration base, Duration cap, int maxTries) {
     if (retryAfter != null && retryAfter.compareTo(cap) > 0) {
       return null;
     }
-    long ceilingNanos = cap.toNanos();
-    long baseNanos = base.toNanos();
-    // 2^(retry - 1) without overflow: once past the cap, stay at the cap.
-    if (retry - 1 < 62 && baseNanos <= ceilingNanos >> Math.min(retry - 1, 62)) {
-      ceilingNanos = baseNanos << (retry - 1);
-    }
-    Duration jitter = Duration.ofNanos((long) (random.getAsDouble() * ceilingNanos));
-    return retryAfter != null && retryAfter.compareTo(jitter) > 0 ? retryAfter : jitter;
+    return new Backoff(Duration.ZERO, base, 2, cap, random).delay(retry, retryAfter);
   }
 }
