@@ -18,6 +18,7 @@ import io.steadfast.spi.Outcome;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -63,13 +64,18 @@ import java.util.function.ToDoubleFunction;
  *       retries and restarts; {@code route})
  * </ul>
  *
- * <p>The spool gauges read one snapshot of the spool's statistics, at most a second old, so a scrape
- * costs one query; they are {@code NaN} while the client is stopped.
+ * <p>Every meter is registered when the client starts, the counters and timers at zero for each
+ * route and tag value they can take (failovers for each route to the next), so dashboards and alerts
+ * work before the first retry or outage. The spool gauges read one snapshot of the spool's statistics,
+ * at most a second old, so a scrape costs one query; they are {@code NaN} while the client is stopped.
  */
 final class SteadfastMetrics extends DeliveryListener {
 
   /** The {@code route} tag when a failure happened before any route was tried. */
   static final String NO_ROUTE = "none";
+  private static final List<String> SEND_OUTCOMES = List.of("success", "failure");
+  private static final List<String> ATTEMPT_OUTCOMES = List.of("accepted", "not_sent", "unknown", "rejected");
+  private static final List<String> RECONCILE_RESULTS = List.of("accepted", "rejected", "not_found");
 
   private final MeterRegistry registry;
   private final SteadfastState state;
@@ -83,9 +89,45 @@ final class SteadfastMetrics extends DeliveryListener {
     this.state = state;
   }
 
-  /** Registers the circuit gauges of the routes the state already knows, and the spool gauges. */
+  /**
+   * Registers every meter for the routes the state already knows: the circuit gauges, the counters and
+   * timers at zero, and with a spool its gauges, counters and timer.
+   */
   void bindRoutes() {
-    state.circuitStates().keySet().forEach(this::gauge);
+    List<String> routes = List.copyOf(state.circuitStates().keySet());
+    for (int i = 0; i < routes.size(); i++) {
+      String route = routes.get(i);
+      gauge(route);
+      for (String outcome : SEND_OUTCOMES) {
+        sends(outcome, route);
+        sendLatency(outcome, route);
+      }
+      ATTEMPT_OUTCOMES.forEach(outcome -> attempts(route, outcome));
+      retries(route);
+      retryBudgetExhausted(route);
+      if (routes.size() > 1) {
+        // A send fails over from a route to the next one, and from the last back to the first.
+        failovers(route, routes.get((i + 1) % routes.size()));
+      }
+    }
+    RECONCILE_RESULTS.forEach(this::reconcileResults);
+    for (ReconcilePolicy.Mode mode : ReconcilePolicy.Mode.values()) {
+      reconcileGaveUp(mode);
+    }
+    for (EventsSearchOutcome outcome : EventsSearchOutcome.values()) {
+      eventsSearches(outcome);
+    }
+    eventsRequests();
+    eventsLookups();
+    if (state.spool().isPresent()) {
+      for (String route : routes) {
+        spoolDelivered(route);
+        spoolDeliveryLatency(route);
+      }
+      for (DeliveryResult.Reason reason : DeliveryResult.Reason.values()) {
+        spoolDeadLetters(reason);
+      }
+    }
     if (state.spool().isPresent() && spoolGauged.compareAndSet(false, true)) {
       for (SpoolState candidate : SpoolState.values()) {
         Gauge.builder("steadfast.spool.entries", state, s -> spoolValue(stats -> stats.count(candidate)))
@@ -143,20 +185,32 @@ final class SteadfastMetrics extends DeliveryListener {
     } else {
       name = "rejected";
     }
-    Counter.builder("steadfast.attempts").description("Attempts to hand a message to SparkPost")
-        .tag("route", route).tag("outcome", name).register(registry).increment();
+    attempts(route, name).increment();
+  }
+
+  private Counter attempts(String route, String outcome) {
+    return Counter.builder("steadfast.attempts").description("Attempts to hand a message to SparkPost")
+        .tag("route", route).tag("outcome", outcome).register(registry);
   }
 
   @Override
   public void retryScheduled(IdempotencyKey key, String route, int attempt, Duration delay) {
-    Counter.builder("steadfast.retries").description("Retries scheduled after a retryable failure")
-        .tag("route", route).register(registry).increment();
+    retries(route).increment();
+  }
+
+  private Counter retries(String route) {
+    return Counter.builder("steadfast.retries").description("Retries scheduled after a retryable failure")
+        .tag("route", route).register(registry);
   }
 
   @Override
   public void retryBudgetExhausted(IdempotencyKey key, String route) {
-    Counter.builder("steadfast.retry.budget.exhausted").description("Retries refused because the retry budget was spent")
-        .tag("route", route).register(registry).increment();
+    retryBudgetExhausted(route).increment();
+  }
+
+  private Counter retryBudgetExhausted(String route) {
+    return Counter.builder("steadfast.retry.budget.exhausted")
+        .description("Retries refused because the retry budget was spent").tag("route", route).register(registry);
   }
 
   @Override
@@ -166,8 +220,12 @@ final class SteadfastMetrics extends DeliveryListener {
 
   @Override
   public void failover(IdempotencyKey key, String fromRoute, String toRoute, String reason) {
-    Counter.builder("steadfast.failovers").description("Sends moved from one route to the next")
-        .tag("from", fromRoute).tag("to", toRoute).register(registry).increment();
+    failovers(fromRoute, toRoute).increment();
+  }
+
+  private Counter failovers(String fromRoute, String toRoute) {
+    return Counter.builder("steadfast.failovers").description("Sends moved from one route to the next")
+        .tag("from", fromRoute).tag("to", toRoute).register(registry);
   }
 
   @Override
@@ -181,33 +239,51 @@ final class SteadfastMetrics extends DeliveryListener {
   }
 
   private void finished(IdempotencyKey key, String outcome, String route) {
-    Counter.builder("steadfast.sends").description("Sends by final outcome")
-        .tag("outcome", outcome).tag("route", route).register(registry).increment();
+    sends(outcome, route).increment();
     Long start = started.remove(key);
     if (start != null) {
-      Timer.builder("steadfast.send.latency").description("Time from the first attempt to the send's result")
-          .tag("outcome", outcome).tag("route", route).register(registry)
-          .record(Duration.ofNanos(System.nanoTime() - start));
+      sendLatency(outcome, route).record(Duration.ofNanos(System.nanoTime() - start));
     }
+  }
+
+  private Counter sends(String outcome, String route) {
+    return Counter.builder("steadfast.sends").description("Sends by final outcome")
+        .tag("outcome", outcome).tag("route", route).register(registry);
+  }
+
+  private Timer sendLatency(String outcome, String route) {
+    return Timer.builder("steadfast.send.latency").description("Time from the first attempt to the send's result")
+        .tag("outcome", outcome).tag("route", route).register(registry);
   }
 
   @Override
   public void delivered(DeliveryResult.Delivered result) {
     String route = result.receipt().route();
-    Counter.builder("steadfast.spool.delivered").description("Spooled messages SparkPost accepted")
-        .tag("route", route).register(registry).increment();
+    spoolDelivered(route).increment();
     // Another node of a fleet may have a clock slightly behind: never record a negative time.
     Duration latency = Duration.between(result.submittedAt(), state.now());
-    Timer.builder("steadfast.spool.delivery.latency")
+    spoolDeliveryLatency(route).record(latency.isNegative() ? Duration.ZERO : latency);
+  }
+
+  private Counter spoolDelivered(String route) {
+    return Counter.builder("steadfast.spool.delivered").description("Spooled messages SparkPost accepted")
+        .tag("route", route).register(registry);
+  }
+
+  private Timer spoolDeliveryLatency(String route) {
+    return Timer.builder("steadfast.spool.delivery.latency")
         .description("Time from submit to SparkPost's acceptance, across retries and restarts")
-        .tag("route", route).register(registry)
-        .record(latency.isNegative() ? Duration.ZERO : latency);
+        .tag("route", route).register(registry);
   }
 
   @Override
   public void deadLettered(DeliveryResult.DeadLettered result) {
-    Counter.builder("steadfast.spool.dead.letters").description("Spooled messages moved to the dead letters")
-        .tag("reason", result.reason().name().toLowerCase(Locale.ROOT)).register(registry).increment();
+    spoolDeadLetters(result.reason()).increment();
+  }
+
+  private Counter spoolDeadLetters(DeliveryResult.Reason reason) {
+    return Counter.builder("steadfast.spool.dead.letters").description("Spooled messages moved to the dead letters")
+        .tag("reason", reason.name().toLowerCase(Locale.ROOT)).register(registry);
   }
 
   @Override
@@ -220,24 +296,44 @@ final class SteadfastMetrics extends DeliveryListener {
     } else {
       name = "not_found";
     }
-    Counter.builder("steadfast.reconcile.results").description("Lost answers settled from SparkPost's events")
-        .tag("result", name).register(registry).increment();
+    reconcileResults(name).increment();
+  }
+
+  private Counter reconcileResults(String result) {
+    return Counter.builder("steadfast.reconcile.results").description("Lost answers settled from SparkPost's events")
+        .tag("result", result).register(registry);
   }
 
   @Override
   public void reconcileGaveUp(IdempotencyKey key, ReconcilePolicy.Mode policy, String reason) {
-    Counter.builder("steadfast.reconcile.gave.up")
+    reconcileGaveUp(policy).increment();
+  }
+
+  private Counter reconcileGaveUp(ReconcilePolicy.Mode policy) {
+    return Counter.builder("steadfast.reconcile.gave.up")
         .description("Lost answers SparkPost's events could not settle, so the reconcile policy's fallback applied")
-        .tag("policy", policy.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+        .tag("policy", policy.name().toLowerCase(Locale.ROOT)).register(registry);
   }
 
   @Override
   public void eventsSearched(int lookups, int requests, EventsSearchOutcome outcome) {
-    Counter.builder("steadfast.events.searches").description("Searches of SparkPost's message events")
-        .tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(registry).increment();
-    Counter.builder("steadfast.events.requests").description("HTTP requests made by searches of SparkPost's events")
-        .register(registry).increment(requests);
-    Counter.builder("steadfast.events.lookups").description("Messages looked for in SparkPost's events")
-        .register(registry).increment(lookups);
+    eventsSearches(outcome).increment();
+    eventsRequests().increment(requests);
+    eventsLookups().increment(lookups);
+  }
+
+  private Counter eventsSearches(EventsSearchOutcome outcome) {
+    return Counter.builder("steadfast.events.searches").description("Searches of SparkPost's message events")
+        .tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(registry);
+  }
+
+  private Counter eventsRequests() {
+    return Counter.builder("steadfast.events.requests")
+        .description("HTTP requests made by searches of SparkPost's events").register(registry);
+  }
+
+  private Counter eventsLookups() {
+    return Counter.builder("steadfast.events.lookups").description("Messages looked for in SparkPost's events")
+        .register(registry);
   }
 }
