@@ -85,7 +85,8 @@ final class DispatchCommand implements Callable<Integer> {
     }
     String where = spoolOptions.describe(connection);
     ServiceLog log = new ServiceLog(err, Clock.systemUTC());
-    DispatchMetrics metrics = metricsPort == null ? null : new DispatchMetrics();
+    DispatchMetrics metrics = metricsPort == null ? null
+        : new DispatchMetrics(DispatchMetrics.routes(connection.endpoint()));
     DeliveryListener listener = metrics == null ? log : new Both(log, metrics);
     // The JVM runs shutdown hooks on SIGTERM, SIGINT and SIGHUP. This one lets the main thread stop the
     // dispatcher in order, then ends the JVM with the command's exit code: left to itself the JVM would

@@ -10,9 +10,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.steadfast.CircuitState;
 import io.steadfast.DeliveryListener;
 import io.steadfast.DeliveryResult;
+import io.steadfast.Endpoint;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.ReconcileResult;
 import io.steadfast.SpoolOperations;
+import io.steadfast.http.RestTransport;
 import io.steadfast.spi.Outcome;
 import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolState;
@@ -24,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +48,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code steadfast.spool.entries{state}}, {@code steadfast.spool.oldest.pending.age},
  * {@code steadfast.spool.stored}, {@code steadfast.circuit.state{route,state}},
  * {@code steadfast.attempts{route,outcome}}, {@code steadfast.spool.delivered{route}},
- * {@code steadfast.spool.dead.letters{reason}}, {@code steadfast.reconcile.results{result}}.
+ * {@code steadfast.spool.dead.letters{reason}}, {@code steadfast.reconcile.results{result}}. All of
+ * them exist from the start, the counters at zero for each route and tag value, so dashboards and
+ * alerts work before the first delivery or outage.
  *
  * <p>The spool gauges read one snapshot of the spool's statistics, at most a second old, so a scrape
  * costs one query.
@@ -57,6 +62,9 @@ final class DispatchMetrics extends DeliveryListener implements AutoCloseable {
   private record Snapshot(@Nullable SpoolStats stats, Optional<SpoolDamage> damage, @Nullable String failure,
       long takenAtNanos) {}
 
+  private static final List<String> ATTEMPT_OUTCOMES = List.of("accepted", "not_sent", "unknown", "rejected");
+  private static final List<String> RECONCILE_RESULTS = List.of("accepted", "rejected", "not_found");
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
@@ -64,7 +72,17 @@ final class DispatchMetrics extends DeliveryListener implements AutoCloseable {
   private volatile @Nullable SpoolOperations spool;
   private @Nullable HttpServer server;
 
-  DispatchMetrics() {
+  /** Registers every meter, those tagged with a route for each of {@code routes}. */
+  DispatchMetrics(List<String> routes) {
+    for (String route : routes) {
+      gaugeRoute(route);
+      ATTEMPT_OUTCOMES.forEach(outcome -> attempts(route, outcome));
+      delivered(route);
+    }
+    for (DeliveryResult.Reason reason : DeliveryResult.Reason.values()) {
+      deadLetters(reason);
+    }
+    RECONCILE_RESULTS.forEach(this::reconcileResults);
     for (SpoolState state : SpoolState.values()) {
       Gauge.builder("steadfast.spool.entries", this, m -> m.spoolValue(stats -> stats.count(state)))
           .description("Spool entries by state").tag("state", state.name().toLowerCase(Locale.ROOT))
@@ -75,6 +93,11 @@ final class DispatchMetrics extends DeliveryListener implements AutoCloseable {
         .description("How long the oldest undelivered message has waited").register(registry);
     Gauge.builder("steadfast.spool.stored", this, m -> m.spoolValue(SpoolStats::bytes))
         .description("Bytes of stored message bodies (undelivered and dead)").baseUnit("bytes").register(registry);
+  }
+
+  /** Returns the routes of a dispatch client sending to {@code endpoint}: its REST route only. */
+  static List<String> routes(Endpoint endpoint) {
+    return List.of(RestTransport.KIND + "-" + endpoint.name());
   }
 
   /** Starts serving on {@code 127.0.0.1:port} (0: a free port) and returns the port. */
@@ -185,28 +208,44 @@ final class DispatchMetrics extends DeliveryListener implements AutoCloseable {
     gaugeRoute(route);
     String name = outcome instanceof Outcome.Accepted ? "accepted" : outcome instanceof Outcome.NotSent ? "not_sent"
         : outcome instanceof Outcome.Unknown ? "unknown" : "rejected";
-    Counter.builder("steadfast.attempts").description("Attempts to hand a message to SparkPost")
-        .tag("route", route).tag("outcome", name).register(registry).increment();
+    attempts(route, name).increment();
+  }
+
+  private Counter attempts(String route, String outcome) {
+    return Counter.builder("steadfast.attempts").description("Attempts to hand a message to SparkPost")
+        .tag("route", route).tag("outcome", outcome).register(registry);
   }
 
   @Override
   public void delivered(DeliveryResult.Delivered result) {
-    Counter.builder("steadfast.spool.delivered").description("Spooled messages SparkPost accepted")
-        .tag("route", result.receipt().route()).register(registry).increment();
+    delivered(result.receipt().route()).increment();
+  }
+
+  private Counter delivered(String route) {
+    return Counter.builder("steadfast.spool.delivered").description("Spooled messages SparkPost accepted")
+        .tag("route", route).register(registry);
   }
 
   @Override
   public void deadLettered(DeliveryResult.DeadLettered result) {
-    Counter.builder("steadfast.spool.dead.letters").description("Spooled messages moved to the dead letters")
-        .tag("reason", result.reason().name().toLowerCase(Locale.ROOT)).register(registry).increment();
+    deadLetters(result.reason()).increment();
+  }
+
+  private Counter deadLetters(DeliveryResult.Reason reason) {
+    return Counter.builder("steadfast.spool.dead.letters").description("Spooled messages moved to the dead letters")
+        .tag("reason", reason.name().toLowerCase(Locale.ROOT)).register(registry);
   }
 
   @Override
   public void reconciled(IdempotencyKey key, ReconcileResult result) {
     String name = result instanceof ReconcileResult.Accepted ? "accepted"
         : result instanceof ReconcileResult.Rejected ? "rejected" : "not_found";
-    Counter.builder("steadfast.reconcile.results").description("Lost answers settled from SparkPost's events")
-        .tag("result", name).register(registry).increment();
+    reconcileResults(name).increment();
+  }
+
+  private Counter reconcileResults(String result) {
+    return Counter.builder("steadfast.reconcile.results").description("Lost answers settled from SparkPost's events")
+        .tag("result", result).register(registry);
   }
 
   /** Stops serving; the spool gauges read nothing afterwards. */
