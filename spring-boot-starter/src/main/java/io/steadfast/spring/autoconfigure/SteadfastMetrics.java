@@ -59,7 +59,7 @@ import java.util.function.ToDoubleFunction;
  *       message has waited)
  *   <li>{@code steadfast.spool.stored} (gauge, bytes of stored message bodies: undelivered and dead)
  *   <li>{@code steadfast.spool.delivered} (counter; {@code route})
- *   <li>{@code steadfast.spool.dead.letters} (counter; {@code reason} = rejected|expired|unreadable)
+ *   <li>{@code steadfast.spool.dead.letters} (counter; {@code reason} = rejected|expired|unreadable|outcome_unknown)
  *   <li>{@code steadfast.spool.delivery.latency} (timer from submit to SparkPost's acceptance, across
  *       retries and restarts; {@code route})
  * </ul>
