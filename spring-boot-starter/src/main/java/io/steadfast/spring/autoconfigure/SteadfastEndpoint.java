@@ -1,11 +1,13 @@
 package io.steadfast.spring.autoconfigure;
 
+import java.util.Map;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
  * The {@code steadfast} actuator endpoint: the spool, the circuits, the reconciliation backlog and the
@@ -25,7 +27,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  *
  * <p>Like every actuator endpoint it is off the web until exposed
  * ({@code management.endpoints.web.exposure.include=steadfast}), and its write operations are
- * protected by whatever secures the application's actuator endpoints.
+ * protected by whatever secures the application's actuator endpoints. A bad request is answered with
+ * 400 and {@code {"error": "..."}} saying what to send instead.
  */
 @Endpoint(id = "steadfast")
 final class SteadfastEndpoint {
@@ -44,7 +47,7 @@ final class SteadfastEndpoint {
 
   /** Returns one page of the entries in {@code state}, oldest first. */
   @ReadOperation
-  public SteadfastConsole.Page entries(@Selector String state, @Nullable Integer page, @Nullable Integer size) {
+  public WebEndpointResponse<Object> entries(@Selector String state, @Nullable Integer page, @Nullable Integer size) {
     return answer(() -> console.entries(state, page, size));
   }
 
@@ -53,7 +56,7 @@ final class SteadfastEndpoint {
    * letters of that reason) or {@code flush}.
    */
   @WriteOperation
-  public SteadfastConsole.ActionResult act(@Selector String action, @Nullable Long id, @Nullable String reason) {
+  public WebEndpointResponse<Object> act(@Selector String action, @Nullable Long id, @Nullable String reason) {
     return answer(() -> switch (action) {
       case "requeue" -> {
         if ((id == null) == (reason == null)) {
@@ -67,12 +70,18 @@ final class SteadfastEndpoint {
     });
   }
 
-  /** Answers a bad request, or one the client cannot serve yet, with a 400 that says what to do. */
-  private static <T> T answer(java.util.function.Supplier<T> operation) {
+  /**
+   * Answers a bad request with 400, and one the client cannot serve now (no spool, not running) with
+   * 409, each with {@code {"error": "..."}} saying what to do: Boot's error page leaves a thrown
+   * exception's message out by default.
+   */
+  private static WebEndpointResponse<Object> answer(Supplier<Object> operation) {
     try {
-      return operation.get();
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage());
+      return new WebEndpointResponse<>(operation.get());
+    } catch (IllegalArgumentException e) {
+      return new WebEndpointResponse<>(Map.of("error", String.valueOf(e.getMessage())), WebEndpointResponse.STATUS_BAD_REQUEST);
+    } catch (IllegalStateException e) {
+      return new WebEndpointResponse<>(Map.of("error", String.valueOf(e.getMessage())), 409);
     }
   }
 }
