@@ -46,50 +46,68 @@
 
   function say(text) { $('message').textContent = text; }
 
-  function rows(tbody, entries, columns, empty) {
-    tbody.replaceChildren();
+  // Rows are kept per key and only their text is updated, so a button stays the same element
+  // between polls and a click never lands on a row that is being replaced.
+  function syncRows(tbody, entries, columns, empty, texts, decorate) {
+    var existing = {};
+    Array.prototype.forEach.call(tbody.querySelectorAll('tr[data-key]'), function (row) { existing[row.getAttribute('data-key')] = row; });
+    var placeholder = tbody.querySelector('tr.empty-row');
     if (entries.length === 0) {
-      var tr = el('tr');
-      tr.appendChild(el('td', { colspan: String(columns), 'class': 'empty' }, empty));
-      tbody.appendChild(tr);
+      Object.keys(existing).forEach(function (key) { existing[key].remove(); });
+      if (!placeholder) {
+        placeholder = el('tr', { 'class': 'empty-row' });
+        placeholder.appendChild(el('td', { colspan: String(columns), 'class': 'empty' }, empty));
+        tbody.appendChild(placeholder);
+      }
+      return;
     }
-    return entries.map(function (entry) {
-      var row = el('tr', { 'data-key': entry.key, 'data-id': String(entry.id) });
+    if (placeholder) { placeholder.remove(); }
+    var keep = {};
+    entries.forEach(function (entry) {
+      var row = existing[entry.key];
+      var values = texts(entry);
+      if (!row) {
+        row = el('tr', { 'data-key': entry.key });
+        values.forEach(function (value, i) { row.appendChild(el('td', i === values.length - 1 ? { 'class': 'error' } : {})); });
+        if (decorate) { decorate(row); }
+      }
+      row.setAttribute('data-id', String(entry.id));
+      values.forEach(function (value, i) { row.children[i].textContent = value === null || value === undefined ? '' : String(value); });
+      keep[entry.key] = true;
       tbody.appendChild(row);
-      return row;
     });
+    Object.keys(existing).forEach(function (key) { if (!keep[key]) { existing[key].remove(); } });
   }
-
-  function cell(row, text, cls) { row.appendChild(el('td', cls ? { 'class': cls } : {}, text)); }
 
   function drawCircuits(circuits) {
     var tbody = $('circuits');
     tbody.replaceChildren();
     circuits.forEach(function (c) {
       var tr = el('tr', { id: 'circuit-' + c.route, 'data-state': c.state });
-      cell(tr, c.route);
+      tr.appendChild(el('td', {}, c.route));
       var td = el('td');
       td.appendChild(el('span', { 'class': 'badge ' + c.state }, c.state.replace('_', ' ')));
       tr.appendChild(td);
-      cell(tr, c.since ? new Date(c.since).toLocaleTimeString() : '');
+      tr.appendChild(el('td', {}, c.since ? new Date(c.since).toLocaleTimeString() : ''));
       tbody.appendChild(tr);
     });
   }
 
   function drawDead(entries) {
     var reasons = {};
-    rows($('dead'), entries, 6, 'No dead letters.').forEach(function (row, i) {
-      var e = entries[i];
-      cell(row, e.key); cell(row, age(e.ageSeconds)); cell(row, e.attempts); cell(row, e.reason || '');
-      cell(row, e.lastError || '', 'error');
+    syncRows($('dead'), entries, 6, 'No dead letters.', function (e) {
+      if (e.reason) { reasons[e.reason] = true; }
+      return [e.key, age(e.ageSeconds), e.attempts, e.reason, e.lastError];
+    }, function (row) {
       var td = el('td');
       var button = el('button', { type: 'button', 'class': 'requeue', title: 'Queue it again, due now' }, 'Requeue');
-      button.addEventListener('click', function () { post('api/requeue', { id: e.id }); });
+      button.addEventListener('click', function () { post('api/requeue', { id: Number(row.getAttribute('data-id')) }); });
       td.appendChild(button);
       row.appendChild(td);
-      if (e.reason) { reasons[e.reason] = true; }
     });
     var holder = $('requeue-reasons');
+    var shown = Array.prototype.map.call(holder.children, function (b) { return b.getAttribute('data-reason'); }).join();
+    if (shown === Object.keys(reasons).join()) { return; }
     holder.replaceChildren();
     Object.keys(reasons).forEach(function (reason) {
       var button = el('button', { type: 'button', 'class': 'requeue-reason', 'data-reason': reason }, 'Requeue all ' + reason);
@@ -99,10 +117,8 @@
   }
 
   function drawWaiting(tbody, entries, now, empty) {
-    rows(tbody, entries, 5, empty).forEach(function (row, i) {
-      var e = entries[i];
-      cell(row, e.key); cell(row, age(e.ageSeconds)); cell(row, e.attempts); cell(row, until(e.nextAttemptAt, now));
-      cell(row, e.lastError || '', 'error');
+    syncRows(tbody, entries, 5, empty, function (e) {
+      return [e.key, age(e.ageSeconds), e.attempts, until(e.nextAttemptAt, now), e.lastError];
     });
   }
 
@@ -116,8 +132,12 @@
   function drawChart(history, now) {
     var chart = $('chart');
     chart.replaceChildren();
-    var W = 800, H = 180, top = 10, bottom = 160, span = 3600 * 1000, end = Date.parse(now);
+    var W = 800, H = 180, top = 10, bottom = 160, end = Date.parse(now);
     var samples = history.samples;
+    // The last hour, or less while the process has not sampled for an hour yet (at least a minute).
+    var span = 3600 * 1000;
+    if (samples.length > 0) { span = Math.min(span, Math.max(60 * 1000, end - Date.parse(samples[0].at))); }
+    chart.setAttribute('data-samples', String(samples.length));
     var perMinute = history.intervalSeconds > 0 ? 60 / history.intervalSeconds : 0;
     var max = 1;
     samples.forEach(function (s) { max = Math.max(max, s.queued, s.delivered * perMinute); });
@@ -126,7 +146,7 @@
       chart.appendChild(svg('line', { x1: 0, x2: W, y1: y, y2: y, 'class': 'grid' }));
       chart.appendChild(svg('text', { x: 4, y: y - 2 }, String(Math.round(max * f))));
     });
-    chart.appendChild(svg('text', { x: 4, y: H - 4 }, '60 min ago'));
+    chart.appendChild(svg('text', { x: 4, y: H - 4 }, age(Math.round(span / 1000)) + ' ago'));
     chart.appendChild(svg('text', { x: W - 30, y: H - 4 }, 'now'));
     function line(value, cls) {
       var points = samples.map(function (s) {

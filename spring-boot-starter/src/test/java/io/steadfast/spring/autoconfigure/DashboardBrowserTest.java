@@ -99,10 +99,14 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dead tr[data-key='refund-1']")));
     wait.until(page -> number(page, "count-dead") == 1 && number(page, "count-pending") == QUEUED);
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart polyline.queued-line")));
+    // A few seconds of samples (one a second here), so the chart in the screenshot shows a line.
+    wait.until(page -> Integer.parseInt(page.findElement(By.id("chart")).getDomAttribute("data-samples")) >= 8);
     Path shot = Path.of("target", "dashboard-outage.png");
     Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
-    assertThat(browser.findElement(By.cssSelector("#dead tr[data-key='refund-1']")).getText())
-        .contains("REJECTED", "7001");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#dead tr[data-key='refund-1']"),
+        "REJECTED"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#dead tr[data-key='refund-1']"),
+        "code 7001"));
     assertThat(sparkPost.acceptedKeys()).isEmpty();
 
     sparkPost.resume();
@@ -110,12 +114,13 @@ class DashboardBrowserTest {
     for (int i = 1; i <= QUEUED; i++) {
       assertThat(app.listener().delivered("order-" + i)).succeedsWithin(WAIT);
     }
-    browser.findElement(By.cssSelector("#dead tr[data-key='refund-1'] button.requeue")).click();
+    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#dead tr[data-key='refund-1'] button.requeue")))
+        .click();
 
     assertThat(app.listener().delivered("refund-1")).succeedsWithin(WAIT);
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dead td.empty")));
     wait.until(page -> number(page, "count-dead") == 0 && number(page, "count-delivered") == QUEUED + 1);
-    assertThat(browser.findElement(By.id("message")).getText()).contains("queued again");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "queued again"));
     assertThat(sparkPost.transmissionCountFor("refund-1")).isEqualTo(1);
     assertThat(browser.getPageSource()).doesNotContain(KEY, "Thanks for your order");
   }
