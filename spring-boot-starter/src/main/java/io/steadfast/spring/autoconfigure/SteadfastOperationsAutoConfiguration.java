@@ -1,6 +1,7 @@
 package io.steadfast.spring.autoconfigure;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -17,8 +18,11 @@ import org.springframework.context.annotation.Configuration;
  * actuator is present and the endpoint is available, which on the web means exposed) and, with
  * {@code steadfast.dashboard.enabled=true} in a Spring MVC application, the dashboard under
  * {@code steadfast.dashboard.path}. Both read and act through the same code, so they show the same data.
+ * With an {@code ObservationRegistry} (Boot's actuator), submits, delivery attempts and reconciliations
+ * are observed too ({@link SteadfastObservations}).
  */
-@AutoConfiguration(after = SteadfastAutoConfiguration.class)
+@AutoConfiguration(after = SteadfastAutoConfiguration.class,
+    afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
 @ConditionalOnBean(SteadfastState.class)
 @EnableConfigurationProperties(SteadfastDashboardProperties.class)
 public final class SteadfastOperationsAutoConfiguration {
@@ -47,6 +51,25 @@ public final class SteadfastOperationsAutoConfiguration {
       SteadfastEndpoint steadfastEndpoint(SteadfastConsole console) {
         return new SteadfastEndpoint(console);
       }
+    }
+  }
+
+  /** Observations (spans, with tracing) around submit, each delivery attempt and reconciliation. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.micrometer.observation.ObservationRegistry")
+  @ConditionalOnBean(type = "io.micrometer.observation.ObservationRegistry")
+  static class ObservationConfiguration {
+
+    @Bean
+    SteadfastObservations steadfastObservations(ObjectProvider<io.micrometer.observation.ObservationRegistry> registry) {
+      return new SteadfastObservations(registry.getObject());
+    }
+
+    // The client takes the observer after the context is built: the observer is one of its listeners,
+    // so the client cannot be given it at construction without a cycle.
+    @Bean
+    SmartInitializingSingleton steadfastSubmitObservation(ManagedEmailClient client, SteadfastObservations observations) {
+      return () -> client.submitObserver(observations);
     }
   }
 
