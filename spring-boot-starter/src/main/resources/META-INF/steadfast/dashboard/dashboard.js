@@ -81,14 +81,21 @@
 
   function drawCircuits(circuits) {
     var tbody = $('circuits');
-    tbody.replaceChildren();
     circuits.forEach(function (c) {
-      var tr = el('tr', { id: 'circuit-' + c.route, 'data-state': c.state });
-      tr.appendChild(el('td', {}, c.route));
-      var td = el('td');
-      td.appendChild(el('span', { 'class': 'badge ' + c.state }, c.state.replace('_', ' ')));
-      tr.appendChild(td);
-      tr.appendChild(el('td', {}, c.since ? new Date(c.since).toLocaleTimeString() : ''));
+      var tr = $('circuit-' + c.route);
+      if (!tr) {
+        tr = el('tr', { id: 'circuit-' + c.route });
+        tr.appendChild(el('td', {}, c.route));
+        var td = el('td');
+        td.appendChild(el('span'));
+        tr.appendChild(td);
+        tr.appendChild(el('td'));
+      }
+      tr.setAttribute('data-state', c.state);
+      var badge = tr.children[1].firstChild;
+      badge.setAttribute('class', 'badge ' + c.state);
+      badge.textContent = c.state.replace('_', ' ');
+      tr.children[2].textContent = c.since ? new Date(c.since).toLocaleTimeString() : '';
       tbody.appendChild(tr);
     });
   }

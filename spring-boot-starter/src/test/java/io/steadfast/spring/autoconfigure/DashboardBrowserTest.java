@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -85,7 +86,9 @@ class DashboardBrowserTest {
         "steadfast.circuit-breaker.wait-in-open=3s", "steadfast.dashboard.enabled=true",
         "steadfast.dashboard.sample-interval=1s");
     EmailClient client = app.context.getBean(EmailClient.class);
+    // The page redraws every two seconds; an element found just before a redraw is looked up again.
     WebDriverWait wait = new WebDriverWait(browser, WAIT);
+    wait.ignoring(StaleElementReferenceException.class);
 
     browser.get(app.uri("/steadfast").toString());
     client.submit(message("refund-1"));
