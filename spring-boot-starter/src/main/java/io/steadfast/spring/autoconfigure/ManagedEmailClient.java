@@ -57,6 +57,7 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
   private volatile @Nullable Running running;
   /** Guarded by {@code this}: stopped by the context (or closed), so calls fail until the next start. */
   private boolean stopped;
+  private volatile SubmitObserver submitObserver = SubmitObserver.NONE;
 
   private record Running(EmailClient client, SteadfastConfig config) {}
 
@@ -202,25 +203,50 @@ final class ManagedEmailClient implements EmailClient, SmartLifecycle, Disposabl
     return client().sendAsync(message, options);
   }
 
+  /** Tells {@code observer} about every submit from now on (tracing, when the application has it). */
+  void submitObserver(SubmitObserver observer) {
+    this.submitObserver = Objects.requireNonNull(observer, "observer");
+  }
+
   @Override
   public SubmitReceipt submit(Message message) {
-    SubmitReceipt receipt = client().submit(message);
-    state.spoolChanged();
-    return receipt;
+    return observed(() -> client().submit(message));
   }
 
   @Override
   public SubmitReceipt submit(Message message, Connection connection) {
-    SubmitReceipt receipt = client().submit(message, connection);
+    return observed(() -> client().submit(message, connection));
+  }
+
+  private SubmitReceipt observed(Supplier<SubmitReceipt> submit) {
+    SubmitObserver.Finish finish = submitObserver.started();
+    SubmitReceipt receipt;
+    try {
+      receipt = submit.get();
+    } catch (RuntimeException e) {
+      finish.finished(null, e);
+      throw e;
+    }
     state.spoolChanged();
+    finish.finished(receipt, null);
     return receipt;
   }
 
   @Override
   public CompletableFuture<SubmitReceipt> submitAsync(Message message) {
-    CompletableFuture<SubmitReceipt> future = client().submitAsync(message);
+    SubmitObserver.Finish finish = submitObserver.started();
+    CompletableFuture<SubmitReceipt> future;
+    try {
+      future = client().submitAsync(message);
+    } catch (RuntimeException e) {
+      finish.finished(null, e);
+      throw e;
+    }
     // Not the derived future: callers get the client's own, failing with the unwrapped exception.
-    future.whenComplete((receipt, failure) -> state.spoolChanged());
+    future.whenComplete((receipt, failure) -> {
+      state.spoolChanged();
+      finish.finished(receipt, failure);
+    });
     return future;
   }
 

@@ -50,6 +50,7 @@ final class SteadfastState extends DeliveryListener {
   private final Clock clock;
   private final Duration statsTtl;
   private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
+  private final Map<String, Instant> circuitSince = new ConcurrentHashMap<>();
   private final Map<String, Integer> order = new ConcurrentHashMap<>();
   private final AtomicReference<@Nullable Instant> lastSuccess = new AtomicReference<>();
   private final AtomicReference<@Nullable String> lastSuccessRoute = new AtomicReference<>();
@@ -73,6 +74,7 @@ final class SteadfastState extends DeliveryListener {
     for (String route : routes) {
       order.putIfAbsent(route, order.size());
       circuits.put(route, initial);
+      circuitSince.put(route, clock.instant());
     }
   }
 
@@ -185,6 +187,14 @@ final class SteadfastState extends DeliveryListener {
     return sorted;
   }
 
+  /**
+   * Returns when {@code route}'s circuit last changed state (or its client started, if it never
+   * changed), or {@code null} for a route the state has not heard of.
+   */
+  @Nullable Instant circuitSince(String route) {
+    return circuitSince.get(route);
+  }
+
   /** Returns when SparkPost last accepted a message, or {@code null} if it has not yet. */
   @Nullable Instant lastSuccess() {
     return lastSuccess.get();
@@ -204,6 +214,7 @@ final class SteadfastState extends DeliveryListener {
   public void circuitStateChanged(String route, CircuitState from, CircuitState to) {
     order.putIfAbsent(route, order.size());
     circuits.put(route, to);
+    circuitSince.put(route, clock.instant());
   }
 
   @Override
