@@ -30,6 +30,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
@@ -711,27 +712,24 @@ public final class SqliteSpool implements Spool {
    */
   private static void createDirectory(Path dir, boolean posix, SpoolOwnership ownership) throws IOException {
     if (!Files.isDirectory(dir)) {
+      FileAttribute<?>[] ownerOnly = posix
+          ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY)} : new FileAttribute<?>[0];
       Path parent = dir.getParent();
+      if (parent != null) {
+        Files.createDirectories(parent, ownerOnly);
+      }
       boolean created = false;
       try {
-        if (posix) {
-          if (parent != null) {
-            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
-          }
-          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
-          // The umask may have taken bits the spool needs; it cannot have added any.
-          Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
-        } else {
-          if (parent != null) {
-            Files.createDirectories(parent);
-          }
-          Files.createDirectory(dir);
-        }
+        Files.createDirectory(dir, ownerOnly);
         created = true;
       } catch (FileAlreadyExistsException e) {
         // Made by someone else meanwhile, or a link or file is in the way: the checks below decide.
       }
       if (created) {
+        if (posix) {
+          // The umask may have taken bits the spool needs; it cannot have added any.
+          Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
+        }
         return;
       }
     }

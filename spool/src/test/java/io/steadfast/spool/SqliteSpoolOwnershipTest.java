@@ -266,6 +266,15 @@ class SqliteSpoolOwnershipTest {
   }
 
   @Test
+  void linkedQuarantineDirectoryIsRefused() throws Exception {
+    healthySpool();
+    Path elsewhere = Files.createDirectory(temp.resolve("elsewhere"));
+    Files.createSymbolicLink(dir.resolve("corrupt"), elsewhere);
+
+    assertEveryOpenRefuses(dir.resolve("corrupt") + " is a symbolic link (to " + elsewhere + ")");
+  }
+
+  @Test
   void linkedLockFileIsRefusedBeforeItIsCreatedThroughTheLink() throws Exception {
     Files.createDirectory(dir);
     chmod(dir, "rwx------");
@@ -291,6 +300,15 @@ class SqliteSpoolOwnershipTest {
 
     chmod(real, "rwxrwxrwx");
     assertRefused(() -> SqliteSpool.open(dir), "is writable by every user");
+  }
+
+  @Test
+  void fileWhereTheDirectoryShouldBeIsRefusedUnchanged() throws Exception {
+    Files.writeString(dir, "not a spool", StandardCharsets.UTF_8);
+
+    assertEveryOpenRefuses(dir + " is not a directory", "move it away, or use another spool directory");
+
+    assertThat(dir).hasContent("not a spool");
   }
 
   @Test

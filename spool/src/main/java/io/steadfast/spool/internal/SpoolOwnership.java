@@ -51,7 +51,6 @@ public final class SpoolOwnership {
       Quarantine.READY_FILE, Quarantine.PENDING_REPORT, Quarantine.PENDING_REPORT + ".tmp");
 
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
-  private static final LinkOption[] FOLLOW = {};
 
   private final @Nullable UserPrincipal user;
   private final String userName;
@@ -117,7 +116,7 @@ public final class SpoolOwnership {
    * @throws IOException if its attributes cannot be read
    */
   public void checkDirectory(Path dir) throws IOException {
-    check(dir, dir, true, FOLLOW);
+    check(dir, dir, Kind.DIRECTORY, true);
   }
 
   /**
@@ -129,31 +128,38 @@ public final class SpoolOwnership {
    */
   public void checkFiles(Path dir) throws IOException {
     for (String name : FILES) {
-      check(dir, dir.resolve(name), false, NOFOLLOW);
+      check(dir, dir.resolve(name), Kind.FILE, false);
     }
     Path corrupt = dir.resolve(Quarantine.DIRECTORY);
-    if (check(dir, corrupt, true, NOFOLLOW)) {
+    // A file in corrupt/'s place is in the way of a salvage, which then says so; it is no one's way in.
+    if (check(dir, corrupt, Kind.ANY, false) && Files.isDirectory(corrupt, NOFOLLOW)) {
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(corrupt)) {
         for (Path entry : entries) {
-          check(dir, entry, false, NOFOLLOW);
+          check(dir, entry, Kind.ANY, false);
         }
       }
     }
   }
 
-  /** Checks one path; returns whether it exists. */
-  private boolean check(Path dir, Path path, boolean directory, LinkOption[] links) throws IOException {
+  /** What a checked path must be. */
+  private enum Kind { DIRECTORY, FILE, ANY }
+
+  /** Checks one path, following a link only if {@code followLink}; returns whether it exists. */
+  private boolean check(Path dir, Path path, Kind kind, boolean followLink) throws IOException {
     if (!Files.exists(path, NOFOLLOW)) {
       return false;
     }
-    if (links == NOFOLLOW && Files.isSymbolicLink(path)) {
+    LinkOption[] links = followLink ? new LinkOption[0] : NOFOLLOW;
+    if (!followLink && Files.isSymbolicLink(path)) {
       throw unsafe(dir, path, "is a symbolic link (to " + linkTarget(path) + "), which Steadfast never follows for "
           + "its files: SQLite would open or create it at the link's target, outside the spool directory",
           "remove the link (rm " + path + ") and keep the real file in " + dir + " itself");
     }
-    if (directory ? !Files.isDirectory(path, links) : !Files.isRegularFile(path, links)) {
-      throw unsafe(dir, path, "is not a " + (directory ? "directory" : "regular file") + ", which Steadfast would "
-          + "open or replace as one", "move it out of " + dir);
+    boolean directory = Files.isDirectory(path, links);
+    if (kind == Kind.DIRECTORY && !directory || kind == Kind.FILE && !Files.isRegularFile(path, links)) {
+      throw unsafe(dir, path, "is not a " + (kind == Kind.DIRECTORY ? "directory" : "regular file")
+          + ", which Steadfast would open or replace as one", path.equals(dir) ? "move it away, or use another spool directory"
+          : "move it out of " + dir);
     }
     if (user == null) {
       return true;
