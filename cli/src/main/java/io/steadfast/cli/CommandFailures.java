@@ -89,9 +89,11 @@ final class CommandFailures implements IExecutionExceptionHandler {
     if (open.retryable()) {
       return Steadfast.RETRYABLE;
     }
-    // NEWER_SCHEMA: upgrade Steadfast or pick another directory, a change the user makes. DAMAGED and
-    // DAMAGED_NOT_MOVED: acknowledged mail needs an operator (drain salvages, or room must be made).
-    return open.reason() == SpoolOpenException.Reason.NEWER_SCHEMA ? Steadfast.USAGE : Steadfast.PERMANENT;
+    // NEWER_SCHEMA: upgrade Steadfast or pick another directory; UNSAFE_FILES: chown, chmod or another
+    // directory; changes the user makes. DAMAGED and DAMAGED_NOT_MOVED: acknowledged mail needs an
+    // operator (drain salvages, or room must be made).
+    return open.reason() == SpoolOpenException.Reason.NEWER_SCHEMA
+        || open.reason() == SpoolOpenException.Reason.UNSAFE_FILES ? Steadfast.USAGE : Steadfast.PERMANENT;
   }
 
   private static String describe(Throwable io) {

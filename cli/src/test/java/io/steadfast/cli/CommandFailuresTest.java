@@ -43,6 +43,8 @@ class CommandFailuresTest {
             Steadfast.RETRYABLE, "native library"),
         Arguments.of(new SpoolOpenException(Reason.NEWER_SCHEMA, "written by a newer Steadfast"), Steadfast.USAGE,
             "newer Steadfast"),
+        Arguments.of(new SpoolOpenException(Reason.UNSAFE_FILES, "/s/spool.db is owned by nobody"), Steadfast.USAGE,
+            "owned by nobody"),
         Arguments.of(new SpoolOpenException(Reason.DAMAGED, "The spool database is damaged"), Steadfast.PERMANENT,
             "is damaged"),
         Arguments.of(new SpoolOpenException(Reason.DAMAGED_NOT_MOVED, "damaged and could not be salvaged"),

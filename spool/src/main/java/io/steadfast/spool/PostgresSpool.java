@@ -71,6 +71,10 @@ import org.slf4j.LoggerFactory;
  * checked against a count of undelivered entries at most a second old plus this node's own appends,
  * without a lock, so the nodes of a fleet together may overshoot them by what they append in a second. Tables are created (or migrated) on open; a schema written by a newer Steadfast is
  * refused, unchanged. Every method takes a connection from the data source and returns it.
+ *
+ * <p>No local file is involved, so the file ownership and symbolic-link checks of {@link SqliteSpool}
+ * (reason {@link SpoolOpenException.Reason#UNSAFE_FILES}) do not apply: who may read and write the
+ * spool is the database's grants on its tables.
  */
 public final class PostgresSpool implements TransactionalSpool {
   private static final Logger log = LoggerFactory.getLogger(PostgresSpool.class);

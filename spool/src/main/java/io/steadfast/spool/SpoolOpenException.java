@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * A spool could not be opened, for a {@link Reason} a caller can act on without reading the message:
  * another process holds it, the environment stops it (native library, temporary directory, disk,
- * permissions), a newer Steadfast wrote it, the database is damaged, or (read-only) there is none. In
+ * permissions), another user could have planted or changed its files, a newer Steadfast wrote it, the
+ * database is damaged, or (read-only) there is none. In
  * every case nothing spooled was deleted, and only a verified integrity failure is ever reported as
  * damage. An {@link IllegalStateException}, as before this type existed, so code that caught that still
  * does.
@@ -41,7 +42,15 @@ public final class SpoolOpenException extends IllegalStateException {
      */
     DAMAGED_NOT_MOVED,
     /** A read-only open found no spool in the directory; it created none. */
-    NO_SPOOL
+    NO_SPOOL,
+    /**
+     * The spool directory or one of its files could have been planted or changed by another user: it is
+     * owned by another user, writable by others (by its group, unless that group is the spool's trusted
+     * group), or, for a file, a symbolic link. Nothing was created, opened or changed; the message names
+     * the path, the owner and mode found, and the fix ({@code chown}, {@code chmod 700} or {@code chmod 600},
+     * removing the link, or naming the group as trusted). Not retryable: someone must change the files.
+     */
+    UNSAFE_FILES
   }
 
   private final Reason reason;

@@ -21,6 +21,7 @@ import io.steadfast.spool.internal.SqliteNativeLibrary;
 import io.steadfast.spool.internal.SqliteSalvage;
 import io.steadfast.spool.internal.SpoolLocks;
 import io.steadfast.spool.internal.SpoolMove;
+import io.steadfast.spool.internal.SpoolOwnership;
 import io.steadfast.spool.internal.StatementCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,6 +30,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
@@ -103,6 +105,17 @@ import org.sqlite.SQLiteException;
  * {@code ~/.cache/steadfast/native}) instead of into the temporary directory at every start, unless
  * sqlite-jdbc's own {@code org.sqlite.lib.path}, {@code org.sqlite.lib.name} or {@code org.sqlite.tmpdir}
  * is set; if that directory cannot be written, sqlite-jdbc's default applies.
+ *
+ * <p><b>Ownership.</b> Whoever can write the spool can read its queued mail and add messages that the
+ * dispatcher sends with the operator's API key, so every open refuses, with
+ * {@link SpoolOpenException.Reason#UNSAFE_FILES} and before SQLite opens anything or a lock file is
+ * created, a spool directory, {@code spool.db} or one of its companion files ({@code -wal}, {@code -shm},
+ * {@code -journal}, the lock files, the salvage files and {@code corrupt/}) that is owned by another user
+ * or writable by others, and a companion file that is a symbolic link (dangling or not; the directory
+ * itself may be a link). A group may be named as trusted, for a spool shared with the submitters in that
+ * group: files of that group may then be group-writable and owned by any of its members. Files this
+ * class creates are created new (never through an existing link) and owner-only. On a file system without
+ * POSIX attributes (Windows) only the symbolic-link rule applies; protect the directory with its ACL.
  */
 public final class SqliteSpool implements Spool {
   private static final Logger log = LoggerFactory.getLogger(SqliteSpool.class);
@@ -377,7 +390,9 @@ public final class SqliteSpool implements Spool {
    * to {@link #DEFAULT_LOCK_TIMEOUT}) until no other process has the spool open for writing.
    *
    * @throws SpoolOpenException if another process dispatches the spool ({@code IN_USE}), or it must be
-   *     salvaged or migrated while other processes keep it open ({@code IN_USE}), the environment stops
+   *     salvaged or migrated while other processes keep it open ({@code IN_USE}), the directory or a file
+   *     in it is owned by another user, writable by others or (a file) a symbolic link
+   *     ({@code UNSAFE_FILES}, see "Ownership" above: nothing was created), the environment stops
    *     it ({@code ENVIRONMENT}: the message names the cause and the fix), the database was written by a
    *     newer Steadfast ({@code NEWER_SCHEMA}), or it is damaged and could not be salvaged, or could not be
    *     migrated ({@code DAMAGED_NOT_MOVED}: it is left where it was); its
@@ -397,7 +412,23 @@ public final class SqliteSpool implements Spool {
    */
   public static SqliteSpool open(Path directory, Duration lockTimeout) {
     Objects.requireNonNull(directory, "directory");
-    return openWritable(directory.toAbsolutePath(), true, checkLockTimeout(lockTimeout));
+    return openWritable(directory.toAbsolutePath(), true, checkLockTimeout(lockTimeout), null);
+  }
+
+  /**
+   * Opens the spool in {@code directory} for dispatch as {@link #open(Path, Duration)} does, trusting the
+   * members of {@code trustedGroup} as the spool's submitters: the directory and its files may be
+   * writable by that group and owned by any of its members (see "Ownership" above). Still refused: a file
+   * or directory writable by every user, or group-writable for another group.
+   *
+   * @throws SpoolOpenException as {@link #open(Path)} says
+   * @throws IllegalArgumentException if {@code lockTimeout} is negative, or {@code trustedGroup} is blank
+   *     or names no group on this host
+   */
+  public static SqliteSpool open(Path directory, Duration lockTimeout, String trustedGroup) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(trustedGroup, "trustedGroup");
+    return openWritable(directory.toAbsolutePath(), true, checkLockTimeout(lockTimeout), trustedGroup);
   }
 
   private static Duration checkLockTimeout(Duration lockTimeout) {
@@ -445,7 +476,22 @@ public final class SqliteSpool implements Spool {
    */
   public static SqliteSpool openForSubmit(Path directory, Duration lockTimeout) {
     Objects.requireNonNull(directory, "directory");
-    return openWritable(directory.toAbsolutePath(), false, checkLockTimeout(lockTimeout));
+    return openWritable(directory.toAbsolutePath(), false, checkLockTimeout(lockTimeout), null);
+  }
+
+  /**
+   * Opens the spool in {@code directory} for submitting as {@link #openForSubmit(Path, Duration)} does,
+   * trusting the members of {@code trustedGroup}, as {@link #open(Path, Duration, String)} does: the way
+   * local programs of one group, each as its own user, submit to a spool one dispatcher delivers.
+   *
+   * @throws SpoolOpenException as {@link #openForSubmit(Path, Duration)} says
+   * @throws IllegalArgumentException if {@code lockTimeout} is negative, or {@code trustedGroup} is blank
+   *     or names no group on this host
+   */
+  public static SqliteSpool openForSubmit(Path directory, Duration lockTimeout, String trustedGroup) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(trustedGroup, "trustedGroup");
+    return openWritable(directory.toAbsolutePath(), false, checkLockTimeout(lockTimeout), trustedGroup);
   }
 
   /**
@@ -455,7 +501,9 @@ public final class SqliteSpool implements Spool {
    * process to let go, and then opened again from the top: so no connection is ever open on a file that
    * is being replaced.
    */
-  private static SqliteSpool openWritable(Path dir, boolean dispatch, Duration lockTimeout) {
+  private static SqliteSpool openWritable(Path dir, boolean dispatch, Duration lockTimeout,
+      @Nullable String trustedGroup) {
+    SpoolOwnership ownership = ownership(dir, trustedGroup);
     SqliteNativeLibrary.prepare();
     boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     long deadline = System.nanoTime() + lockTimeout.toNanos();
@@ -464,7 +512,7 @@ public final class SqliteSpool implements Spool {
     Connection connection = null;
     try {
       try {
-        createDirectory(dir, posix);
+        createDirectory(dir, posix, ownership);
         if (dispatch) {
           dispatcherLock = SpoolLocks.acquire(dir, LOCK_FILE, true, System.nanoTime());
         }
@@ -655,17 +703,55 @@ public final class SqliteSpool implements Spool {
     closeQuietly(opened.connection());
   }
 
-  private static void createDirectory(Path dir, boolean posix) throws IOException {
+  /**
+   * Creates {@code dir} owner-only if it is missing, then checks it and its files ({@link SpoolOwnership}).
+   * The last component is created new, so a directory another user made first (or a link put in its
+   * place) is checked, and refused, rather than taken over.
+   *
+   * @throws SpoolOpenException {@code UNSAFE_FILES} if the directory or a file in it is not safe to use
+   */
+  private static void createDirectory(Path dir, boolean posix, SpoolOwnership ownership) throws IOException {
     if (!Files.isDirectory(dir)) {
-      if (posix) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
-        Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
-      } else {
-        Files.createDirectories(dir);
+      FileAttribute<?>[] ownerOnly = posix
+          ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY)} : new FileAttribute<?>[0];
+      Path parent = dir.getParent();
+      if (parent != null) {
+        Files.createDirectories(parent, ownerOnly);
       }
-    } else if (posix && !Files.getPosixFilePermissions(dir).equals(OWNER_DIRECTORY)) {
+      boolean created = false;
+      try {
+        Files.createDirectory(dir, ownerOnly);
+        created = true;
+      } catch (FileAlreadyExistsException e) {
+        // Made by someone else meanwhile, or a link or file is in the way: the checks below decide.
+      }
+      if (created) {
+        if (posix) {
+          // The umask may have taken bits the spool needs; it cannot have added any.
+          Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
+        }
+        return;
+      }
+    }
+    ownership.checkDirectory(dir);
+    ownership.checkFiles(dir);
+    if (posix && !Files.getPosixFilePermissions(dir).equals(OWNER_DIRECTORY)) {
       log.warn("Spool directory {} is readable by others ({}); spooled messages contain email content. "
           + "Run chmod 700 on it.", dir, PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    }
+  }
+
+  /**
+   * Returns the ownership checks for a spool in {@code dir} trusting {@code trustedGroup}.
+   *
+   * @throws IllegalArgumentException if {@code trustedGroup} is blank or names no group
+   * @throws SpoolOpenException {@code ENVIRONMENT} if the current user cannot be looked up
+   */
+  private static SpoolOwnership ownership(Path dir, @Nullable String trustedGroup) {
+    try {
+      return SpoolOwnership.of(dir.getFileSystem(), trustedGroup);
+    } catch (IOException e) {
+      throw environment(dir, e);
     }
   }
 
@@ -1002,11 +1088,35 @@ public final class SqliteSpool implements Spool {
    * @throws SpoolOpenException {@code DAMAGED} if the database fails the integrity check (it was left as
    *     it is; opening it for dispatch salvages it), {@code ENVIRONMENT} if the environment stops even
    *     reading it, {@code NEWER_SCHEMA} if a newer Steadfast wrote it, {@code NO_SPOOL} if there is no
-   *     spool in {@code directory}
+   *     spool in {@code directory}, {@code UNSAFE_FILES} if the directory or a file in it is owned by
+   *     another user, writable by others or (a file) a symbolic link (see "Ownership" above)
    */
   public static SqliteSpool openReadOnly(Path directory) {
     Objects.requireNonNull(directory, "directory");
-    Path dir = directory.toAbsolutePath();
+    return readOnly(directory.toAbsolutePath(), null);
+  }
+
+  /**
+   * Opens the spool in {@code directory} for reading only as {@link #openReadOnly(Path)} does, trusting
+   * the members of {@code trustedGroup} as {@link #open(Path, Duration, String)} does.
+   *
+   * @throws SpoolOpenException as {@link #openReadOnly(Path)} says
+   * @throws IllegalArgumentException if {@code trustedGroup} is blank or names no group on this host
+   */
+  public static SqliteSpool openReadOnly(Path directory, String trustedGroup) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(trustedGroup, "trustedGroup");
+    return readOnly(directory.toAbsolutePath(), trustedGroup);
+  }
+
+  private static SqliteSpool readOnly(Path dir, @Nullable String trustedGroup) {
+    SpoolOwnership ownership = ownership(dir, trustedGroup);
+    try {
+      ownership.checkDirectory(dir);
+      ownership.checkFiles(dir);
+    } catch (IOException e) {
+      throw environment(dir, e);
+    }
     SqliteNativeLibrary.prepare();
     Path db = dir.resolve(DATABASE_FILE);
     if (!Files.isRegularFile(db)) {

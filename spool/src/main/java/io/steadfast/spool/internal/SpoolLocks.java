@@ -4,11 +4,17 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +40,11 @@ public final class SpoolLocks {
   /** The first wait between two tries for a lock another process holds; doubled up to {@link #MAX_WAIT_MILLIS}. */
   private static final long FIRST_WAIT_MILLIS = 2;
   private static final long MAX_WAIT_MILLIS = 50;
+
+  private static final Set<OpenOption> OPEN = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+      StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   /** Held locks by lock file. Guarded by {@code HELD}. */
   private static final Map<Path, Entry> HELD = new HashMap<>();
@@ -142,8 +153,10 @@ public final class SpoolLocks {
         entry.holders++;
         return true;
       }
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      // Never through a link (the spool's files are checked before, this keeps a link planted since then
+      // from creating a file elsewhere), and owner-only whatever the umask lets through.
+      FileChannel channel = FileChannel.open(file, OPEN, file.getFileSystem().supportedFileAttributeViews()
+          .contains("posix") ? new FileAttribute<?>[] {OWNER_ONLY} : new FileAttribute<?>[0]);
       FileLock lock;
       try {
         lock = channel.tryLock(0, Long.MAX_VALUE, !exclusive);

@@ -112,6 +112,9 @@ final class SqliteSpoolOpener implements SpoolOpener {
           + ": free disk space there (or make it writable) and start the application again. To salvage by hand, "
           + "move " + dir.resolve(SqliteSpool.DATABASE_FILE) + " (and any -wal and -shm files beside it) out of "
           + dir + " and recover its messages with the sqlite3 shell's .recover command.";
+      case UNSAFE_FILES -> "Do what the message above says (chown or chmod the path it names, or remove the link), "
+          + "then start the application again; nothing in " + dir + " was created or changed. Or set "
+          + "steadfast.spool.directory to a new directory, which the application creates owner-only.";
       // Only read-only opens report it; the application's open for dispatch creates the spool.
       case NO_SPOOL -> "Check that steadfast.spool.directory names the directory the spool is in, then start the "
           + "application again: it opens the spool for dispatch, which creates "
