@@ -531,6 +531,24 @@ class EventsClientTest {
     verify(0, getRequestedFor(urlPathEqualTo(EVENTS)));
   }
 
+  @Test
+  void doesNotRetryAServerWhoseCertificateIsNotTrusted() throws Exception {
+    try (io.steadfast.http.SelfSignedTlsServer server = new io.steadfast.http.SelfSignedTlsServer()) {
+      EventsClient untrusted = client(config(wireMock).endpoint(Endpoint.custom(server.baseUrl())).build(),
+          EventsRetryBudget.withDefaults(clock));
+
+      Result result = untrusted.search(List.of(lookup("order-1001", "alice@x.example")), until());
+
+      assertThat(result).isInstanceOfSatisfying(Unavailable.class, unavailable -> {
+        assertThat(unavailable.failure().summary()).contains("localhost:" + server.port(), "is not trusted",
+            "trust store");
+        assertThat(unavailable.requests()).isEqualTo(1);
+      });
+      assertThat(sleeps).isEmpty();
+      assertThat(server.connections()).isEqualTo(1);
+    }
+  }
+
   private EventsClient client(SteadfastConfig config, EventsRetryBudget budget) {
     EventsClient client = new EventsClient(config, EventsRetry.DEFAULT, budget, duration -> {
       sleeps.add(duration);
