@@ -21,6 +21,7 @@ import io.steadfast.spi.Outcome;
 import io.steadfast.spi.Transport;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
+import io.steadfast.testing.UntrustedTlsServer;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -143,7 +144,7 @@ class SparkPostAnswersTest {
   @ParameterizedTest
   @EnumSource(Mode.class)
   void aSelfSignedCertificateIsAPermanentFailureNotAnOutage(Mode mode) throws Exception {
-    try (SelfSignedTlsServer server = new SelfSignedTlsServer();
+    try (UntrustedTlsServer server = UntrustedTlsServer.start();
         Transport transport = RestTransport.create(config(server.baseUrl(), 3).build())) {
       Outcome outcome = mode.deliver(transport, new Delivery(minimal().build(), KEY, 1));
 
@@ -159,7 +160,7 @@ class SparkPostAnswersTest {
 
   @Test
   void sendGivesUpAtOnceOnAnUntrustedCertificateAndSaysWhatToDo() throws Exception {
-    try (SelfSignedTlsServer server = new SelfSignedTlsServer();
+    try (UntrustedTlsServer server = UntrustedTlsServer.start();
         EmailClient client = client(server.baseUrl(), 3)) {
       for (int send = 1; send <= 6; send++) {
         assertThatThrownBy(() -> client.send(minimal().build(), SendOptions.idempotencyKey(KEY)))

@@ -29,6 +29,7 @@ import io.steadfast.spi.MessageEvents.Lookup;
 import io.steadfast.spi.MessageEvents.Result;
 import io.steadfast.spi.MessageEvents.Unavailable;
 import io.steadfast.testing.FakeClock;
+import io.steadfast.testing.UntrustedTlsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -533,7 +534,7 @@ class EventsClientTest {
 
   @Test
   void doesNotRetryAServerWhoseCertificateIsNotTrusted() throws Exception {
-    try (io.steadfast.http.SelfSignedTlsServer server = new io.steadfast.http.SelfSignedTlsServer()) {
+    try (UntrustedTlsServer server = UntrustedTlsServer.start()) {
       EventsClient untrusted = client(config(wireMock).endpoint(Endpoint.custom(server.baseUrl())).build(),
           EventsRetryBudget.withDefaults(clock));
 
