@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.steadfast.AuthenticationFailedException;
 import io.steadfast.CircuitBreakerPolicy;
+import io.steadfast.DeliveryResult;
 import io.steadfast.EmailClient;
 import io.steadfast.Endpoint;
 import io.steadfast.ProviderUnavailableException;
@@ -15,14 +16,18 @@ import io.steadfast.RejectedByProviderException;
 import io.steadfast.RetryPolicy;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
+import io.steadfast.SpoolConfig;
 import io.steadfast.SteadfastConfig;
+import io.steadfast.SubmitReceipt;
 import io.steadfast.spi.Delivery;
 import io.steadfast.spi.Outcome;
+import io.steadfast.spi.Spool;
 import io.steadfast.spi.Transport;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
 import io.steadfast.testing.UntrustedTlsServer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,6 +103,25 @@ class SparkPostAnswersTest {
           });
     }
     // Permanent: never retried.
+    assertThat(sparkPost.requests()).hasSize(1);
+  }
+
+  @Test
+  void theSpoolDeadLettersAMessageNoRecipientOfWhichWasAcceptedWithSparkPostsReasons() throws Exception {
+    sparkPost.alwaysRespond(FakeResponse.allRecipientsRejected(1));
+
+    DeliveryResult result;
+    try (EmailClient client = EmailClient.create(config(sparkPost.baseUrl().toString(), 3)
+        .spool(SpoolConfig.builder(Spool.inMemory()).pollInterval(Duration.ofMillis(20)).build()).build())) {
+      SubmitReceipt receipt = client.submit(minimal().idempotencyKey(KEY).build());
+      result = client.result(receipt).get(60, TimeUnit.SECONDS);
+    }
+
+    assertThat(result).isInstanceOfSatisfying(DeliveryResult.DeadLettered.class, dead -> {
+      assertThat(dead.reason()).isEqualTo(DeliveryResult.Reason.REJECTED);
+      assertThat(dead.detail()).contains("accepted none of the message's recipients",
+          "code 1400: required field is missing (address.email is required for each recipient)");
+    });
     assertThat(sparkPost.requests()).hasSize(1);
   }
 
