@@ -27,6 +27,12 @@ import org.jspecify.annotations.Nullable;
  * request body was completely written is {@link NotSent} (SparkPost cannot act on a transmission it
  * never received whole); a failure after it is {@link Outcome.Unknown}, because SparkPost may have
  * accepted the transmission before the connection failed.
+ *
+ * <p>An error answer is classified by SparkPost's extended error code first where its table gives an
+ * action the status would get wrong ({@link #CODE_ACTIONS}), then by the status. A TLS certificate
+ * that is not trusted or not issued for the host is permanent ({@link Rejected.Reason#AUTHENTICATION}):
+ * it will not change until someone changes the trust configuration, and says nothing about SparkPost's
+ * health, so it is neither retried nor counted as an outage by the circuit breaker.
  */
 final class ErrorClassifier {
   private ErrorClassifier() {}
