@@ -169,8 +169,9 @@ public final class OkHttpRestTransport implements Transport {
     AtomicReference<Call> current = new AtomicReference<>();
     // Cancelling the future reaches the request in flight, whichever call of the attempt that is.
     future.whenComplete((outcome, error) -> {
-      if (future.isCancelled()) {
-        current.get().cancel();
+      Call call = current.get();
+      if (future.isCancelled() && call != null) {
+        call.cancel();
       }
     });
     enqueue((Ready) prepared, 0, delivery, future, current);
