@@ -6,6 +6,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * SparkPost refused the API key (HTTP 401) or the key lacks a permission the request needs (HTTP
  * 403, SMTP 535): nothing will be sent with this key until it is fixed.
+ *
+ * <p>It also reports a server that could not prove it is SparkPost: a TLS certificate that is not
+ * trusted (self-signed, an unknown CA, expired) or not issued for the host. Steadfast then never sends
+ * the key, and nothing changes on retry until the endpoint or the trust configuration does; {@link
+ * #getCause()} is the TLS failure.
  */
 public final class AuthenticationFailedException extends PermanentException {
   private static final long serialVersionUID = 1L;
@@ -27,7 +32,13 @@ public final class AuthenticationFailedException extends PermanentException {
     Integer status = failure.statusCode();
     String what;
     String next;
-    if (status == null) {
+    if (status == null && failure.cause() instanceof javax.net.ssl.SSLException) {
+      // The transport classified a TLS trust failure (its summary names the host and the reason).
+      what = "Could not verify SparkPost's server: " + failure.summary();
+      next = " Nothing was sent and the API key was not used. Check the endpoint URL; if it is right, add the"
+          + " server's CA certificate to the JVM's trust store (javax.net.ssl.trustStore). Retrying fails the same"
+          + " way until the endpoint or the trust configuration changes.";
+    } else if (status == null) {
       // No reply code: the route could not even offer a safe way to authenticate (e.g. no STARTTLS).
       what = "Could not authenticate with SparkPost (" + failure.summary() + ")";
       next = " Check the route's host, port and TLS settings; Steadfast never sends the key without TLS.";

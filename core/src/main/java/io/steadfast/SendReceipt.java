@@ -1,10 +1,16 @@
 package io.steadfast;
 
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Proof that SparkPost accepted a message.
+ *
+ * <p>SparkPost may accept a transmission for some of its recipients and refuse others (its 200
+ * answer with warning code 2000): {@link #rejectedRecipients()} counts them and
+ * {@link #recipientErrors()} says why, as far as SparkPost said. A message none of whose recipients
+ * was accepted has no receipt: it fails with {@link RejectedByProviderException}.
  *
  * @param transmissionId SparkPost's transmission id, to look the message up in its events
  * @param acceptedRecipients how many recipients SparkPost accepted
@@ -16,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param confirmedFromEvents {@code true} if the answer to the send was lost and SparkPost's message
  *     events showed it had accepted the message (an {@code injection} event carrying the key), so
  *     nothing was re-sent; {@code false} if SparkPost's reply said so
+ * @param recipientErrors why SparkPost refused the rejected recipients (its {@code rcpt_to_errors});
+ *     empty if none was refused or SparkPost did not say
  */
 public record SendReceipt(
     String transmissionId,
@@ -25,9 +33,10 @@ public record SendReceipt(
     String route,
     int attempts,
     @Nullable String requestId,
-    boolean confirmedFromEvents) {
+    boolean confirmedFromEvents,
+    List<RecipientError> recipientErrors) {
 
-  /** Checks the required parts are present and the counts are sane. */
+  /** Checks the required parts are present and the counts are sane, and copies the errors. */
   public SendReceipt {
     Objects.requireNonNull(transmissionId, "transmissionId");
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
@@ -35,6 +44,15 @@ public record SendReceipt(
     if (attempts < 1) {
       throw new IllegalArgumentException("attempts must be >= 1 but was " + attempts);
     }
+    recipientErrors = List.copyOf(recipientErrors);
+  }
+
+  /** Creates a receipt without per-recipient errors. */
+  public SendReceipt(String transmissionId, long acceptedRecipients, long rejectedRecipients,
+      IdempotencyKey idempotencyKey, String route, int attempts, @Nullable String requestId,
+      boolean confirmedFromEvents) {
+    this(transmissionId, acceptedRecipients, rejectedRecipients, idempotencyKey, route, attempts, requestId,
+        confirmedFromEvents, List.of());
   }
 
   /** Creates a receipt from SparkPost's reply to the send ({@code confirmedFromEvents} false). */

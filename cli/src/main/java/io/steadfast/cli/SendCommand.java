@@ -6,6 +6,8 @@ import io.steadfast.Endpoint;
 import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
 import io.steadfast.PermanentException;
+import io.steadfast.RecipientError;
+import io.steadfast.RejectedByProviderException;
 import io.steadfast.RetryableException;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
@@ -82,6 +84,9 @@ final class SendCommand implements Callable<Integer> {
         result.put("route", receipt.route());
         result.put("attempts", receipt.attempts());
         result.put("confirmed_from_events", receipt.confirmedFromEvents());
+        if (!receipt.recipientErrors().isEmpty()) {
+          result.put("recipient_errors", recipientErrors(receipt.recipientErrors()));
+        }
         out.println(JSON.writeValueAsString(result));
       } else {
         out.printf("Sent: transmission %s, %d recipient(s) accepted, %d rejected, route %s, %d attempt(s), key %s%n",
@@ -89,6 +94,13 @@ final class SendCommand implements Callable<Integer> {
             receipt.attempts(), receipt.idempotencyKey());
         if (receipt.confirmedFromEvents()) {
           out.println("The answer was lost; SparkPost's events show it accepted the message, so it was not sent again.");
+        }
+        if (receipt.rejectedRecipients() > 0) {
+          // A partial acceptance is a success, but the refused recipients get nothing: say so where it is seen.
+          err.println("Warning: SparkPost refused " + receipt.rejectedRecipients() + " recipient(s)"
+              + (receipt.recipientErrors().isEmpty() ? "; it did not say why."
+                  : ": " + receipt.recipientErrors().stream().map(RecipientError::describe)
+                      .collect(java.util.stream.Collectors.joining("; "))));
         }
       }
       return Steadfast.OK;
@@ -110,6 +122,9 @@ final class SendCommand implements Callable<Integer> {
       e.statusCode().ifPresent(status -> result.put("status_code", status));
       e.providerCode().ifPresent(providerCode -> result.put("provider_code", providerCode));
       e.requestId().ifPresent(requestId -> result.put("request_id", requestId));
+      if (e instanceof RejectedByProviderException rejected && !rejected.recipientErrors().isEmpty()) {
+        result.put("recipient_errors", recipientErrors(rejected.recipientErrors()));
+      }
       checkLater(e).ifPresent(command -> result.put("check_later", command));
       out.println(JSON.writeValueAsString(result));
     } else {
@@ -121,6 +136,20 @@ final class SendCommand implements Callable<Integer> {
           + "only after a second miss."));
     }
     return code;
+  }
+
+  /** Returns SparkPost's per-recipient errors as JSON objects with its own field names. */
+  private static java.util.List<Map<String, Object>> recipientErrors(java.util.List<RecipientError> errors) {
+    return errors.stream().map(error -> {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      if (error.address() != null) {
+        entry.put("address", error.address());
+      }
+      entry.put("code", error.code());
+      entry.put("message", error.message());
+      entry.put("description", error.description());
+      return entry;
+    }).toList();
   }
 
   /** Returns the command that checks a lost answer later, for an unknown outcome. */

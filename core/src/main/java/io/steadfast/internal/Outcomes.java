@@ -18,7 +18,7 @@ public final class Outcomes {
   /** Returns the receipt for an accepted outcome. */
   public static SendReceipt receipt(Outcome.Accepted accepted, IdempotencyKey key, String route, int attempts) {
     return new SendReceipt(accepted.transmissionId(), accepted.acceptedRecipients(),
-        accepted.rejectedRecipients(), key, route, attempts, accepted.requestId());
+        accepted.rejectedRecipients(), key, route, attempts, accepted.requestId(), false, accepted.recipientErrors());
   }
 
   /** Returns the exception that reports a failed outcome. */
@@ -37,7 +37,7 @@ public final class Outcomes {
     if (outcome instanceof Outcome.Rejected rejected) {
       return rejected.reason() == Outcome.Rejected.Reason.AUTHENTICATION
           ? new AuthenticationFailedException(rejected.failure(), route, attempts, key)
-          : new RejectedByProviderException(rejected.failure(), route, attempts, key);
+          : new RejectedByProviderException(rejected.failure(), route, attempts, key, rejected.recipientErrors());
     }
     throw new IllegalArgumentException("not a failure: " + outcome);
   }

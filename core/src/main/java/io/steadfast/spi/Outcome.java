@@ -1,6 +1,8 @@
 package io.steadfast.spi;
 
+import io.steadfast.RecipientError;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -26,15 +28,24 @@ public sealed interface Outcome
    * @param acceptedRecipients how many recipients SparkPost accepted
    * @param rejectedRecipients how many recipients SparkPost rejected
    * @param requestId SparkPost's request id, or {@code null} if the response carried none
+   * @param recipientErrors why SparkPost refused the rejected recipients, as far as it said
+   *     (its {@code results.rcpt_to_errors}); empty if it said nothing
    */
   record Accepted(String transmissionId, long acceptedRecipients, long rejectedRecipients,
-      @Nullable String requestId) implements Outcome {
-    /** Checks the id is present and the counts are not negative. */
+      @Nullable String requestId, List<RecipientError> recipientErrors) implements Outcome {
+    /** Checks the id is present and the counts are not negative, and copies the errors. */
     public Accepted {
       Objects.requireNonNull(transmissionId, "transmissionId");
       if (acceptedRecipients < 0 || rejectedRecipients < 0) {
         throw new IllegalArgumentException("recipient counts must be >= 0");
       }
+      recipientErrors = List.copyOf(recipientErrors);
+    }
+
+    /** Creates an acceptance whose answer gave no per-recipient errors. */
+    public Accepted(String transmissionId, long acceptedRecipients, long rejectedRecipients,
+        @Nullable String requestId) {
+      this(transmissionId, acceptedRecipients, rejectedRecipients, requestId, List.of());
     }
   }
 
@@ -83,19 +94,33 @@ public sealed interface Outcome
    *
    * @param reason whether the key or the message was refused
    * @param failure what the transport observed, including SparkPost's error code
+   * @param recipientErrors why SparkPost refused each recipient, when it answered with 0 recipients
+   *     accepted; otherwise empty
    */
-  record Rejected(Reason reason, Failure failure) implements Outcome {
-    /** Checks the parts are present. */
+  record Rejected(Reason reason, Failure failure, List<RecipientError> recipientErrors) implements Outcome {
+    /** Checks the parts are present and copies the errors. */
     public Rejected {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(failure, "failure");
+      recipientErrors = List.copyOf(recipientErrors);
+    }
+
+    /** Creates a rejection without per-recipient errors. */
+    public Rejected(Reason reason, Failure failure) {
+      this(reason, failure, List.of());
     }
 
     /** What SparkPost refused. */
     public enum Reason {
-      /** The API key (HTTP 401, SMTP 535) or its permissions (HTTP 403). */
+      /**
+       * The API key (HTTP 401, SMTP 535) or its permissions (HTTP 403), or the server's identity: a
+       * TLS certificate that is not trusted or not issued for the host, so the key was never sent.
+       */
       AUTHENTICATION,
-      /** The message or request itself (HTTP 400, 404, 409, 413, 422, SMTP 5xx). */
+      /**
+       * The message or request itself (HTTP 400, 404, 409, 413, 422, SMTP 5xx), or every one of its
+       * recipients (HTTP 200 with 0 accepted).
+       */
       MESSAGE
     }
   }

@@ -4,6 +4,7 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -43,6 +44,13 @@ public final class FakeResponse {
   private static final Duration MAX_DELAY = Duration.ofMillis(Integer.MAX_VALUE);
 
   private static final String JSON = "application/json";
+
+  /** The transmission id of the documented answer with recipient errors. */
+  private static final String DOCUMENTED_TRANSMISSION_ID = "11668787484950530";
+
+  /** The documented {@code rcpt_to_errors} entry (developers.sparkpost.com/api/transmissions). */
+  private static final ApiError DOCUMENTED_RECIPIENT_ERROR =
+      ApiError.required("address.email is required for each recipient");
 
   private final Kind kind;
   private final String description;
@@ -229,6 +237,56 @@ public final class FakeResponse {
         420,
         ApiError.body(new ApiError("Exceed Sending Limit (hourly)", "2101", null)),
         JSON);
+  }
+
+  /**
+   * Returns SparkPost's {@code 400} answer with extended error code 1502, "Server resources
+   * unavailable", whose corrective action in SparkPost's table is "retry later"
+   * (support.sparkpost.com/docs/tech-resources/extended-error-codes): a 400 that is not the request's
+   * fault, so a client must retry it rather than give up. Records no transmission.
+   *
+   * @return a 400 answer with {@code {"errors":[{"message":"Server resources unavailable","code":"1502"}]}}
+   */
+  public static FakeResponse serverResourcesUnavailable() {
+    return http(
+        "serverResourcesUnavailable()",
+        400,
+        ApiError.body(new ApiError("Server resources unavailable", "1502", null)),
+        JSON);
+  }
+
+  /**
+   * Returns SparkPost's documented {@code 200} answer for a transmission it created while refusing one
+   * of its two recipients: the warning code 2000 "transmission created, but with validation errors",
+   * {@code total_accepted_recipients: 1}, {@code total_rejected_recipients: 1} and one {@code
+   * rcpt_to_errors} entry (code 1400, "address.email is required for each recipient"), as in
+   * developers.sparkpost.com/api/transmissions, "Create a Transmission". The body is that example's,
+   * whatever the request held, and no transmission is recorded.
+   *
+   * @return a 200 answer naming one refused recipient
+   */
+  public static FakeResponse someRecipientsRejected() {
+    return http("someRecipientsRejected()", 200, Json.successWithRecipientErrors(
+        DOCUMENTED_TRANSMISSION_ID, 1, List.of(DOCUMENTED_RECIPIENT_ERROR)), JSON);
+  }
+
+  /**
+   * Returns a {@code 200} answer in which SparkPost accepted none of the recipients: {@code
+   * total_accepted_recipients: 0} (as in the scheduled-transmission example of
+   * developers.sparkpost.com/api/transmissions), with the warning code 2000 and one {@code
+   * rcpt_to_errors} entry per refused recipient, each the documented code 1400 entry. Nothing will be
+   * delivered, so a client must report a failure, not a receipt. No transmission is recorded.
+   *
+   * @param rejectedRecipients how many recipients to report refused, at least 1
+   * @return a 200 answer with 0 recipients accepted
+   * @throws IllegalArgumentException if {@code rejectedRecipients} is less than 1
+   */
+  public static FakeResponse allRecipientsRejected(int rejectedRecipients) {
+    if (rejectedRecipients < 1) {
+      throw new IllegalArgumentException("rejectedRecipients must be >= 1 but was " + rejectedRecipients);
+    }
+    return http("allRecipientsRejected(" + rejectedRecipients + ")", 200, Json.successWithRecipientErrors(
+        DOCUMENTED_TRANSMISSION_ID, 0, Collections.nCopies(rejectedRecipients, DOCUMENTED_RECIPIENT_ERROR)), JSON);
   }
 
   /**

@@ -36,6 +36,35 @@ final class Json {
     return MAPPER.writeValueAsString(root);
   }
 
+  /**
+   * Returns SparkPost's 200 answer for a transmission some (or all) of whose recipients it refused:
+   * the warning {@code errors[{"message": "transmission created, but with validation errors", "code":
+   * "2000"}]} and {@code results.rcpt_to_errors}, shaped as the example in
+   * developers.sparkpost.com/api/transmissions ("Create a Transmission", response 200 with code 2000).
+   */
+  static String successWithRecipientErrors(String id, int accepted, List<ApiError> recipientErrors) {
+    ObjectNode root = MAPPER.createObjectNode();
+    ObjectNode warning = root.putArray("errors").addObject();
+    warning.put("message", "transmission created, but with validation errors");
+    warning.put("code", "2000");
+    ObjectNode results = root.putObject("results");
+    tools.jackson.databind.node.ArrayNode errors = results.putArray("rcpt_to_errors");
+    for (ApiError error : recipientErrors) {
+      ObjectNode node = errors.addObject();
+      node.put("message", error.message());
+      if (error.description() != null) {
+        node.put("description", error.description());
+      }
+      if (error.code() != null) {
+        node.put("code", error.code());
+      }
+    }
+    results.put("total_rejected_recipients", recipientErrors.size());
+    results.put("total_accepted_recipients", accepted);
+    results.put("id", id);
+    return MAPPER.writeValueAsString(root);
+  }
+
   /** Returns SparkPost's name for the JSON type of {@code node}, e.g. {@code json_array}. */
   static String typeName(JsonNode node) {
     if (node.isObject()) {

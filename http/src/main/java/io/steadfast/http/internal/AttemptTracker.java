@@ -1,5 +1,7 @@
 package io.steadfast.http.internal;
 
+import java.net.InetSocketAddress;
+import java.net.Proxy;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.Response;
@@ -20,8 +22,8 @@ import okhttp3.Response;
  * reports that read's failure there, so it does not prove the request went out. {@code requestBodyEnd}
  * fires before OkHttp flushes its last buffered segment, so a failure in that final flush is reported
  * as perhaps sent: the safe side. A pooled connection the server has already closed would look the
- * same (written, then end of stream), which is why OkHttp's extensive health check runs before reusing
- * a connection for a POST.
+ * same (written, then end of stream), which is why {@link StaleConnectionCheck} looks at a reused
+ * connection before anything is written to it, and records here that it found it dead.
  *
  * <p>One tracker per call: it travels as a request tag, and {@link #FACTORY} hands OkHttp the tracker
  * of the call being created.
@@ -36,6 +38,31 @@ final class AttemptTracker extends EventListener {
 
   private volatile boolean bodyWritten;
   private volatile boolean responseStarted;
+  private volatile boolean connected;
+  private volatile boolean stale;
+
+  /** Returns whether this call opened a connection of its own, rather than reusing a pooled one. */
+  boolean connectedInThisCall() {
+    return connected;
+  }
+
+  /** Notes that {@link StaleConnectionCheck} found this call's pooled connection closed by the server. */
+  void staleConnection() {
+    stale = true;
+  }
+
+  /**
+   * Returns whether the call failed on a pooled connection the server had closed, before any byte of
+   * the request was written: a retry on a fresh connection is not another attempt.
+   */
+  boolean failedOnStaleConnection() {
+    return stale && !requestSent();
+  }
+
+  @Override
+  public void connectStart(Call call, InetSocketAddress inetSocketAddress, Proxy proxy) {
+    connected = true;
+  }
 
   /** Returns whether the request may have reached SparkPost whole: its body was written, or an answer began. */
   boolean requestSent() {

@@ -261,6 +261,12 @@ final class EventsClient implements MessageEvents {
     try (Response response = call.execute()) {
       return answer(response, keys, until);
     } catch (IOException e) {
+      String untrusted = ErrorClassifier.tlsTrustFailure(e, target);
+      if (untrusted != null) {
+        // Not retried: the same certificate comes back until someone changes the trust configuration.
+        return new Answer.Refused(Failure.of("Events search refused: " + untrusted
+            + "; check the endpoint and the JVM's trust store", e));
+      }
       return new Answer.Transient(Failure.of(ioSummary(e), e), null);
     } catch (RuntimeException e) {
       // A bug in reading the answer must not escape: MessageEvents promises results, never exceptions.

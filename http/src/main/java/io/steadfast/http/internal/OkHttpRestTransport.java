@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
@@ -56,6 +57,7 @@ public final class OkHttpRestTransport implements Transport {
   private final OkHttpClient client;
   private final ExecutorService executor;
   private final ResponseInterpreter interpreter;
+  private final int maxStaleRetries;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -83,6 +85,7 @@ public final class OkHttpRestTransport implements Transport {
         .eventListenerFactory(AttemptTracker.FACTORY)
         .build();
     this.interpreter = new ResponseInterpreter(MAPPER, config.clock(), apiKey.value());
+    this.maxStaleRetries = config.maxConnections();
   }
 
   /**
@@ -102,7 +105,10 @@ public final class OkHttpRestTransport implements Transport {
         .readTimeout(config.readTimeout())
         .writeTimeout(config.writeTimeout())
         .callTimeout(config.callTimeout())
-        .connectionPool(new ConnectionPool(config.maxConnections(), 5, TimeUnit.MINUTES));
+        .connectionPool(new ConnectionPool(config.maxConnections(), 5, TimeUnit.MINUTES))
+        // A pooled connection the server closed is found before the request is written to it, so that
+        // it costs a fresh connection, not an attempt (only calls that carry an AttemptTracker).
+        .addNetworkInterceptor(StaleConnectionCheck.INSTANCE);
   }
 
   @Override
@@ -118,16 +124,38 @@ public final class OkHttpRestTransport implements Transport {
       return ended.outcome();
     }
     Ready attempt = (Ready) prepared;
-    Call call = client.newCall(attempt.request());
-    Outcome outcome;
-    try (Response response = call.execute()) {
-      outcome = interpreter.interpret(response);
-    } catch (IOException e) {
-      outcome = ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target);
-    } catch (RuntimeException e) {
-      outcome = unexpected(e, attempt.tracker(), delivery);
+    for (int staleConnections = 0; ; staleConnections++) {
+      Call call = client.newCall(attempt.request());
+      Outcome outcome;
+      try (Response response = call.execute()) {
+        outcome = interpreter.interpret(response);
+      } catch (IOException e) {
+        if (retriesOnFreshConnection(attempt, staleConnections, delivery)) {
+          attempt = attempt.again();
+          continue;
+        }
+        outcome = ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target);
+      } catch (RuntimeException e) {
+        outcome = unexpected(e, attempt.tracker(), delivery);
+      }
+      return logged(delivery, outcome);
     }
-    return logged(delivery, outcome);
+  }
+
+  /**
+   * Returns whether a call that failed should be made again at once, as part of the same attempt: it
+   * failed on a pooled connection the server had closed, before any byte of the request was written
+   * ({@link StaleConnectionCheck}), so SparkPost never saw it. Each such failure closes one dead
+   * connection, so after {@code maxConnections} of them (the most the pool holds) the next call opens
+   * a fresh one; the bound is there only against a pool refilled by other calls meanwhile.
+   */
+  private boolean retriesOnFreshConnection(Ready attempt, int staleConnections, Delivery delivery) {
+    if (!attempt.tracker().failedOnStaleConnection() || staleConnections >= maxStaleRetries || closed.get()) {
+      return false;
+    }
+    log.debug("Message {} attempt {} on route '{}': the pooled connection had been closed by the server; "
+        + "sending on a fresh connection (not another attempt)", delivery.idempotencyKey(), delivery.attempt(), route);
+    return true;
   }
 
   @Override
@@ -137,18 +165,33 @@ public final class OkHttpRestTransport implements Transport {
     if (prepared instanceof Ended ended) {
       return CompletableFuture.completedFuture(ended.outcome());
     }
-    Ready attempt = (Ready) prepared;
-    Call call = client.newCall(attempt.request());
     CompletableFuture<Outcome> future = new CompletableFuture<>();
-    // Cancelling the future reaches the request in flight.
+    AtomicReference<Call> current = new AtomicReference<>();
+    // Cancelling the future reaches the request in flight, whichever call of the attempt that is.
     future.whenComplete((outcome, error) -> {
-      if (future.isCancelled()) {
+      Call call = current.get();
+      if (future.isCancelled() && call != null) {
         call.cancel();
       }
     });
+    enqueue((Ready) prepared, 0, delivery, future, current);
+    return future;
+  }
+
+  private void enqueue(Ready attempt, int staleConnections, Delivery delivery, CompletableFuture<Outcome> future,
+      AtomicReference<Call> current) {
+    Call call = client.newCall(attempt.request());
+    current.set(call);
+    if (future.isCancelled()) {
+      call.cancel();
+    }
     call.enqueue(new Callback() {
       @Override
       public void onFailure(Call call, IOException e) {
+        if (!future.isDone() && retriesOnFreshConnection(attempt, staleConnections, delivery)) {
+          enqueue(attempt.again(), staleConnections + 1, delivery, future, current);
+          return;
+        }
         future.complete(logged(delivery, ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target)));
       }
 
@@ -163,7 +206,6 @@ public final class OkHttpRestTransport implements Transport {
         future.complete(logged(delivery, outcome));
       }
     });
-    return future;
   }
 
   private Attempt prepare(Delivery delivery) {
@@ -267,7 +309,13 @@ public final class OkHttpRestTransport implements Transport {
   private sealed interface Attempt permits Ready, Ended {}
 
   /** A request ready to send, with the tracker that sees how far it gets. */
-  private record Ready(Request request, AttemptTracker tracker) implements Attempt {}
+  private record Ready(Request request, AttemptTracker tracker) implements Attempt {
+    /** Returns the same request with a new tracker, for another call within the same attempt. */
+    Ready again() {
+      AttemptTracker fresh = new AttemptTracker();
+      return new Ready(request.newBuilder().tag(AttemptTracker.class, fresh).build(), fresh);
+    }
+  }
 
   /** An attempt that ended before any request was made. */
   private record Ended(Outcome outcome) implements Attempt {}

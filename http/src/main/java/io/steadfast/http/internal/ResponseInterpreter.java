@@ -1,5 +1,6 @@
 package io.steadfast.http.internal;
 
+import io.steadfast.RecipientError;
 import io.steadfast.spi.Failure;
 import io.steadfast.spi.Outcome;
 import java.io.IOException;
@@ -37,6 +38,12 @@ final class ResponseInterpreter {
 
   /** The longest provider message kept in a {@link Failure}, in characters. */
   static final int MAX_PROVIDER_MESSAGE_CHARS = 500;
+
+  /**
+   * The most per-recipient errors kept from one answer: enough to say why, without holding (and
+   * printing) thousands for a large transmission; the counts still say how many were refused.
+   */
+  static final int MAX_RECIPIENT_ERRORS = 100;
 
   /** SparkPost's request id header, quoted to its support and kept on every failure. */
   static final String REQUEST_ID_HEADER = "X-SparkPost-Request-Id";
@@ -87,7 +94,7 @@ final class ResponseInterpreter {
     String summary = "HTTP " + status + statusLine + (problem == null ? "" : " with " + problem);
     Failure failure = new Failure(summary, status, providerCode, providerMessage, requestId, body.error());
     Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), clock);
-    return ErrorClassifier.forStatus(status, failure, retryAfter);
+    return ErrorClassifier.forAnswer(status, failure, retryAfter);
   }
 
   private Outcome success(int status, Response response, Body body, @Nullable String requestId) {
@@ -106,7 +113,7 @@ final class ResponseInterpreter {
       } else {
         Outcome.Accepted accepted = accepted(root.path("results"), requestId);
         if (accepted != null) {
-          return accepted;
+          return noneAccepted(root, accepted) ? rejectedRecipients(status, response, root, accepted) : accepted;
         }
         problem = "a JSON body that is not SparkPost's success response";
       }
@@ -117,11 +124,41 @@ final class ResponseInterpreter {
   }
 
   /**
+   * Whether SparkPost said, in so many words, that it accepted none of the recipients: {@code
+   * total_accepted_recipients} present and 0. Nothing will be delivered, so this is a rejection, not a
+   * receipt. A missing count still reads as an acceptance (see {@link #accepted}).
+   */
+  private static boolean noneAccepted(JsonNode root, Outcome.Accepted accepted) {
+    return accepted.acceptedRecipients() == 0 && root.path("results").has("total_accepted_recipients");
+  }
+
+  /**
+   * The rejection for a 200 that accepted no recipient ({@code "total_accepted_recipients": 0}, as in
+   * developers.sparkpost.com/api/transmissions), with SparkPost's per-recipient errors and its warning
+   * code (e.g. 2000) kept. Nothing will be delivered, and nothing was: a retry is as safe as it is useless.
+   */
+  private Outcome rejectedRecipients(int status, Response response, JsonNode root, Outcome.Accepted accepted) {
+    JsonNode errors = root.path("errors");
+    String providerCode = null;
+    String providerMessage = null;
+    if (errors.isArray() && !errors.isEmpty()) {
+      providerCode = Texts.clean(scalar(errors.get(0).path("code")), apiKey, 64);
+      providerMessage = errorMessages(errors);
+    }
+    String summary = "HTTP " + status + statusLine(response) + " with 0 recipients accepted, "
+        + accepted.rejectedRecipients() + " rejected";
+    Failure failure = new Failure(summary, status, providerCode, providerMessage, accepted.requestId(), null);
+    return new Outcome.Rejected(Outcome.Rejected.Reason.MESSAGE, failure, accepted.recipientErrors());
+  }
+
+  /**
    * Returns the acceptance in {@code results}, or {@code null} if it is not the documented shape.
    *
    * <p>The transmission id is required: it is the proof of acceptance. Missing counts are read as
    * zero rather than turning a real acceptance into an Unknown that would be retried (and so sent
-   * twice); counts of the wrong type are garbage.
+   * twice); counts of the wrong type are garbage. SparkPost's per-recipient errors ({@code
+   * rcpt_to_errors}, sent with the warning code 2000 "transmission created, but with validation
+   * errors") are kept, at most {@link #MAX_RECIPIENT_ERRORS} of them.
    */
   private Outcome.@Nullable Accepted accepted(JsonNode results, @Nullable String requestId) {
     if (!results.isObject()) {
@@ -138,7 +175,31 @@ final class ResponseInterpreter {
     if (accepted == null || rejected == null) {
       return null;
     }
-    return new Outcome.Accepted(Texts.clean(transmissionId, apiKey, 100), accepted, rejected, requestId);
+    return new Outcome.Accepted(Texts.clean(transmissionId, apiKey, 100), accepted, rejected, requestId,
+        recipientErrors(results.path("rcpt_to_errors")));
+  }
+
+  /** Reads SparkPost's {@code rcpt_to_errors}: entries of {@code message}, {@code description} and {@code code}. */
+  private List<RecipientError> recipientErrors(JsonNode entries) {
+    if (!entries.isArray()) {
+      return List.of();
+    }
+    List<RecipientError> errors = new ArrayList<>();
+    for (JsonNode entry : entries.values()) {
+      if (errors.size() == MAX_RECIPIENT_ERRORS) {
+        break;
+      }
+      String code = Texts.clean(scalar(entry.path("code")), apiKey, 64);
+      String message = Texts.clean(scalar(entry.path("message")), apiKey, MAX_PROVIDER_MESSAGE_CHARS);
+      String description = Texts.clean(scalar(entry.path("description")), apiKey, MAX_PROVIDER_MESSAGE_CHARS);
+      if (message == null && description == null) {
+        continue;
+      }
+      // SparkPost documents no address in these entries, so the error names none (address null).
+      errors.add(message != null ? new RecipientError(null, code, message, description)
+          : new RecipientError(null, code, description, null));
+    }
+    return errors;
   }
 
   private static final byte[] RESULTS = ascii("\"results\"");
@@ -176,7 +237,8 @@ final class ResponseInterpreter {
           }
         } else if (accepted < 0 && in.take(ACCEPTED)) {
           accepted = in.take(':') ? in.count() : -1;
-          if (accepted < 0) {
+          if (accepted <= 0) {
+            // 0 accepted is a rejection of every recipient: the tree path reads it with its errors.
             return null;
           }
         } else if (rejected < 0 && in.take(REJECTED)) {
@@ -311,7 +373,8 @@ final class ResponseInterpreter {
           id = json.getString();
         } else if ("total_accepted_recipients".equals(name) && accepted < 0) {
           accepted = countFast(json, value);
-          if (accepted < 0) {
+          if (accepted <= 0) {
+            // 0 accepted is a rejection of every recipient: the tree path reads it with its errors.
             return null;
           }
         } else if ("total_rejected_recipients".equals(name) && rejected < 0) {

@@ -15,9 +15,11 @@ import java.net.ProtocolException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -135,6 +137,84 @@ class ErrorClassifierTest {
       assertThat(notSent.reason()).isEqualTo(NotSent.Reason.UNAVAILABLE);
       assertThat(notSent.retryAfter()).isNull();
     }
+  }
+
+  /**
+   * SparkPost's extended error codes whose corrective action decides before the status
+   * (support.sparkpost.com/docs/tech-resources/extended-error-codes), and codes that must not.
+   */
+  static Stream<Arguments> codes() {
+    return Stream.of(
+        // status, code, expected outcome, expected reason, keeps Retry-After
+        Arguments.of(400, "1502", NotSent.class, NotSent.Reason.UNAVAILABLE, true),   // "retry later"
+        Arguments.of(503, "1900", NotSent.class, NotSent.Reason.UNAVAILABLE, true),   // "retry, likely transient"
+        Arguments.of(400, "1900", NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        Arguments.of(420, "2101", NotSent.class, NotSent.Reason.QUOTA_EXCEEDED, true),
+        Arguments.of(400, "2103", NotSent.class, NotSent.Reason.QUOTA_EXCEEDED, true),
+        Arguments.of(429, "2102", NotSent.class, NotSent.Reason.QUOTA_EXCEEDED, true),
+        Arguments.of(403, "1100", Rejected.class, Rejected.Reason.AUTHENTICATION, false), // "check API key"
+        Arguments.of(400, "1100", Rejected.class, Rejected.Reason.AUTHENTICATION, false),
+        // No action that changes the status's answer: the status decides.
+        Arguments.of(400, "1902", Rejected.class, Rejected.Reason.MESSAGE, false),
+        Arguments.of(422, "1300", Rejected.class, Rejected.Reason.MESSAGE, false),
+        Arguments.of(404, "1600", Rejected.class, Rejected.Reason.MESSAGE, false),
+        // A code never makes a status that says "retry" permanent (a 429 carrying 1800 has been seen).
+        Arguments.of(429, "1800", NotSent.class, NotSent.Reason.RATE_LIMITED, true),
+        Arguments.of(503, "1100", NotSent.class, NotSent.Reason.UNAVAILABLE, true),
+        Arguments.of(408, "3000", NotSent.class, NotSent.Reason.UNAVAILABLE, true));
+  }
+
+  @ParameterizedTest(name = "HTTP {0} code {1} -> {2} {3}")
+  @MethodSource("codes")
+  void classifiesBySparkPostsErrorCodeWhereItsTableGivesAnAction(int status, String code,
+      Class<? extends Outcome> type, Enum<?> reason, boolean keepsRetryAfter) {
+    Failure failure = new Failure("HTTP " + status, status, code, "message", "req-1", null);
+
+    Outcome outcome = ErrorClassifier.forAnswer(status, failure, WAIT);
+
+    assertThat(outcome).isInstanceOf(type);
+    if (outcome instanceof NotSent notSent) {
+      assertThat(notSent.reason()).isEqualTo(reason);
+      assertThat(notSent.retryAfter()).isEqualTo(keepsRetryAfter ? WAIT : null);
+    } else {
+      assertThat(((Rejected) outcome).reason()).isEqualTo(reason);
+    }
+  }
+
+  @ParameterizedTest(name = "status only: HTTP {0}")
+  @MethodSource("statuses")
+  void withoutACodeAnAnswerIsClassifiedByItsStatus(int status, Class<? extends Outcome> type) {
+    Failure failure = new Failure("HTTP " + status, status, null, null, null, null);
+
+    assertThat(ErrorClassifier.forAnswer(status, failure, WAIT)).isInstanceOf(type);
+  }
+
+  static Stream<Arguments> tlsTrustFailures() {
+    return Stream.of(
+        Arguments.of(untrusted(), "the TLS certificate of " + TARGET
+            + " is not trusted (unable to find valid certification path to requested target"),
+        Arguments.of(new SSLPeerUnverifiedException("Hostname api.sparkpost.com not verified:\n    certificate: sha256/x"),
+            "the TLS certificate of " + TARGET + " is not issued for that host (Hostname api.sparkpost.com not verified"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("tlsTrustFailures")
+  void aTlsTrustFailureIsPermanentAndNamesTheHostAndTheReason(IOException failure, String summary) {
+    Outcome outcome = ErrorClassifier.forIoFailure(failure, false, TARGET);
+
+    assertThat(outcome).isInstanceOfSatisfying(Rejected.class, rejected -> {
+      assertThat(rejected.reason()).isEqualTo(Rejected.Reason.AUTHENTICATION);
+      assertThat(rejected.failure().summary()).isEqualTo(summary + ")");
+      assertThat(rejected.failure().cause()).isSameAs(failure);
+    });
+  }
+
+  /** What the JDK throws for a self-signed certificate: a handshake failure caused by a CertificateException. */
+  private static SSLHandshakeException untrusted() {
+    SSLHandshakeException handshake = new SSLHandshakeException("PKIX path building failed");
+    handshake.initCause(new CertificateException("PKIX path building failed",
+        new IllegalStateException("unable to find valid certification path to requested target")));
+    return handshake;
   }
 
   private static Arguments row(int status, Class<? extends Outcome> type, @Nullable Enum<?> reason, boolean keeps) {

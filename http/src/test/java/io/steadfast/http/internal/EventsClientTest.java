@@ -29,6 +29,7 @@ import io.steadfast.spi.MessageEvents.Lookup;
 import io.steadfast.spi.MessageEvents.Result;
 import io.steadfast.spi.MessageEvents.Unavailable;
 import io.steadfast.testing.FakeClock;
+import io.steadfast.testing.UntrustedTlsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -529,6 +530,24 @@ class EventsClientTest {
 
     assertThat(result).isEqualTo(new Found(java.util.Map.of(), 0));
     verify(0, getRequestedFor(urlPathEqualTo(EVENTS)));
+  }
+
+  @Test
+  void doesNotRetryAServerWhoseCertificateIsNotTrusted() throws Exception {
+    try (UntrustedTlsServer server = UntrustedTlsServer.start()) {
+      EventsClient untrusted = client(config(wireMock).endpoint(Endpoint.custom(server.baseUrl())).build(),
+          EventsRetryBudget.withDefaults(clock));
+
+      Result result = untrusted.search(List.of(lookup("order-1001", "alice@x.example")), until());
+
+      assertThat(result).isInstanceOfSatisfying(Unavailable.class, unavailable -> {
+        assertThat(unavailable.failure().summary()).contains("localhost:" + server.port(), "is not trusted",
+            "trust store");
+        assertThat(unavailable.requests()).isEqualTo(1);
+      });
+      assertThat(sleeps).isEmpty();
+      assertThat(server.connections()).isEqualTo(1);
+    }
   }
 
   private EventsClient client(SteadfastConfig config, EventsRetryBudget budget) {

@@ -2,16 +2,19 @@ package io.steadfast.http.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.steadfast.RecipientError;
 import io.steadfast.spi.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,6 +54,71 @@ class ResponseInterpreterTest {
     Outcome outcome = interpreter.interpret(response(body));
 
     assertThat(outcome).isEqualTo(new Outcome.Accepted(id, accepted, rejected, "req-1"));
+  }
+
+  /** SparkPost's documented 200 with validation errors (developers.sparkpost.com/api/transmissions). */
+  private static final String PARTIAL = "{\"errors\":[{\"message\":\"transmission created, but with validation "
+      + "errors\",\"code\":\"2000\"}],\"results\":{\"rcpt_to_errors\":[{\"message\":\"required field is missing\","
+      + "\"description\":\"address.email is required for each recipient\",\"code\":\"1400\"}],"
+      + "\"total_rejected_recipients\":1,\"total_accepted_recipients\":%d,\"id\":\"11668787484950530\"}}";
+  private static final RecipientError DOCUMENTED = new RecipientError(null, "1400", "required field is missing",
+      "address.email is required for each recipient");
+
+  @Test
+  void keepsTheRecipientErrorsOfAPartialAcceptance() {
+    Outcome outcome = interpreter.interpret(response(String.format(PARTIAL, 1)));
+
+    assertThat(outcome).isEqualTo(new Outcome.Accepted("11668787484950530", 1, 1, "req-1", List.of(DOCUMENTED)));
+  }
+
+  @Test
+  void readsZeroRecipientsAcceptedAsARejectionWithTheReasons() {
+    Outcome outcome = interpreter.interpret(response(String.format(PARTIAL, 0)));
+
+    assertThat(outcome).isInstanceOfSatisfying(Outcome.Rejected.class, rejected -> {
+      assertThat(rejected.reason()).isEqualTo(Outcome.Rejected.Reason.MESSAGE);
+      assertThat(rejected.recipientErrors()).containsExactly(DOCUMENTED);
+      assertThat(rejected.failure().summary()).isEqualTo("HTTP 200 OK with 0 recipients accepted, 1 rejected");
+      assertThat(rejected.failure().statusCode()).isEqualTo(200);
+      assertThat(rejected.failure().providerCode()).isEqualTo("2000");
+      assertThat(rejected.failure().providerMessage()).isEqualTo("transmission created, but with validation errors");
+      assertThat(rejected.failure().requestId()).isEqualTo("req-1");
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      // The scheduled-transmission example of developers.sparkpost.com/api/transmissions.
+      "{\"results\":{\"total_rejected_recipients\":1000,\"total_accepted_recipients\":0,\"id\":\"11668787484950529\"}}",
+      "{\"results\":{\"id\":\"7\",\"total_accepted_recipients\":0}}",
+      "{ \"results\": { \"total_accepted_recipients\": 0, \"id\": \"7\" } }",
+  })
+  void readsZeroRecipientsAcceptedAsARejectionWhateverTheShape(String body) {
+    assertThat(interpreter.interpret(response(body))).isInstanceOfSatisfying(Outcome.Rejected.class,
+        rejected -> assertThat(rejected.recipientErrors()).isEmpty());
+  }
+
+  @Test
+  void keepsAtMostAHundredRecipientErrors() {
+    String entry = "{\"message\":\"m\",\"code\":\"1400\"}";
+    String body = "{\"results\":{\"id\":\"7\",\"total_accepted_recipients\":1,\"total_rejected_recipients\":150,"
+        + "\"rcpt_to_errors\":[" + String.join(",", java.util.Collections.nCopies(150, entry)) + "]}}";
+
+    Outcome outcome = interpreter.interpret(response(body));
+
+    assertThat(((Outcome.Accepted) outcome).recipientErrors()).hasSize(ResponseInterpreter.MAX_RECIPIENT_ERRORS);
+    assertThat(((Outcome.Accepted) outcome).rejectedRecipients()).isEqualTo(150);
+  }
+
+  @Test
+  void redactsTheKeyInRecipientErrors() {
+    String body = "{\"results\":{\"id\":\"7\",\"total_accepted_recipients\":1,\"rcpt_to_errors\":[{\"message\":"
+        + "\"bad key " + API_KEY + "\"}]}}";
+
+    Outcome outcome = interpreter.interpret(response(body));
+
+    assertThat(((Outcome.Accepted) outcome).recipientErrors()).singleElement()
+        .satisfies(error -> assertThat(error.message()).isEqualTo("bad key [redacted]"));
   }
 
   @ParameterizedTest
@@ -100,7 +168,7 @@ class ResponseInterpreterTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "{\"results\":{\"total_rejected_recipients\":0,\"total_accepted_recipients\":1,\"id\":\"7033454291873620553\"}}",
-      "{ \"results\": { \"id\": \"42\", \"total_rejected_recipients\": 10, \"total_accepted_recipients\": 0 } }",
+      "{ \"results\": { \"id\": \"42\", \"total_rejected_recipients\": 10, \"total_accepted_recipients\": 9 } }",
   })
   void compactReadAgreesWithTheParserOneEditAway(String usual) {
     byte[] original = usual.getBytes(StandardCharsets.UTF_8);

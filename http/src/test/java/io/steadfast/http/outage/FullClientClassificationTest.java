@@ -57,6 +57,10 @@ class FullClientClassificationTest {
         row(FakeResponse.status(200, "<html>ok</html>", "text/html"), DeliveryUnknownException.class, true, 1),
         row(FakeResponse.status(301, "", ""), ProviderUnavailableException.class, false, 2),
         row(FakeResponse.status(400, error("invalid"), JSON), RejectedByProviderException.class, false, 1),
+        // Code 1502 "Server resources unavailable" comes with HTTP 400, but its action is "retry later".
+        row(FakeResponse.serverResourcesUnavailable(), ProviderUnavailableException.class, false, 2),
+        // A 200 that accepted no recipient: nothing will be delivered, and a retry would be refused alike.
+        row(FakeResponse.allRecipientsRejected(1), RejectedByProviderException.class, false, 1),
         row(FakeResponse.status(401, error("Unauthorized."), JSON), AuthenticationFailedException.class, false, 1),
         row(FakeResponse.status(403, error("Forbidden."), JSON), AuthenticationFailedException.class, false, 1),
         row(FakeResponse.status(404, error("invalid path"), JSON), RejectedByProviderException.class, false, 1),
