@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  * (SparkPost may have accepted the message). Every failure is one line on stderr; only a bug prints a
  * stack trace.
  */
-@Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
+@Command(name = "steadfast", mixinStandardHelpOptions = true, versionProvider = Steadfast.Version.class,
     description = "Send email through SparkPost without losing it when SparkPost fails.",
     subcommands = {SendCommand.class, SubmitCommand.class, DrainCommand.class, DispatchCommand.class, SpoolCommand.class,
         DoctorCommand.class, DemoCommand.class, ReconcileCommand.class},
@@ -42,6 +42,16 @@ public final class Steadfast {
   static final int UNKNOWN = 4;
 
   private Steadfast() {}
+
+  /** {@code steadfast <version>}, the version the build wrote into the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Steadfast.class.getPackage().getImplementationVersion();
+      // Classes run from a directory (an IDE, the unit tests) have no manifest to read.
+      return new String[] {"steadfast " + (version != null ? version : "(development build, not from a jar)")};
+    }
+  }
 
   /**
    * Runs the command line and exits with its exit code.

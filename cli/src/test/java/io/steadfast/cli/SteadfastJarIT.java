@@ -43,6 +43,23 @@ class SteadfastJarIT {
         .doesNotContain("Exception");
   }
 
+  @Test
+  void versionIsTheBuildsVersionFromTheJarsManifest() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process process = new ProcessBuilder(java.toString(), "-jar", Path.of("target", "steadfast.jar").toString(),
+        "--version").redirectErrorStream(true).start();
+    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process));
+    boolean finished = process.waitFor(60, TimeUnit.SECONDS);
+    if (!finished) {
+      process.destroyForcibly();
+    }
+    String text = output.get(30, TimeUnit.SECONDS);
+
+    assertThat(finished).as(text).isTrue();
+    assertThat(process.exitValue()).as(text).isZero();
+    assertThat(text.strip()).isEqualTo("steadfast " + System.getProperty("steadfast.version"));
+  }
+
   private static String readAll(Process process) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
