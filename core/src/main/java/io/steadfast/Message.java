@@ -223,7 +223,7 @@ public record Message(
 
   /**
    * Builds a {@link Message}. Setters replace; {@code to}, {@code cc}, {@code bcc}, {@code header},
-   * {@code attachment}, {@code inlineImage} and {@code tag} add. Not thread-safe.
+   * {@code attachment}, {@code inlineImage}, {@code tag} and {@code archive} add. Not thread-safe.
    *
    * <p>Addresses given as strings are checked in {@link #build()}, so one call reports every
    * problem.
