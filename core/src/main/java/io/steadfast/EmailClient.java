@@ -35,7 +35,8 @@ public interface EmailClient extends AutoCloseable {
    * {@link DeliveryUnknownException}, SparkPost may have accepted the message before the failure.
    *
    * @return SparkPost's receipt
-   * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws InvalidMessageException if the message is larger than the configured limit, or its
+   *     start time lies more than 3 days ahead or in the past ({@link Message#checkStartTime})
    * @throws IdempotencyConflictException if the key was already used for a different message
    * @throws RetryableException if SparkPost did not accept the message but may later
    * @throws PermanentException if SparkPost refused the key or the message
@@ -47,7 +48,8 @@ public interface EmailClient extends AutoCloseable {
    * Sends {@code message} with per-send {@code options} and blocks until SparkPost accepts it or the
    * retry policy gives up; otherwise the same as {@link #send(Message)}.
    *
-   * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws InvalidMessageException if the message is larger than the configured limit, or its
+   *     start time lies more than 3 days ahead or in the past ({@link Message#checkStartTime})
    * @throws IdempotencyConflictException if the key was already used for a different message
    * @throws RetryableException if SparkPost did not accept the message but may later
    * @throws PermanentException if SparkPost refused the key or the message
@@ -86,7 +88,8 @@ public interface EmailClient extends AutoCloseable {
    * @throws SpoolUnavailableException if the spool could not write (disk full, file-size limit, storage
    *     failure); nothing was stored, and submitting again later with the same key is safe
    * @throws IdempotencyConflictException if the key is already spooled for a different message
-   * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws InvalidMessageException if the message is larger than the configured limit, or its
+   *     start time lies more than 3 days ahead or in the past ({@link Message#checkStartTime})
    */
   SubmitReceipt submit(Message message);
 
@@ -117,7 +120,8 @@ public interface EmailClient extends AutoCloseable {
    * @throws IllegalArgumentException if {@code connection} is in auto-commit mode
    * @throws SpoolFullException if the spool is full; nothing was added to the transaction
    * @throws IdempotencyConflictException if the key is already spooled for a different message
-   * @throws InvalidMessageException if the message is larger than the configured limit
+   * @throws InvalidMessageException if the message is larger than the configured limit, or its
+   *     start time lies more than 3 days ahead or in the past ({@link Message#checkStartTime})
    * @throws java.io.UncheckedIOException if the database refused the statements
    */
   default SubmitReceipt submit(Message message, java.sql.Connection connection) {

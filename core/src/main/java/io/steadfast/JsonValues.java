@@ -75,4 +75,59 @@ final class JsonValues {
         field, "is a " + value.getClass().getName() + "; use a String, Number, Boolean, List or Map"));
     return null;
   }
+
+  /**
+   * Returns the size in UTF-8 bytes of {@code value} written as compact JSON the way the REST
+   * transport's Jackson generator writes it with its default settings: no spaces; in strings only
+   * {@code "}, {@code \\} and control characters below U+0020 escaped (the usual two-character forms
+   * for backspace, form feed, newline, carriage return and tab, {@code \\u00XX} for the rest), every
+   * other character as its UTF-8 bytes; numbers as {@code toString()} writes them. The transport's
+   * tests compare this figure with the bytes it sends.
+   */
+  static long serializedBytes(Object value) {
+    if (value instanceof String text) {
+      return stringBytes(text);
+    }
+    if (value instanceof Map<?, ?> object) {
+      long size = 2 + Math.max(0, object.size() - 1);
+      for (Map.Entry<?, ?> entry : object.entrySet()) {
+        size += stringBytes((String) entry.getKey()) + 1 + serializedBytes(entry.getValue());
+      }
+      return size;
+    }
+    if (value instanceof Collection<?> array) {
+      long size = 2 + Math.max(0, array.size() - 1);
+      for (Object element : array) {
+        size += serializedBytes(element);
+      }
+      return size;
+    }
+    if (value instanceof Byte || value instanceof Short) {
+      return Integer.toString(((Number) value).intValue()).length();
+    }
+    // Boolean, Integer, Long, Float, Double, BigInteger and BigDecimal print as Jackson writes them.
+    return String.valueOf(value).length();
+  }
+
+  private static long stringBytes(String text) {
+    long bytes = 2;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+        bytes += 2;
+      } else if (c < 0x20) {
+        bytes += 6;
+      } else if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
 }

@@ -1,5 +1,6 @@
 package io.steadfast;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,6 +53,11 @@ import org.jspecify.annotations.Nullable;
  * @param tags labels SparkPost attaches to every recipient's events; empty if none
  * @param options SparkPost's transmission options; {@link MessageOptions#NONE} if none is set
  * @param idempotencyKey the caller's key for this message, or {@code null} to have one generated
+ * @param abTestId the stored A/B test whose templates SparkPost sends ({@code content.ab_test_id}), or
+ *     {@code null} for other content; REST only
+ * @param archive addresses that receive an archive copy of what the To recipient gets (SMTP
+ *     X-MSYS-API {@code archive}); empty if none. SMTP only: SparkPost's REST API has no archive
+ *     recipients (support article "Using CC and BCC with the REST API")
  */
 public record Message(
     @Nullable EmailAddress from,
@@ -75,13 +81,33 @@ public record Message(
     Map<String, Object> substitutionData,
     List<String> tags,
     MessageOptions options,
-    @Nullable IdempotencyKey idempotencyKey) {
+    @Nullable IdempotencyKey idempotencyKey,
+    @Nullable String abTestId,
+    List<EmailAddress> archive) {
 
   /**
    * SparkPost's maximum message size, 20 MB, counted as Steadfast estimates it: bodies, headers and
    * attachments after base64 encoding.
    */
   public static final long MAX_MESSAGE_BYTES = 20L * 1024 * 1024;
+
+  /**
+   * SparkPost's limit on transmission metadata, 10 KB, counted as the JSON the REST transport sends:
+   * the caller's metadata plus the {@value IdempotencyKey#METADATA_FIELD} field Steadfast adds.
+   */
+  public static final long MAX_METADATA_BYTES = 10L * 1024;
+
+  /** SparkPost's limit on transmission substitution data, 100 KB of JSON. */
+  public static final long MAX_SUBSTITUTION_DATA_BYTES = 100L * 1024;
+
+  /** How far ahead SparkPost lets a transmission be scheduled with {@code start_time}: 3 days. */
+  public static final Duration MAX_SCHEDULE_AHEAD = Duration.ofDays(3);
+
+  /**
+   * How far in the past a {@code start_time} may lie and still be accepted, as "now": 1 minute, for
+   * clock skew and the time between building a message and sending it.
+   */
+  public static final Duration START_TIME_TOLERANCE = Duration.ofMinutes(1);
 
   /**
    * Copies every collection and checks every rule.
@@ -95,13 +121,16 @@ public record Message(
     attachments = List.copyOf(attachments);
     inlineImages = List.copyOf(inlineImages);
     tags = List.copyOf(tags);
+    archive = List.copyOf(archive);
     List<InvalidMessageException.Violation> violations = new ArrayList<>();
     metadata = JsonValues.copyObject(metadata, "metadata", violations);
     substitutionData = JsonValues.copyObject(substitutionData, "substitutionData", violations);
     MessageRules.check(from, recipients, recipientListId, subject, text, html, ampHtml, headers,
-        attachments, inlineImages, templateId, rfc822, campaignId, description, tags, options,
+        attachments, inlineImages, templateId, abTestId, rfc822, campaignId, description, tags, options,
         metadata, substitutionData, violations);
-    MessageRules.checkCombinations(replyTo, templateId, rfc822, recipientListId, tags, violations);
+    MessageRules.checkCombinations(replyTo, templateId, abTestId, rfc822, recipientListId, tags, violations);
+    MessageRules.checkLimits(recipients, templateId, abTestId, rfc822, inlineImages, tags, options,
+        metadata, substitutionData, idempotencyKey, violations);
     if (!violations.isEmpty()) {
       throw new InvalidMessageException(violations);
     }
@@ -121,6 +150,9 @@ public record Message(
   public ContentKind contentKind() {
     if (templateId != null) {
       return ContentKind.TEMPLATE;
+    }
+    if (abTestId != null) {
+      return ContentKind.AB_TEST;
     }
     return rfc822 != null ? ContentKind.RFC822 : ContentKind.INLINE;
   }
@@ -143,6 +175,24 @@ public record Message(
     return MessageFingerprint.of(this);
   }
 
+  /**
+   * Checks the scheduled {@code start_time} against {@code now}: it may lie at most
+   * {@link #MAX_SCHEDULE_AHEAD} ahead and at most {@link #START_TIME_TOLERANCE} behind. Steadfast
+   * calls it with the configured clock when {@code send} or {@code submit} accepts the message (not
+   * when a spooled message is retried later, which SparkPost then sends at once); a message without
+   * a start time always passes.
+   *
+   * @throws InvalidMessageException naming {@code startTime} and the limit it breaks
+   */
+  public void checkStartTime(Instant now) {
+    Objects.requireNonNull(now, "now");
+    List<InvalidMessageException.Violation> violations = new ArrayList<>();
+    MessageRules.checkStartTime(options.startTime(), now, violations);
+    if (!violations.isEmpty()) {
+      throw new InvalidMessageException(violations);
+    }
+  }
+
   /** Returns a copy of this message carrying {@code idempotencyKey}. */
   public Message withIdempotencyKey(IdempotencyKey idempotencyKey) {
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
@@ -159,19 +209,21 @@ public record Message(
         + ", estimatedSizeBytes=" + estimatedSizeBytes() + "]";
   }
 
-  /** The three forms a message's content can take. */
+  /** The forms a message's content can take. */
   public enum ContentKind {
     /** Subject and bodies given in the message. */
     INLINE,
     /** A template stored in SparkPost. */
     TEMPLATE,
     /** A complete MIME message. */
-    RFC822
+    RFC822,
+    /** A stored A/B test, which picks one of its templates per recipient. */
+    AB_TEST
   }
 
   /**
    * Builds a {@link Message}. Setters replace; {@code to}, {@code cc}, {@code bcc}, {@code header},
-   * {@code attachment}, {@code inlineImage} and {@code tag} add. Not thread-safe.
+   * {@code attachment}, {@code inlineImage}, {@code tag} and {@code archive} add. Not thread-safe.
    *
    * <p>Addresses given as strings are checked in {@link #build()}, so one call reports every
    * problem.
@@ -207,6 +259,9 @@ public record Message(
     private @Nullable String ipPool;
     private @Nullable Instant startTime;
     private @Nullable IdempotencyKey idempotencyKey;
+    private @Nullable Boolean initialOpen;
+    private @Nullable String abTestId;
+    private final List<Object> archive = new ArrayList<>();
 
     Builder() {}
 
@@ -233,6 +288,8 @@ public record Message(
       tags.addAll(message.tags);
       options(message.options);
       idempotencyKey = message.idempotencyKey;
+      abTestId = message.abTestId;
+      archive.addAll(message.archive);
     }
 
     /** Sets the sender's address. */
@@ -393,6 +450,27 @@ public record Message(
       return this;
     }
 
+    /**
+     * Sends the stored A/B test {@code abTestId}: SparkPost picks one of its templates for each
+     * recipient. REST only.
+     */
+    public Builder abTest(String abTestId) {
+      this.abTestId = Objects.requireNonNull(abTestId, "abTestId");
+      return this;
+    }
+
+    /** Adds an archive recipient (SMTP only), checked in {@link #build()}. */
+    public Builder archive(String email) {
+      archive.add(Objects.requireNonNull(email, "email"));
+      return this;
+    }
+
+    /** Adds an archive recipient (SMTP only). */
+    public Builder archive(EmailAddress address) {
+      archive.add(Objects.requireNonNull(address, "address"));
+      return this;
+    }
+
     /** Sends {@code mimeMessage}, a complete RFC 822 message with its own headers, as is. */
     public Builder rfc822(String mimeMessage) {
       this.rfc822 = Objects.requireNonNull(mimeMessage, "mimeMessage");
@@ -489,6 +567,12 @@ public record Message(
       return this;
     }
 
+    /** Adds (or not) an open-tracking pixel at the top of the HTML too ({@code initial_open}; REST only). */
+    public Builder initialOpen(boolean initialOpen) {
+      this.initialOpen = initialOpen;
+      return this;
+    }
+
     /** Replaces all options with {@code options}. */
     public Builder options(MessageOptions options) {
       Objects.requireNonNull(options, "options");
@@ -501,6 +585,7 @@ public record Message(
       performSubstitutions = options.performSubstitutions();
       ipPool = options.ipPool();
       startTime = options.startTime();
+      initialOpen = options.initialOpen();
       return this;
     }
 
@@ -540,9 +625,16 @@ public record Message(
       List<Attachment> builtAttachments = attachments(attachments, "attachments", violations);
       List<Attachment> builtImages = attachments(inlineImages, "inlineImages", violations);
       MessageOptions options = new MessageOptions(transactional, openTracking, clickTracking, sandbox,
-          skipSuppression, inlineCss, performSubstitutions, ipPool, startTime);
+          skipSuppression, inlineCss, performSubstitutions, ipPool, startTime, initialOpen);
       Map<String, Object> meta = JsonValues.copyObject(metadata, "metadata", violations);
       Map<String, Object> subs = JsonValues.copyObject(substitutionData, "substitutionData", violations);
+      List<EmailAddress> builtArchive = new ArrayList<>();
+      for (int i = 0; i < archive.size(); i++) {
+        EmailAddress address = address(archive.get(i), "archive[" + i + "]", violations);
+        if (address != null) {
+          builtArchive.add(address);
+        }
+      }
       if (!violations.isEmpty()) {
         // Check the rest too, so one exception names every problem, then report them all.
         List<InvalidMessageException.Violation> more = new ArrayList<>();
@@ -550,14 +642,17 @@ public record Message(
             builtRecipients.isEmpty() && !recipients.isEmpty()
                 ? List.of(Recipient.to(MessageRules.PLACEHOLDER)) : builtRecipients,
             recipientListId, subject, text, html, ampHtml, headers, builtAttachments, builtImages,
-            templateId, rfc822, campaignId, description, tags, options, meta, subs, more);
-        MessageRules.checkCombinations(builtReplyTo, templateId, rfc822, recipientListId, tags, more);
+            templateId, abTestId, rfc822, campaignId, description, tags, options, meta, subs, more);
+        MessageRules.checkCombinations(builtReplyTo, templateId, abTestId, rfc822, recipientListId, tags, more);
+        MessageRules.checkLimits(builtRecipients, templateId, abTestId, rfc822, builtImages, tags, options,
+            meta, subs, idempotencyKey, more);
         violations.addAll(more);
         throw new InvalidMessageException(violations);
       }
       return new Message(builtFrom, builtReplyTo, builtRecipients, recipientListId, subject, text, html,
           ampHtml, headers, builtAttachments, builtImages, templateId, useDraftTemplate, rfc822,
-          campaignId, description, builtReturnPath, meta, subs, tags, options, idempotencyKey);
+          campaignId, description, builtReturnPath, meta, subs, tags, options, idempotencyKey, abTestId,
+          builtArchive);
     }
 
     private static @Nullable EmailAddress address(

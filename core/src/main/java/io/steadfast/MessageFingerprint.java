@@ -50,8 +50,32 @@ final class MessageFingerprint {
         .text(String.valueOf(o.skipSuppression())).text(String.valueOf(o.inlineCss()))
         .text(String.valueOf(o.performSubstitutions())).text(o.ipPool())
         .text(o.startTime() == null ? null : o.startTime().toString());
+    if (hasLaterFields(m)) {
+      // Fields added after fingerprints were first stored are fed only when set, so every message
+      // that could be written before they existed keeps its stored fingerprint.
+      f.text("later-fields").text(String.valueOf(o.initialOpen())).text(m.abTestId());
+      f.number(m.archive().size());
+      for (EmailAddress archived : m.archive()) {
+        f.address(archived);
+      }
+      for (Recipient r : m.recipients()) {
+        f.address(r.headerTo()).address(r.returnPath());
+      }
+    }
     f.flush();
     return HexFormat.of().formatHex(f.digest.digest());
+  }
+
+  private static boolean hasLaterFields(Message m) {
+    if (m.options().initialOpen() != null || m.abTestId() != null || !m.archive().isEmpty()) {
+      return true;
+    }
+    for (Recipient r : m.recipients()) {
+      if (r.headerTo() != null || r.returnPath() != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Feeds {@code n} as 8 big-endian bytes. */

@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  * @param performSubstitutions whether to apply substitution data, or {@code null} to use the default
  * @param ipPool the dedicated IP pool to send from, or {@code null} to use the default
  * @param startTime when to send (SparkPost allows up to 3 days ahead), or {@code null} for now
+ * @param initialOpen whether to add a second open-tracking pixel at the top of the HTML, so an open
+ *     is seen even when a client clips the message before the bottom pixel, or {@code null} to use the
+ *     default (Transmissions API {@code options.initial_open}; REST only)
  */
 public record MessageOptions(
     @Nullable Boolean transactional,
@@ -27,17 +30,27 @@ public record MessageOptions(
     @Nullable Boolean inlineCss,
     @Nullable Boolean performSubstitutions,
     @Nullable String ipPool,
-    @Nullable Instant startTime) {
+    @Nullable Instant startTime,
+    @Nullable Boolean initialOpen) {
 
   /** No options set: SparkPost's defaults apply. */
   public static final MessageOptions NONE =
-      new MessageOptions(null, null, null, null, null, null, null, null, null);
+      new MessageOptions(null, null, null, null, null, null, null, null, null, null);
+
+  /** Creates options without {@code initialOpen}, the form these options had before it existed. */
+  public MessageOptions(@Nullable Boolean transactional, @Nullable Boolean openTracking,
+      @Nullable Boolean clickTracking, @Nullable Boolean sandbox, @Nullable Boolean skipSuppression,
+      @Nullable Boolean inlineCss, @Nullable Boolean performSubstitutions, @Nullable String ipPool,
+      @Nullable Instant startTime) {
+    this(transactional, openTracking, clickTracking, sandbox, skipSuppression, inlineCss,
+        performSubstitutions, ipPool, startTime, null);
+  }
 
   /** Returns whether no option is set. */
   public boolean isEmpty() {
     // Field by field rather than equals(NONE): every send asks, and the record's equals showed in profiles.
     return transactional == null && openTracking == null && clickTracking == null && sandbox == null
         && skipSuppression == null && inlineCss == null && performSubstitutions == null && ipPool == null
-        && startTime == null;
+        && startTime == null && initialOpen == null;
   }
 }

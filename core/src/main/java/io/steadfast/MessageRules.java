@@ -1,6 +1,7 @@
 package io.steadfast;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,6 +49,7 @@ final class MessageRules {
       List<Attachment> attachments,
       List<Attachment> inlineImages,
       @Nullable String templateId,
+      @Nullable String abTestId,
       @Nullable String rfc822,
       @Nullable String campaignId,
       @Nullable String description,
@@ -57,8 +59,8 @@ final class MessageRules {
       Map<String, Object> substitutionData,
       List<InvalidMessageException.Violation> violations) {
     checkRecipients(recipients, recipientListId, violations);
-    checkContent(from, subject, text, html, ampHtml, headers, attachments, inlineImages, templateId,
-        rfc822, violations);
+    checkContent(from, subject, text, html, ampHtml, headers, attachments, inlineImages,
+        templateId != null ? templateId : abTestId, templateId != null ? "template" : "abTest", rfc822, violations);
     checkHeaders(headers, violations);
     checkImages(inlineImages, violations);
     if (campaignId != null) {
@@ -95,15 +97,130 @@ final class MessageRules {
    * list carries its own tags.
    */
   static void checkCombinations(@Nullable EmailAddress replyTo, @Nullable String templateId,
-      @Nullable String rfc822, @Nullable String recipientListId, List<String> tags,
+      @Nullable String abTestId, @Nullable String rfc822, @Nullable String recipientListId, List<String> tags,
       List<InvalidMessageException.Violation> violations) {
-    if (replyTo != null && (templateId != null || rfc822 != null)) {
+    if (templateId != null && abTestId != null) {
+      violations.add(new InvalidMessageException.Violation("content",
+          "mixes a stored template and a stored A/B test; use exactly one"));
+    }
+    if (replyTo != null && (templateId != null || abTestId != null || rfc822 != null)) {
       violations.add(new InvalidMessageException.Violation("replyTo", "cannot be set with "
-          + (templateId != null ? "a stored template" : "RFC 822 content") + ", which carries its own"));
+          + (templateId != null ? "a stored template" : abTestId != null ? "a stored A/B test" : "RFC 822 content")
+          + ", which carries its own"));
     }
     if (recipientListId != null && !tags.isEmpty()) {
       violations.add(new InvalidMessageException.Violation("tags",
           "cannot be combined with a stored recipient list, whose recipients carry their own tags"));
+    }
+  }
+
+  private static String storedKind(String storedField) {
+    return storedField.equals("template") ? "a stored template" : "a stored A/B test";
+  }
+
+  /**
+   * Checks the limits SparkPost enforces later, or silently applies, so they fail at build time
+   * instead (Transmissions API and Recipient Lists API):
+   *
+   * <ul>
+   *   <li>a Cc recipient with a stored template, A/B test or RFC 822 content: SparkPost adds no
+   *       headers to stored content ("headers" is an inline-content attribute) and builds no To or CC
+   *       header for {@code email_rfc822}, so the copy would arrive with no CC header anywhere, which
+   *       is a Bcc;
+   *   <li>{@code perform_substitutions=false} with stored content: the option applies to inline
+   *       content only, a stored template keeps its own setting;
+   *   <li>metadata over {@link Message#MAX_METADATA_BYTES}, counted as the JSON the REST transport
+   *       writes, with the idempotency key it adds: the message's own key if set, otherwise a key of
+   *       the longest length allowed ({@value IdempotencyKey#MAX_LENGTH} characters), so a message
+   *       that passes cannot be pushed over by the key it gets later;
+   *   <li>substitution data over {@link Message#MAX_SUBSTITUTION_DATA_BYTES};
+   *   <li>two inline images with one name: a {@code cid:} reference can name only one;
+   *   <li>more than {@link Recipient#MAX_TAGS} tags on a recipient, counting the message's tags that
+   *       every recipient also gets: SparkPost ignores the rest.
+   * </ul>
+   */
+  static void checkLimits(List<Recipient> recipients, @Nullable String templateId, @Nullable String abTestId,
+      @Nullable String rfc822, List<Attachment> inlineImages, List<String> tags, MessageOptions options,
+      Map<String, Object> metadata, Map<String, Object> substitutionData, @Nullable IdempotencyKey key,
+      List<InvalidMessageException.Violation> violations) {
+    String stored = templateId != null ? "a stored template" : abTestId != null ? "a stored A/B test"
+        : rfc822 != null ? "RFC 822 content" : null;
+    if (stored != null) {
+      for (int i = 0; i < recipients.size(); i++) {
+        if (recipients.get(i).kind() == Recipient.Kind.CC) {
+          violations.add(new InvalidMessageException.Violation("recipients[" + i + "]",
+              "is a Cc recipient, but SparkPost adds no CC header to " + stored + ", so the copy would arrive "
+                  + "as a hidden Bcc; put the CC header in the " + (rfc822 != null ? "MIME message" : "template")
+                  + " and add the address with bcc(...)"));
+        }
+      }
+    }
+    if (Boolean.FALSE.equals(options.performSubstitutions()) && (templateId != null || abTestId != null)) {
+      violations.add(new InvalidMessageException.Violation("performSubstitutions",
+          "false cannot be combined with " + stored + ", which keeps its own setting; leave the option out"));
+    }
+    long metadataBytes = metadataBytes(metadata, key);
+    if (metadataBytes > Message.MAX_METADATA_BYTES) {
+      violations.add(new InvalidMessageException.Violation("metadata", "is " + metadataBytes
+          + " bytes of JSON with the idempotency key Steadfast adds, over SparkPost's limit of "
+          + Message.MAX_METADATA_BYTES + " bytes; keep bulky data out of metadata"));
+    }
+    long substitutionBytes = substitutionData.isEmpty() ? 0 : JsonValues.serializedBytes(substitutionData);
+    if (substitutionBytes > Message.MAX_SUBSTITUTION_DATA_BYTES) {
+      violations.add(new InvalidMessageException.Violation("substitutionData", "is " + substitutionBytes
+          + " bytes of JSON, over SparkPost's limit of " + Message.MAX_SUBSTITUTION_DATA_BYTES + " bytes"));
+    }
+    Map<String, Integer> imageNames = new java.util.HashMap<>();
+    for (int i = 0; i < inlineImages.size(); i++) {
+      Integer first = imageNames.putIfAbsent(inlineImages.get(i).name(), i);
+      if (first != null) {
+        violations.add(new InvalidMessageException.Violation("inlineImages[" + i + "].name", "'"
+            + EmailAddress.sanitise(inlineImages.get(i).name()) + "' is also the name of inlineImages[" + first
+            + "]; a cid: reference can name only one image, so give each its own name"));
+      }
+    }
+    if (new java.util.LinkedHashSet<>(tags).size() > Recipient.MAX_TAGS) {
+      violations.add(new InvalidMessageException.Violation("tags", "has " + tags.size()
+          + " tags, over SparkPost's limit of " + Recipient.MAX_TAGS + " per recipient (it ignores the rest)"));
+    }
+    for (int i = 0; i < recipients.size(); i++) {
+      java.util.Set<String> all = new java.util.LinkedHashSet<>(recipients.get(i).tags());
+      all.addAll(tags);
+      if (all.size() > Recipient.MAX_TAGS && !recipients.get(i).tags().isEmpty()) {
+        violations.add(new InvalidMessageException.Violation("recipients[" + i + "].tags", "has " + all.size()
+            + " tags with the message's, over SparkPost's limit of " + Recipient.MAX_TAGS
+            + " per recipient (it ignores the rest)"));
+      }
+    }
+  }
+
+  /**
+   * Returns the size in bytes of the {@code metadata} JSON the REST transport sends: the caller's
+   * fields, then the idempotency key's. Without a key yet, counts one of the longest length allowed.
+   */
+  static long metadataBytes(Map<String, Object> metadata, @Nullable IdempotencyKey key) {
+    long keyValueBytes = key != null ? key.value().length() : IdempotencyKey.MAX_LENGTH;
+    // "steadfast_idempotency_key":"<key>" (a key is printable ASCII other than space: only " and \ escape).
+    long keyBytes = IdempotencyKey.METADATA_FIELD.length() + 2 + 1 + 2 + keyValueBytes;
+    if (key != null) {
+      keyBytes += key.value().chars().filter(c -> c == '"' || c == '\\').count();
+    }
+    return JsonValues.serializedBytes(metadata) + (metadata.isEmpty() ? 0 : 1) + keyBytes;
+  }
+
+  /** See {@link Message#checkStartTime}. */
+  static void checkStartTime(@Nullable Instant startTime, Instant now,
+      List<InvalidMessageException.Violation> violations) {
+    if (startTime == null) {
+      return;
+    }
+    if (startTime.isAfter(now.plus(Message.MAX_SCHEDULE_AHEAD))) {
+      violations.add(new InvalidMessageException.Violation("startTime", "is " + startTime + ", more than "
+          + Message.MAX_SCHEDULE_AHEAD.toDays() + " days after now (" + now + "), SparkPost's limit for scheduling"));
+    } else if (startTime.isBefore(now.minus(Message.START_TIME_TOLERANCE))) {
+      violations.add(new InvalidMessageException.Violation("startTime", "is " + startTime
+          + ", in the past (now is " + now + ", tolerance " + Message.START_TIME_TOLERANCE.toSeconds()
+          + " s); leave startTime out to send now"));
     }
   }
 
@@ -132,21 +249,25 @@ final class MessageRules {
     }
   }
 
+  /**
+   * Checks the content. {@code templateId} is the stored template or A/B test (whichever is set) and
+   * {@code storedField} its builder name: both are stored content with the same rules.
+   */
   private static void checkContent(@Nullable EmailAddress from, @Nullable String subject,
       @Nullable String text, @Nullable String html, @Nullable String ampHtml, Map<String, String> headers,
       List<Attachment> attachments, List<Attachment> inlineImages, @Nullable String templateId,
-      @Nullable String rfc822, List<InvalidMessageException.Violation> violations) {
+      String storedField, @Nullable String rfc822, List<InvalidMessageException.Violation> violations) {
     boolean inline = subject != null || text != null || html != null || ampHtml != null;
     int kinds = (inline ? 1 : 0) + (templateId != null ? 1 : 0) + (rfc822 != null ? 1 : 0);
     if (kinds > 1) {
       violations.add(new InvalidMessageException.Violation("content",
-          "mixes inline content, a template and RFC 822 content; use exactly one"));
+          "mixes inline content, a template and RFC 822 content; use exactly one (an A/B test counts as a template)"));
       return;
     }
     if (templateId != null || rfc822 != null) {
-      String kind = templateId != null ? "a stored template" : "RFC 822 content";
+      String kind = templateId != null ? storedKind(storedField) : "RFC 822 content";
       if (templateId != null && (templateId.isBlank() || HeaderText.problem(templateId) != null)) {
-        violations.add(new InvalidMessageException.Violation("template", "is blank or contains a control character"));
+        violations.add(new InvalidMessageException.Violation(storedField, "is blank or contains a control character"));
       }
       if (rfc822 != null && rfc822.isBlank()) {
         violations.add(new InvalidMessageException.Violation("rfc822", "is blank"));
@@ -175,6 +296,10 @@ final class MessageRules {
     if (text == null && html == null && ampHtml == null) {
       violations.add(new InvalidMessageException.Violation("content",
           "has no body; set text(...), html(...) or ampHtml(...), or use template(...)"));
+    } else if (ampHtml != null && text == null && html == null) {
+      // AMP for Email: clients without AMP show the text or HTML part, so one must exist.
+      violations.add(new InvalidMessageException.Violation("ampHtml",
+          "needs a text or HTML body beside it, which clients without AMP show; add text(...) or html(...)"));
     }
   }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One recipient of a message: an address, whether it is a To, Cc or Bcc recipient, and the tags,
@@ -14,13 +15,25 @@ import java.util.Objects;
  * @param tags labels SparkPost attaches to this recipient's events; empty if none
  * @param metadata JSON data SparkPost attaches to this recipient's events; empty if none
  * @param substitutionData template data for this recipient; empty if none
+ * @param headerTo the address this recipient's copy shows in its {@code To} header instead of its own,
+ *     or {@code null} for the default: its own address for a To recipient, the first To recipient for a
+ *     Cc or Bcc copy. SparkPost writes the header as {@code "address.name" <header_to>}, so a name on
+ *     {@code headerTo} is the name shown; without one, the primary's (Cc/Bcc) or the recipient's own
+ *     name (To) is shown. REST only for Cc and Bcc recipients.
+ * @param returnPath the envelope sender (VERP bounce address) for this recipient alone, or {@code null}
+ *     for the message's; REST only (Recipient Lists API, recipient {@code return_path})
  */
 public record Recipient(
     EmailAddress address,
     Kind kind,
     List<String> tags,
     Map<String, Object> metadata,
-    Map<String, Object> substitutionData) {
+    Map<String, Object> substitutionData,
+    @Nullable EmailAddress headerTo,
+    @Nullable EmailAddress returnPath) {
+
+  /** SparkPost keeps at most this many tags per recipient and ignores the rest (Recipient Lists API). */
+  public static final int MAX_TAGS = 10;
 
   /** How the recipient appears in the message headers. */
   public enum Kind {
@@ -56,6 +69,12 @@ public record Recipient(
     }
   }
 
+  /** Creates a recipient without its own {@code headerTo} or {@code returnPath}. */
+  public Recipient(EmailAddress address, Kind kind, List<String> tags, Map<String, Object> metadata,
+      Map<String, Object> substitutionData) {
+    this(address, kind, tags, metadata, substitutionData, null, null);
+  }
+
   /** Returns a To recipient at {@code address}. */
   public static Recipient to(EmailAddress address) {
     return new Recipient(address, Kind.TO, List.of(), Map.of(), Map.of());
@@ -73,17 +92,32 @@ public record Recipient(
 
   /** Returns a copy of this recipient with {@code tags}. */
   public Recipient withTags(List<String> tags) {
-    return new Recipient(address, kind, tags, metadata, substitutionData);
+    return new Recipient(address, kind, tags, metadata, substitutionData, headerTo, returnPath);
   }
 
   /** Returns a copy of this recipient with {@code metadata}. */
   public Recipient withMetadata(Map<String, ?> metadata) {
-    return new Recipient(address, kind, tags, copy(metadata), substitutionData);
+    return new Recipient(address, kind, tags, copy(metadata), substitutionData, headerTo, returnPath);
   }
 
   /** Returns a copy of this recipient with {@code substitutionData}. */
   public Recipient withSubstitutionData(Map<String, ?> substitutionData) {
-    return new Recipient(address, kind, tags, metadata, copy(substitutionData));
+    return new Recipient(address, kind, tags, metadata, copy(substitutionData), headerTo, returnPath);
+  }
+
+  /**
+   * Returns a copy of this recipient whose copy shows {@code headerTo} in its {@code To} header (with
+   * {@code headerTo}'s name, if it has one).
+   */
+  public Recipient withHeaderTo(EmailAddress headerTo) {
+    Objects.requireNonNull(headerTo, "headerTo");
+    return new Recipient(address, kind, tags, metadata, substitutionData, headerTo, returnPath);
+  }
+
+  /** Returns a copy of this recipient whose bounces go to {@code returnPath} (VERP). */
+  public Recipient withReturnPath(EmailAddress returnPath) {
+    Objects.requireNonNull(returnPath, "returnPath");
+    return new Recipient(address, kind, tags, metadata, substitutionData, headerTo, returnPath);
   }
 
   private static Map<String, Object> copy(Map<String, ?> object) {

@@ -35,13 +35,16 @@ final class MessageOptions {
   @Option(names = "--template", description = "Stored template id instead of inline content.") @Nullable String template;
   @Option(names = "--idempotency-key", description = "Key for this message; reuse it when retrying.")
   @Nullable String idempotencyKey;
-  @Option(names = "--message", description = "JSON file with the message (fields as in Message.builder()).")
+  @Option(names = "--message", description = "JSON file with a SparkPost Transmissions request body (or the older "
+      + "flat format, fields as in Message.builder()).")
   @Nullable Path messageFile;
   @Option(names = "--eml", description = "A complete RFC 822 message to send as is.") @Nullable Path eml;
 
   /** Builds the message from the flags, a JSON file or an .eml file. */
   Message message() throws IOException {
-    Message.Builder builder = messageFile != null ? fromJson(messageFile) : Message.builder();
+    Message.Builder builder = messageFile == null ? Message.builder()
+        : TransmissionRequestReader.isTransmission(messageFile) ? TransmissionRequestReader.read(messageFile)
+        : fromJson(messageFile);
     if (eml != null) {
       builder.rfc822(read(eml));
     }

@@ -188,17 +188,20 @@ public final class DefaultEmailClient implements EmailClient {
 
   @Override
   public SubmitReceipt submit(Message message) {
+    checkStartTime(message);
     return requireSpool().submit(message);
   }
 
   @Override
   public SubmitReceipt submit(Message message, java.sql.Connection connection) {
+    checkStartTime(message);
     return requireSpool().submit(message, connection);
   }
 
   @Override
   public CompletableFuture<SubmitReceipt> submitAsync(Message message) {
     try {
+      checkStartTime(message);
       return requireSpool().submitAsync(message);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -213,6 +216,11 @@ public final class DefaultEmailClient implements EmailClient {
   @Override
   public SpoolOperations spoolOperations() {
     return requireSpool();
+  }
+
+  /** Refuses a start time SparkPost would refuse, against the configured clock (see Message.checkStartTime). */
+  private void checkStartTime(Message message) {
+    Objects.requireNonNull(message, "message").checkStartTime(config.clock().instant());
   }
 
   private static @Nullable MessageEvents discoverEvents(SteadfastConfig config) {
@@ -363,6 +371,10 @@ public final class DefaultEmailClient implements EmailClient {
     Objects.requireNonNull(options, "options");
     if (closed.get()) {
       throw new IllegalStateException("EmailClient is closed; create a new one to send");
+    }
+    if (waitsToRetry) {
+      // A spooled message was checked when it was submitted; by a retry its start time may have passed.
+      message.checkStartTime(config.clock().instant());
     }
     long size = message.estimatedSizeBytes();
     if (size > config.maxMessageBytes()) {

@@ -111,8 +111,55 @@ class RestTransportRequestTest {
 
     transport.deliver(delivery(message));
 
-    // Bcc: a recipient with header_to, and in no header.
+    // Bcc: a recipient with header_to, and in no header. SparkPost builds a copy's To header as
+    // "address.name" <address.header_to> (support article "Using CC and BCC with the REST API"), so
+    // every copy carries the primary's name: Carol's copy shows "Alice Liddell <alice@example.com>",
+    // not "Carol, Accounts <alice@example.com>" (issue #20 item 1).
     verify(sent("requests/cc-and-bcc.json"));
+  }
+
+  @Test
+  void sendsInitialOpenRecipientReturnPathAndChosenHeaderTo() {
+    // Transmissions API options.initial_open; Recipient Lists API recipient return_path and
+    // address.header_to (issue #20 item 4). A chosen header_to without a name shows the recipient's
+    // own name (To) or the primary's (Cc); one with a name shows that name.
+    Message message = Message.builder()
+        .from("orders@shop.example")
+        .recipient(Recipient.to(EmailAddress.of("alice@example.com", "Alice"))
+            .withHeaderTo(EmailAddress.of("team@example.com"))
+            .withReturnPath(EmailAddress.of("bounce+alice@shop.example")))
+        .bcc("bob@example.com")
+        .recipient(Recipient.bcc(EmailAddress.of("carol@example.com"))
+            .withHeaderTo(EmailAddress.of("audit@example.com", "Auditors")))
+        .openTracking(true)
+        .initialOpen(true)
+        .subject("Your order has shipped")
+        .text("It is on its way.")
+        .build();
+
+    transport.deliver(delivery(message));
+
+    verify(sent("requests/documented-fields.json"));
+  }
+
+  @Test
+  void sendsAbTestContent() {
+    Message message = Message.builder().to("alice@example.com").abTest("password-reset-subjects").build();
+
+    transport.deliver(delivery(message));
+
+    verify(sent("requests/ab-test.json"));
+  }
+
+  @Test
+  void refusesArchiveRecipientsWithoutSendingBecauseRestHasNone() {
+    Message message = minimal().archive("audit@example.com").build();
+
+    Outcome outcome = transport.deliver(delivery(message));
+
+    assertThat(outcome).isInstanceOf(Outcome.Rejected.class);
+    assertThat(((Outcome.Rejected) outcome).failure().summary()).contains("archive recipients are SMTP-only");
+    verify(0, postRequestedFor(urlEqualTo(TRANSMISSIONS)));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
+import io.steadfast.EmailAddress;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.spi.Outcome;
@@ -56,6 +57,39 @@ class GreenMailDeliveryTest {
   void stop() {
     transport.close();
     relay.close();
+  }
+
+  /**
+   * Issue #20 item 1: every copy shows the headers the REST route's copies show. SparkPost builds a
+   * REST copy's To header as {@code "address.name" <address.header_to>} with the primary's name and
+   * address (support article "Using CC and BCC with the REST API"); over SMTP one MIME message serves
+   * every envelope recipient, so the Cc and Bcc copies show the primary's To and the visible Cc
+   * header too. Archive recipients go in X-MSYS-API, not in the envelope (SMTP API reference).
+   */
+  @Test
+  void showsThePrimarysToHeaderOnEveryCopyAndArchivesThroughXMsysApi() throws Exception {
+    Message message = Message.builder()
+        .from("orders@shop.example")
+        .to("alice@to.example", "Alice Liddell")
+        .cc(EmailAddress.of("carol@cc.example", "Carol"))
+        .bcc(EmailAddress.of("bob@bcc.example", "Bob"))
+        .archive(EmailAddress.of("audit@archive.example", "Audit"))
+        .subject("Copies")
+        .text("t")
+        .build();
+
+    Outcome outcome = transport.deliver(Fixtures.delivery(message, "order-43"));
+
+    assertThat(outcome).isInstanceOf(Outcome.Accepted.class);
+    assertThat(greenMail.getReceivedMessages()).hasSize(3);
+    assertThat(mailbox("audit@archive.example")).isEmpty();
+    for (String copy : List.of("alice@to.example", "carol@cc.example", "bob@bcc.example")) {
+      MimeMessage mime = mailbox(copy).get(0);
+      assertThat(mime.getHeader("To")).containsExactly("Alice Liddell <alice@to.example>");
+      assertThat(mime.getHeader("Cc")).containsExactly("Carol <carol@cc.example>");
+    }
+    assertThat(xMsysApi(mailbox("carol@cc.example").get(0)))
+        .containsEntry("archive", List.of(Map.of("email", "audit@archive.example", "name", "Audit")));
   }
 
   @Test

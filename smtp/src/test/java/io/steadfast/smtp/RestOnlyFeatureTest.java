@@ -53,7 +53,15 @@ class RestOnlyFeatureTest {
         Arguments.of(Fixtures.simpleMessage().toBuilder().description("Spring sale").build(), "description(...)"),
         Arguments.of(Fixtures.simpleMessage().toBuilder().recipients(List.of(
             Recipient.to(EmailAddress.of("alice@example.com")).withTags(List.of("vip")))).build(),
-            "per-recipient tags or metadata"));
+            "per-recipient tags or metadata"),
+        Arguments.of(Message.builder().to("alice@example.com").abTest("subjects").build(), "abTest(...)"),
+        Arguments.of(Fixtures.simpleMessage().toBuilder().initialOpen(true).build(), "initialOpen(...)"),
+        Arguments.of(Fixtures.simpleMessage().toBuilder().recipients(List.of(
+            Recipient.to(EmailAddress.of("alice@example.com")).withReturnPath(EmailAddress.of("b@example.com"))))
+            .build(), "Recipient.withReturnPath"),
+        Arguments.of(Fixtures.simpleMessage().toBuilder().recipient(
+            Recipient.bcc(EmailAddress.of("bob@example.com")).withHeaderTo(EmailAddress.of("team@example.com")))
+            .build(), "Recipient.withHeaderTo"));
   }
 
   @ParameterizedTest

@@ -30,6 +30,7 @@ final class TransmissionValidator {
   private static final Set<String> BOOLEAN_OPTIONS =
       Set.of(
           "open_tracking",
+          "initial_open",
           "click_tracking",
           "transactional",
           "sandbox",
@@ -64,6 +65,10 @@ final class TransmissionValidator {
   private static final int DESCRIPTION_MAX_BYTES = 1024;
   private static final int TEMPLATE_ID_MAX_BYTES = 64;
   private static final int FILE_NAME_MAX_BYTES = 255;
+  private static final int METADATA_MAX_BYTES = 10 * 1024;
+  private static final int SUBSTITUTION_DATA_MAX_BYTES = 100 * 1024;
+  /** SparkPost keeps at most 10 tags per recipient and ignores the rest; the fake refuses more. */
+  private static final int RECIPIENT_MAX_TAGS = 10;
 
   /** Deliberately loose: SparkPost's own check is unpublished; this catches obvious mistakes. */
   private static final Pattern EMAIL = Pattern.compile("[^\\s@]+@[^\\s@]+");
@@ -97,9 +102,39 @@ final class TransmissionValidator {
     if (optionalString(root, "description", "description")) {
       maxBytes(root.get("description"), "description", DESCRIPTION_MAX_BYTES);
     }
-    optionalObject(root, "metadata", "metadata");
-    optionalObject(root, "substitution_data", "substitution_data");
+    if (optionalObject(root, "metadata", "metadata")) {
+      maxJsonBytes(root.get("metadata"), "metadata", METADATA_MAX_BYTES);
+    }
+    if (optionalObject(root, "substitution_data", "substitution_data")) {
+      maxJsonBytes(root.get("substitution_data"), "substitution_data", SUBSTITUTION_DATA_MAX_BYTES);
+    }
     optionalString(root, "return_path", "return_path");
+    storedContentOptions(root.get("options"), root.get("content"));
+  }
+
+  /** perform_substitutions applies to inline content only; a stored template keeps its own. */
+  private void storedContentOptions(JsonNode options, JsonNode content) {
+    if (options == null || !options.isObject() || content == null || !content.isObject()) {
+      return;
+    }
+    JsonNode substitutions = options.get("perform_substitutions");
+    boolean stored = content.has("template_id") || content.has("ab_test_id");
+    if (stored && substitutions != null && substitutions.isBoolean() && !substitutions.booleanValue()) {
+      errors.add(
+          ApiError.invalidCombination(
+              "field 'options.perform_substitutions' false cannot be combined with a stored"
+                  + " template or A/B test"));
+    }
+  }
+
+  /** Checks {@code node} is at most {@code max} bytes as compact JSON, the size SparkPost counts. */
+  private void maxJsonBytes(JsonNode node, String path, int max) {
+    int bytes = Json.MAPPER.writeValueAsBytes(node).length;
+    if (bytes > max) {
+      errors.add(
+          ApiError.invalid(
+              "field '" + path + "' is " + bytes + " bytes of JSON, but may be at most " + max));
+    }
   }
 
   // ---- recipients ----
@@ -157,6 +192,12 @@ final class TransmissionValidator {
       int index = 0;
       for (JsonNode tag : tags.values()) {
         requireType(tag, path + ".tags[" + index++ + "]", "json_string");
+      }
+      if (tags.size() > RECIPIENT_MAX_TAGS) {
+        errors.add(
+            ApiError.invalid(
+                "field '" + path + ".tags' has " + tags.size() + " tags, but at most "
+                    + RECIPIENT_MAX_TAGS + " are kept"));
       }
     }
     optionalObject(recipient, "metadata", path + ".metadata");
@@ -247,6 +288,10 @@ final class TransmissionValidator {
           ApiError.required(
               "at least one of fields 'content.text', 'content.html' or 'content.amp_html' is"
                   + " required"));
+    } else if (content.has("amp_html") && !content.has("text") && !content.has("html")) {
+      errors.add(
+          ApiError.required(
+              "field 'content.amp_html' needs 'content.text' or 'content.html' beside it"));
     }
     optionalString(content, "reply_to", "content.reply_to");
     JsonNode headers = content.get("headers");
@@ -263,6 +308,26 @@ final class TransmissionValidator {
     }
     files(content.get("attachments"), "content.attachments");
     files(content.get("inline_images"), "content.inline_images");
+    uniqueNames(content.get("inline_images"), "content.inline_images");
+  }
+
+  /** A cid: reference names one inline image, so two with one name cannot both be shown. */
+  private void uniqueNames(JsonNode images, String path) {
+    if (images == null || !images.isArray()) {
+      return;
+    }
+    Set<String> seen = new java.util.HashSet<>();
+    int index = 0;
+    for (JsonNode image : images.values()) {
+      JsonNode name = image.isObject() ? image.get("name") : null;
+      if (name != null && name.isString() && !seen.add(name.stringValue())) {
+        errors.add(
+            ApiError.invalid(
+                "field '" + path + "[" + index + "].name' repeats the name '" + name.stringValue()
+                    + "' of an earlier inline image"));
+      }
+      index++;
+    }
   }
 
   /** Checks attachments or inline images: {@code [{"name", "type", "data" (base64)}]}. */
@@ -368,11 +433,10 @@ final class TransmissionValidator {
     return node != null && requireType(node, path, "json_string");
   }
 
-  private void optionalObject(JsonNode parent, String name, String path) {
+  /** Checks an optional object field; returns whether it is present and an object. */
+  private boolean optionalObject(JsonNode parent, String name, String path) {
     JsonNode node = parent.get(name);
-    if (node != null) {
-      requireType(node, path, "json_object");
-    }
+    return node != null && requireType(node, path, "json_object");
   }
 
   private boolean notBlank(JsonNode node, String path) {

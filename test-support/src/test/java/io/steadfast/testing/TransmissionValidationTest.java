@@ -345,7 +345,56 @@ class TransmissionValidationTest {
             INVALID,
             "substitution_data"),
         invalid(
-            "return_path number", Http.with(VALID, "/return_path", "1"), INVALID, "return_path"));
+            "return_path number", Http.with(VALID, "/return_path", "1"), INVALID, "return_path"),
+        // Issue #20 item 3: the limits Steadfast checks at build() hold here too.
+        invalid(
+            "amp_html alone",
+            Http.with(Http.without(VALID, "/content/text"), "/content/amp_html", "\"<html amp4email>\""),
+            REQUIRED,
+            "content.amp_html"),
+        invalid(
+            "perform_substitutions false with a template",
+            Http.with(TEMPLATE, "/options", "{\"perform_substitutions\":false}"),
+            COMBINATION,
+            "options.perform_substitutions"),
+        invalid(
+            "metadata over 10 KB",
+            Http.with(VALID, "/metadata", "{\"pad\":\"" + "m".repeat(10 * 1024) + "\"}"),
+            INVALID,
+            "metadata"),
+        invalid(
+            "substitution_data over 100 KB",
+            Http.with(VALID, "/substitution_data", "{\"pad\":\"" + "s".repeat(100 * 1024) + "\"}"),
+            INVALID,
+            "substitution_data"),
+        invalid(
+            "two inline images with one name",
+            Http.with(
+                VALID,
+                "/content/inline_images",
+                "[{\"name\":\"logo\",\"type\":\"image/png\",\"data\":\"SGVsbG8=\"},"
+                    + "{\"name\":\"logo\",\"type\":\"image/png\",\"data\":\"SGVsbG8=\"}]"),
+            INVALID,
+            "content.inline_images[1].name"),
+        invalid(
+            "11 tags on a recipient",
+            Http.with(
+                VALID,
+                "/recipients/0/tags",
+                "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]"),
+            INVALID,
+            "recipients[0].tags"));
+  }
+
+  @Test
+  void acceptsInitialOpenAndAmpHtmlBesideText() {
+    String body =
+        Http.with(
+            Http.with(VALID, "/options", "{\"initial_open\":true}"),
+            "/content/amp_html",
+            "\"<html amp4email>\"");
+
+    assertThat(Http.post(fake, body).statusCode()).isEqualTo(200);
   }
 
   private static Arguments invalid(String rule, String body, String code, String field) {
@@ -465,7 +514,8 @@ class TransmissionValidationTest {
   @ValueSource(
       strings = {
         "{\"from\":\"f@example.com\",\"subject\":\"s\",\"html\":\"<p>h</p>\"}",
-        "{\"from\":\"f@example.com\",\"subject\":\"s\",\"amp_html\":\"<html amp4email></html>\"}",
+        // amp_html needs text or html beside it (issue #20 item 3).
+        "{\"from\":\"f@example.com\",\"subject\":\"s\",\"text\":\"t\",\"amp_html\":\"<html amp4email></html>\"}",
         "{\"from\":{\"email\":\"f@example.com\",\"name\":\"Fred\"},\"subject\":\"s\","
             + "\"text\":\"t\",\"reply_to\":\"r@example.com\","
             + "\"headers\":{\"CC\":\"c@example.com\"}}",

@@ -214,6 +214,12 @@ public final class OkHttpRestTransport implements Transport {
       return new Ended(new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE,
           Failure.of("route '" + route + "' is closed", null), null));
     }
+    if (!delivery.message().archive().isEmpty()) {
+      // SparkPost: "Archiving is only supported with the SMTP API" (support article on CC and BCC).
+      return new Ended(new Outcome.Rejected(Outcome.Rejected.Reason.MESSAGE, Failure.of(
+          "archive recipients are SMTP-only: SparkPost's REST API cannot send archive copies; send this message "
+              + "on an SMTP route (steadfast-smtp) or add the archive addresses with bcc(...)", null)));
+    }
     TransmissionWriter.Json body;
     try {
       body = TransmissionWriter.write(MAPPER, delivery.message(), delivery.idempotencyKey());

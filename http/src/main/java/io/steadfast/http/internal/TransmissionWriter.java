@@ -136,6 +136,7 @@ final class TransmissionWriter {
       json.writeStringProperty("start_time", startTime(options.startTime()));
     }
     booleanIfSet(json, "open_tracking", options.openTracking());
+    booleanIfSet(json, "initial_open", options.initialOpen());
     booleanIfSet(json, "click_tracking", options.clickTracking());
     booleanIfSet(json, "transactional", options.transactional());
     booleanIfSet(json, "sandbox", options.sandbox());
@@ -180,29 +181,56 @@ final class TransmissionWriter {
       return;
     }
     // The message always has a To recipient when it has Cc or Bcc ones (core checks it).
-    String headerTo = null;
+    Recipient primary = null;
     for (Recipient recipient : message.recipients()) {
       if (recipient.kind() == Recipient.Kind.TO) {
-        headerTo = recipient.address().email();
+        primary = recipient;
         break;
       }
     }
     json.writeStartArray();
     for (Recipient recipient : message.recipients()) {
       json.writeStartObject();
-      EmailAddress address = recipient.address();
       json.writeName("address");
       json.writeStartObject();
-      json.writeStringProperty("email", address.email());
-      stringIfSet(json, "name", address.name());
-      stringIfSet(json, "header_to", recipient.kind() == Recipient.Kind.TO ? null : headerTo);
+      json.writeStringProperty("email", recipient.address().email());
+      EmailAddress shown = shownTo(recipient, primary);
+      stringIfSet(json, "name", shown == null ? recipient.address().name() : shown.name());
+      stringIfSet(json, "header_to", shown == null ? null : shown.email());
       json.writeEndObject();
+      if (recipient.returnPath() != null) {
+        json.writeStringProperty("return_path", recipient.returnPath().email());
+      }
       tags(json, recipient.tags(), message.tags());
       objectIfNotEmpty(json, "metadata", recipient.metadata());
       objectIfNotEmpty(json, "substitution_data", recipient.substitutionData());
       json.writeEndObject();
     }
     json.writeEndArray();
+  }
+
+  /**
+   * Returns the address {@code recipient}'s copy shows in its {@code To} header, or {@code null} for
+   * its own (then no {@code header_to} is sent). SparkPost writes that header as {@code
+   * "address.name" <address.header_to>}, so the name sent is the shown address's name, not the
+   * recipient's: a Cc copy to Bob of mail for Alice shows {@code Alice <alice@...>}, not {@code Bob
+   * <alice@...>}. A recipient's own {@code headerTo} wins; its name, if it has none, falls back to the
+   * primary's (Cc, Bcc) or to the recipient's own (To). The name is then also what substitution sees
+   * as {@code address.name}, which for a copy is the primary's: the copy is the primary's mail.
+   */
+  private static @Nullable EmailAddress shownTo(Recipient recipient, @Nullable Recipient primary) {
+    if (recipient.kind() == Recipient.Kind.TO || primary == null) {
+      return recipient.headerTo() == null ? null : named(recipient.headerTo(), recipient.address());
+    }
+    // A copy shows what the primary's own copy shows in its To header.
+    EmailAddress primaryShown = primary.headerTo() == null ? primary.address()
+        : named(primary.headerTo(), primary.address());
+    return recipient.headerTo() == null ? primaryShown : named(recipient.headerTo(), primaryShown);
+  }
+
+  /** Returns {@code shown}, with {@code fallback}'s name if it has none of its own. */
+  private static EmailAddress named(EmailAddress shown, EmailAddress fallback) {
+    return shown.name() != null || fallback.name() == null ? shown : EmailAddress.of(shown.email(), fallback.name());
   }
 
   /** Writes the recipient's tags followed by the message's, each once, in that order. */
@@ -238,6 +266,9 @@ final class TransmissionWriter {
         break;
       case RFC822:
         json.writeStringProperty("email_rfc822", Objects.requireNonNull(message.rfc822()));
+        break;
+      case AB_TEST:
+        json.writeStringProperty("ab_test_id", Objects.requireNonNull(message.abTestId()));
         break;
       case INLINE:
       default:

@@ -208,6 +208,38 @@ class TransmissionWriterTest {
     assertThat(TransmissionWriter.format(EmailAddress.of("a@example.com", name))).isEqualTo(expected);
   }
 
+  /**
+   * Core refuses metadata over SparkPost's 10 KB counting the key the writer adds (issue #20 item 3):
+   * the largest message core accepts must send exactly 10240 bytes of metadata JSON, escapes,
+   * multi-byte characters and number formats included.
+   */
+  @Test
+  void sendsExactlyTheMetadataSizeCoreCounted() {
+    Map<String, Object> tricky = new LinkedHashMap<>();
+    tricky.put("quote\"and\\slash/", "tab\tnl\n\u0001é😀\u2028");
+    tricky.put("numbers", List.of(1, 2L, 0.1, 1.0e20, 0.25f, new BigDecimal("1E+3"), BigInteger.TEN, (short) 7));
+    tricky.put("nested", Map.of("flag", true));
+    int accepted = -1;
+    for (int pad = 10_240; pad > 9_000; pad--) {
+      Map<String, Object> metadata = new LinkedHashMap<>(tricky);
+      metadata.put("pad", "x".repeat(pad));
+      try {
+        Message message = Message.builder().from("shop@example.com").to("alice@example.com").subject("Hi")
+            .text("Hello").metadata(metadata).idempotencyKey(KEY).build();
+        String json = new String(TransmissionWriter.write(MAPPER, message, KEY).toByteArray(), StandardCharsets.UTF_8);
+        int start = json.indexOf("\"metadata\":") + "\"metadata\":".length();
+        int end = json.indexOf(",\"recipients\":");
+        assertThat(json.substring(start, end).getBytes(StandardCharsets.UTF_8)).hasSize((int) Message.MAX_METADATA_BYTES);
+        accepted = pad;
+        break;
+      } catch (io.steadfast.InvalidMessageException e) {
+        assertThat(e).hasMessageContaining("metadata is");
+      }
+    }
+
+    assertThat(accepted).isPositive();
+  }
+
   @Test
   void formatsAddressWithoutNameAsPlainEmail() {
     assertThat(TransmissionWriter.format(EmailAddress.of("a@example.com"))).isEqualTo("a@example.com");

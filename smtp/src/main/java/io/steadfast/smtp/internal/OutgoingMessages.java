@@ -147,6 +147,19 @@ final class OutgoingMessages {
     if (message.templateId() != null) {
       features.add("a stored template (template(...))");
     }
+    if (message.abTestId() != null) {
+      features.add("a stored A/B test (abTest(...))");
+    }
+    if (message.options().initialOpen() != null) {
+      features.add("initial_open (initialOpen(...))");
+    }
+    if (message.recipients().stream().anyMatch(r -> r.returnPath() != null)) {
+      features.add("a per-recipient return path (Recipient.withReturnPath)");
+    }
+    if (message.recipients().stream().anyMatch(r -> r.kind() != Recipient.Kind.TO && r.headerTo() != null)) {
+      // One MIME message serves every envelope recipient, so a Cc or Bcc copy cannot show its own To.
+      features.add("a Cc or Bcc recipient's own header_to (Recipient.withHeaderTo)");
+    }
     if (message.recipientListId() != null) {
       features.add("a stored recipient list (recipientList(...))");
     }
@@ -217,7 +230,8 @@ final class OutgoingMessages {
     List<Address> cc = new ArrayList<>();
     for (Recipient recipient : message.recipients()) {
       switch (recipient.kind()) {
-        case TO -> to.add(address(recipient.address()));
+        // The To header shows what the REST copy would show: a chosen header_to, named as SparkPost names it.
+        case TO -> to.add(address(shownTo(recipient)));
         case CC -> cc.add(address(recipient.address()));
         case BCC -> {
           // Envelope only: a Bcc recipient appears in no header.
@@ -244,6 +258,16 @@ final class OutgoingMessages {
     String envelopeFrom = message.returnPath() != null ? message.returnPath().email() : from.email();
     return new Prepared(new OutgoingMessage(envelopeFrom, envelope(message), bytes.toByteArray(), messageId,
         metadataBytes), null);
+  }
+
+  /** Returns what a To recipient's copy shows in its To header: its header_to (with its own name if none). */
+  private static EmailAddress shownTo(Recipient recipient) {
+    EmailAddress chosen = recipient.headerTo();
+    if (chosen == null) {
+      return recipient.address();
+    }
+    String name = chosen.name() != null ? chosen.name() : recipient.address().name();
+    return name == null ? chosen : EmailAddress.of(chosen.email(), name);
   }
 
   private Prepared rfc822(Message message, IdempotencyKey key, String xMsysApi, int metadataBytes)

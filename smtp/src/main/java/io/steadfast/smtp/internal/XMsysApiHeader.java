@@ -1,10 +1,13 @@
 package io.steadfast.smtp.internal;
 
+import io.steadfast.EmailAddress;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.MessageOptions;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.json.JsonWriteFeature;
@@ -26,8 +29,11 @@ import tools.jackson.databind.json.JsonMapper;
  *   <li>{@code options}: {@code open_tracking}, {@code click_tracking}, {@code transactional},
  *       {@code sandbox}, {@code skip_suppression}, {@code ip_pool}, {@code inline_css}, each only
  *       when set, so the account's SMTP defaults apply to the rest;
- *   <li>no {@code cc}, {@code bcc} or {@code archive}: Cc and Bcc recipients travel in the SMTP
- *       envelope instead (see {@code OutgoingMessages}).
+ *   <li>{@code archive} from {@link Message#archive()}, as {@code {"email", "name"}} objects: SparkPost
+ *       sends each an archive copy of what the To recipient gets (links left as they are); archive
+ *       addresses are not in the envelope, or they would get a second copy;
+ *   <li>no {@code cc} or {@code bcc}: Cc and Bcc recipients travel in the SMTP envelope instead (see
+ *       {@code OutgoingMessages}).
  * </ul>
  *
  * <p>Non-ASCII text is escaped as {@code \\uXXXX}, as SparkPost requires for header JSON. The
@@ -62,6 +68,18 @@ final class XMsysApiHeader {
     fields.put("metadata", metadata(message, key));
     if (!message.tags().isEmpty()) {
       fields.put("tags", message.tags());
+    }
+    if (!message.archive().isEmpty()) {
+      List<Map<String, String>> archive = new ArrayList<>();
+      for (EmailAddress address : message.archive()) {
+        Map<String, String> entry = new LinkedHashMap<>();
+        entry.put("email", address.email());
+        if (address.name() != null) {
+          entry.put("name", address.name());
+        }
+        archive.add(entry);
+      }
+      fields.put("archive", archive);
     }
     Map<String, Object> options = options(message.options());
     if (!options.isEmpty()) {
