@@ -33,6 +33,8 @@ final class CommandFailures implements IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
     Outcome outcome = classify(e);
+    // This line says what happened: the library's log lines about the same exception would only repeat it.
+    CliLog.reported(e);
     PrintWriter err = commandLine.getErr();
     err.println(CliLog.redact(outcome.message()));
     if (outcome.bug() || CliLog.verbose()) {

@@ -10,6 +10,7 @@ import io.steadfast.RetryableException;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastConfig;
+import io.steadfast.cli.internal.CliLog;
 import io.steadfast.testing.FakeSparkPost;
 import io.steadfast.testing.RecordedTransmission;
 import java.io.IOException;
@@ -102,6 +103,7 @@ final class SendCommand implements Callable<Integer> {
   }
 
   private int failure(PrintWriter out, PrintWriter err, String kind, io.steadfast.SteadfastException e, int code) {
+    CliLog.reported(e);
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("status", kind);

@@ -28,9 +28,16 @@ final class ServiceLog extends DeliveryListener {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
 
-  /** Starts the service log: from now on every line of the run starts with the instant from {@code clock}. */
+  /**
+   * Starts the service log: from now on every line of the run starts with the instant from
+   * {@code clock}, every line is printed at once (a service runs for long), and the core's own circuit
+   * lines are left out (without {@code --verbose}): this log reports the circuit changes an operator acts
+   * on, not every half-open probe that fails again.
+   */
   ServiceLog(Clock clock) {
     CliLog.timestamps(clock);
+    CliLog.live();
+    CliLog.covered("io.steadfast.internal.RouteHandle");
   }
 
   void info(String text) {

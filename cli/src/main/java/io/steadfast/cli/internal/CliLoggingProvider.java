@@ -68,27 +68,27 @@ public final class CliLoggingProvider implements SLF4JServiceProvider {
 
     @Override
     public boolean isTraceEnabled() {
-      return CliLog.enabled(Level.TRACE);
+      return CliLog.enabled(name, Level.TRACE);
     }
 
     @Override
     public boolean isDebugEnabled() {
-      return CliLog.enabled(Level.DEBUG);
+      return CliLog.enabled(name, Level.DEBUG);
     }
 
     @Override
     public boolean isInfoEnabled() {
-      return CliLog.enabled(Level.INFO);
+      return CliLog.enabled(name, Level.INFO);
     }
 
     @Override
     public boolean isWarnEnabled() {
-      return CliLog.enabled(Level.WARN);
+      return CliLog.enabled(name, Level.WARN);
     }
 
     @Override
     public boolean isErrorEnabled() {
-      return CliLog.enabled(Level.ERROR);
+      return CliLog.enabled(name, Level.ERROR);
     }
 
     @Override
