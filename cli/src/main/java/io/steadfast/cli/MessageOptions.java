@@ -3,7 +3,6 @@ package io.steadfast.cli;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
