@@ -1,5 +1,6 @@
 package io.steadfast;
 
+import io.steadfast.internal.Redaction;
 import java.util.Objects;
 
 /**
@@ -42,9 +43,21 @@ public record ApiKey(String value) {
     return new ApiKey(value);
   }
 
+  /**
+   * Returns {@code text} with this key replaced by {@code [redacted]} wherever it appears: as is, in
+   * another letter case, percent-encoded (as in a URL or form body, e.g. {@code %2B} for {@code +}) or
+   * base64-encoded (as SMTP AUTH LOGIN sends it). Use it on text a server or a library may have echoed
+   * the key into, such as an error body, before logging or showing it.
+   *
+   * @return {@code text} itself if it holds no form of the key
+   */
+  public String redact(String text) {
+    return Redaction.redact(Objects.requireNonNull(text, "text"), value);
+  }
+
   /** Returns {@code ApiKey[redacted]}: the key itself is never printed. */
   @Override
   public String toString() {
-    return "ApiKey[redacted]";
+    return "ApiKey" + Redaction.REDACTED;
   }
 }

@@ -5,20 +5,25 @@ import io.steadfast.IdempotencyConflictException;
 import io.steadfast.InvalidMessageException;
 import io.steadfast.PermanentException;
 import io.steadfast.RetryableException;
+import io.steadfast.cli.internal.CliLog;
 import io.steadfast.spool.SpoolOpenException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
 
 /**
  * Turns an exception a command did not handle itself into one line on stderr and an exit code, so that
  * scripts can tell what passes by itself (exit 3: spool in use, full or unwritable, an environment fault,
  * SparkPost unavailable) from what the user must change (exit 2) and what needs fixing first (exit 1).
- * Only an unexpected exception, a bug, prints its stack trace.
+ * Only an unexpected exception, a bug, prints its stack trace (every failure does with {@code --verbose}).
+ * The line never holds the API key, in any form a server may have echoed it in.
  */
 final class CommandFailures implements IExecutionExceptionHandler {
 
@@ -28,10 +33,14 @@ final class CommandFailures implements IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
     Outcome outcome = classify(e);
+    // This line says what happened: the library's log lines about the same exception would only repeat it.
+    CliLog.reported(e);
     PrintWriter err = commandLine.getErr();
-    err.println(outcome.message());
-    if (outcome.bug()) {
-      e.printStackTrace(err);
+    err.println(CliLog.redact(outcome.message()));
+    if (outcome.bug() || CliLog.verbose()) {
+      StringWriter trace = new StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      err.print(CliLog.redact(trace.toString()));
     }
     err.flush();
     return outcome.exitCode();
@@ -64,6 +73,10 @@ final class CommandFailures implements IExecutionExceptionHandler {
     if (e instanceof InvalidMessageException || e instanceof IdempotencyConflictException) {
       return new Outcome(Steadfast.USAGE, e.getMessage(), false);
     }
+    if (e instanceof JacksonException json) {
+      // JSON the user gave (a --message file read by whichever parser): broken, or a field of the wrong type.
+      return new Outcome(Steadfast.USAGE, "Invalid JSON input: " + describe(json), false);
+    }
     if (e instanceof DeliveryUnknownException) {
       return new Outcome(Steadfast.UNKNOWN, e.getMessage(), false);
     }
@@ -94,6 +107,33 @@ final class CommandFailures implements IExecutionExceptionHandler {
     // operator (drain salvages, or room must be made).
     return open.reason() == SpoolOpenException.Reason.NEWER_SCHEMA
         || open.reason() == SpoolOpenException.Reason.UNSAFE_FILES ? Steadfast.USAGE : Steadfast.PERMANENT;
+  }
+
+  /**
+   * Returns one line saying what is wrong with some JSON and where: the field's path as Jackson tracked
+   * it ({@code recipients[0].address}), its message, and the line and column.
+   */
+  static String describe(JacksonException e) {
+    StringBuilder path = new StringBuilder();
+    for (JacksonException.Reference reference : e.getPath()) {
+      if (reference.getPropertyName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(reference.getPropertyName());
+      } else if (reference.getIndex() >= 0) {
+        path.append('[').append(reference.getIndex()).append(']');
+      }
+    }
+    String message = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+    StringBuilder line = new StringBuilder();
+    if (path.length() > 0) {
+      line.append("field '").append(path).append("': ");
+    }
+    line.append(message.replaceAll("\\p{Cntrl}+", " ").strip());
+    TokenStreamLocation location = e.getLocation();
+    if (location != null && location.getLineNr() > 0) {
+      line.append(" (line ").append(location.getLineNr()).append(", column ").append(location.getColumnNr())
+          .append(')');
+    }
+    return line.toString();
   }
 
   private static String describe(Throwable io) {

@@ -3,6 +3,7 @@ package io.steadfast.cli;
 import io.steadfast.ApiKey;
 import io.steadfast.Endpoint;
 import io.steadfast.ReconcilePolicy;
+import io.steadfast.cli.internal.CliLog;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -40,7 +41,10 @@ final class ConnectionOptions {
           + " Keys are never taken from the command line, where shells and process lists would keep them.");
     }
     try {
-      return ApiKey.of(key.strip());
+      ApiKey apiKey = ApiKey.of(key.strip());
+      // Whatever this run prints, a library's log line or a server's echo in a failure, never shows it.
+      CliLog.redact(apiKey);
+      return apiKey;
     } catch (IllegalArgumentException e) {
       throw new UsageException("The API key is malformed: " + e.getMessage());
     }

@@ -6,7 +6,6 @@ import io.steadfast.SpoolOperations;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import io.steadfast.spi.Spool;
-import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -72,7 +71,6 @@ final class DispatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter err = spec.commandLine().getErr();
     if (workers < 1) {
       throw new UsageException("--workers must be at least 1 but was " + workers + ".");
     }
@@ -84,7 +82,7 @@ final class DispatchCommand implements Callable<Integer> {
       throw new UsageException("--metrics-port must be between 0 and 65535 but was " + metricsPort + ".");
     }
     String where = spoolOptions.describe(connection);
-    ServiceLog log = new ServiceLog(err, Clock.systemUTC());
+    ServiceLog log = new ServiceLog(Clock.systemUTC());
     DispatchMetrics metrics = metricsPort == null ? null
         : new DispatchMetrics(DispatchMetrics.routes(connection.endpoint()));
     DeliveryListener listener = metrics == null ? log : new Both(log, metrics);

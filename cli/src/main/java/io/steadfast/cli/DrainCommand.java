@@ -2,6 +2,7 @@ package io.steadfast.cli;
 
 import io.steadfast.EmailClient;
 import io.steadfast.SpoolOperations;
+import io.steadfast.cli.internal.CliLog;
 import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
@@ -48,6 +49,8 @@ final class DrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    // A drain may run for minutes: the library's warnings go out as they happen, beside its progress lines.
+    CliLog.live();
     if (spoolOptions.url(connection) == null) {
       spoolOptions.existingDirectory(connection); // a mistyped path must not drain a fresh, empty spool
     }

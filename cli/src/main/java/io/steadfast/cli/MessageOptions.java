@@ -3,7 +3,6 @@ package io.steadfast.cli;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,13 +39,31 @@ final class MessageOptions {
   @Nullable Path messageFile;
   @Option(names = "--eml", description = "A complete RFC 822 message to send as is.") @Nullable Path eml;
 
-  /** Builds the message from the flags, a JSON file or an .eml file. */
+  /**
+   * Builds the message from the flags, a JSON file or an .eml file.
+   *
+   * @throws UsageException naming the option (and field) that is wrong: a file too large or unreadable,
+   *     JSON that is broken or of the wrong shape, a value a builder refuses
+   * @throws io.steadfast.InvalidMessageException naming every field the message's rules refuse
+   */
   Message message() throws IOException {
+    // Sizes first: nothing is read before every file is known to fit SparkPost's limits.
+    InputFiles.checkSizes(messageFile, eml, attachments);
+    try {
+      return build();
+    } catch (IllegalArgumentException e) {
+      // The builders' argument checks name the property ("idempotency key must be ..."); the JSON
+      // fields are named where they are read. Either way, input to change: exit 2, no stack trace.
+      throw new UsageException("Invalid message: " + e.getMessage());
+    }
+  }
+
+  private Message build() throws IOException {
     Message.Builder builder = messageFile == null ? Message.builder()
         : TransmissionRequestReader.isTransmission(messageFile) ? TransmissionRequestReader.read(messageFile)
         : fromJson(messageFile);
     if (eml != null) {
-      builder.rfc822(read(eml));
+      builder.rfc822(InputFiles.readString("--eml", eml));
     }
     if (from != null) {
       if (fromName != null) {
@@ -81,7 +98,7 @@ final class MessageOptions {
       }
       String type = Files.probeContentType(file);
       builder.attachment(file.getFileName().toString(), type == null ? "application/octet-stream" : type,
-          Files.readAllBytes(file));
+          InputFiles.readBytes("--attach", file));
     }
     if (idempotencyKey != null) {
       try {
@@ -96,50 +113,60 @@ final class MessageOptions {
   /** Reads a message from JSON whose fields are named as in {@link Message.Builder}. */
   @SuppressWarnings("unchecked")
   private static Message.Builder fromJson(Path file) {
-    Map<String, Object> fields;
-    try {
-      fields = JSON.readValue(read(file), Map.class);
-    } catch (tools.jackson.core.JacksonException e) {
-      throw new UsageException("--message " + file + " is not valid JSON: " + e.getOriginalMessage());
-    }
+    Map<String, Object> fields = JSON.convertValue(InputFiles.readJsonObject(JSON, "--message", file), Map.class);
     Message.Builder builder = Message.builder();
     for (Map.Entry<String, Object> field : fields.entrySet()) {
-      Object value = field.getValue();
-      switch (field.getKey()) {
-        case "from" -> builder.from(string(field.getKey(), value));
-        case "replyTo" -> builder.replyTo(string(field.getKey(), value));
-        case "to" -> strings(field.getKey(), value).forEach(builder::to);
-        case "cc" -> strings(field.getKey(), value).forEach(builder::cc);
-        case "bcc" -> strings(field.getKey(), value).forEach(builder::bcc);
-        case "subject" -> builder.subject(string(field.getKey(), value));
-        case "text" -> builder.text(string(field.getKey(), value));
-        case "html" -> builder.html(string(field.getKey(), value));
-        case "ampHtml" -> builder.ampHtml(string(field.getKey(), value));
-        case "template" -> builder.template(string(field.getKey(), value));
-        case "campaignId" -> builder.campaignId(string(field.getKey(), value));
-        case "description" -> builder.description(string(field.getKey(), value));
-        case "tags" -> strings(field.getKey(), value).forEach(builder::tag);
-        case "headers" -> object(field.getKey(), value)
-            .forEach((name, headerValue) -> builder.header(name, String.valueOf(headerValue)));
-        case "metadata" -> builder.metadata(object(field.getKey(), value));
-        case "substitutionData" -> builder.substitutionData(object(field.getKey(), value));
-        case "transactional" -> builder.transactional(Boolean.TRUE.equals(value));
-        case "idempotencyKey" -> builder.idempotencyKey(IdempotencyKey.of(string(field.getKey(), value)));
-        default -> throw new UsageException("--message: unknown field '" + field.getKey() + "'; fields are named as in "
-            + "Message.builder(), e.g. from, to, cc, bcc, subject, text, html, tags, metadata");
+      try {
+        apply(builder, field.getKey(), field.getValue());
+      } catch (IllegalArgumentException e) {
+        // IdempotencyKey.of and the builder's setters check their argument: name the field it came from.
+        throw new UsageException("--message " + file + ": field '" + field.getKey() + "': " + e.getMessage());
       }
     }
     return builder;
   }
 
-  private static String string(String field, Object value) {
+  private static void apply(Message.Builder builder, String field, @Nullable Object value) {
+    switch (field) {
+      case "from" -> builder.from(string(field, value));
+      case "replyTo" -> builder.replyTo(string(field, value));
+      case "to" -> strings(field, value).forEach(builder::to);
+      case "cc" -> strings(field, value).forEach(builder::cc);
+      case "bcc" -> strings(field, value).forEach(builder::bcc);
+      case "subject" -> builder.subject(string(field, value));
+      case "text" -> builder.text(string(field, value));
+      case "html" -> builder.html(string(field, value));
+      case "ampHtml" -> builder.ampHtml(string(field, value));
+      case "template" -> builder.template(string(field, value));
+      case "campaignId" -> builder.campaignId(string(field, value));
+      case "description" -> builder.description(string(field, value));
+      case "tags" -> strings(field, value).forEach(builder::tag);
+      case "headers" -> object(field, value)
+          .forEach((name, headerValue) -> builder.header(name, String.valueOf(headerValue)));
+      case "metadata" -> builder.metadata(object(field, value));
+      case "substitutionData" -> builder.substitutionData(object(field, value));
+      case "transactional" -> builder.transactional(bool(field, value));
+      case "idempotencyKey" -> builder.idempotencyKey(IdempotencyKey.of(string(field, value)));
+      default -> throw new UsageException("--message: unknown field '" + field + "'; fields are named as in "
+          + "Message.builder(), e.g. from, to, cc, bcc, subject, text, html, tags, metadata");
+    }
+  }
+
+  private static boolean bool(String field, @Nullable Object value) {
+    if (!(value instanceof Boolean flag)) {
+      throw new UsageException("--message: field '" + field + "' must be true or false");
+    }
+    return flag;
+  }
+
+  private static String string(String field, @Nullable Object value) {
     if (!(value instanceof String text)) {
       throw new UsageException("--message: field '" + field + "' must be a string");
     }
     return text;
   }
 
-  private static List<String> strings(String field, Object value) {
+  private static List<String> strings(String field, @Nullable Object value) {
     if (value instanceof String single) {
       return List.of(single);
     }
@@ -150,18 +177,10 @@ final class MessageOptions {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> object(String field, Object value) {
+  private static Map<String, Object> object(String field, @Nullable Object value) {
     if (!(value instanceof Map<?, ?>)) {
       throw new UsageException("--message: field '" + field + "' must be a JSON object");
     }
     return (Map<String, Object>) value;
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UsageException("Cannot read " + file + ": " + e.getMessage());
-    }
   }
 }

@@ -12,6 +12,7 @@ import io.steadfast.RetryableException;
 import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastConfig;
+import io.steadfast.cli.internal.CliLog;
 import io.steadfast.testing.FakeSparkPost;
 import io.steadfast.testing.RecordedTransmission;
 import java.io.IOException;
@@ -114,10 +115,13 @@ final class SendCommand implements Callable<Integer> {
   }
 
   private int failure(PrintWriter out, PrintWriter err, String kind, io.steadfast.SteadfastException e, int code) {
+    CliLog.reported(e);
+    // The transports already clean what a server echoed; this is the last guard before the terminal.
+    String message = CliLog.redact(String.valueOf(e.getMessage()));
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("status", kind);
-      result.put("message", e.getMessage());
+      result.put("message", message);
       e.idempotencyKey().ifPresent(key -> result.put("idempotency_key", key.value()));
       e.statusCode().ifPresent(status -> result.put("status_code", status));
       e.providerCode().ifPresent(providerCode -> result.put("provider_code", providerCode));
@@ -128,7 +132,7 @@ final class SendCommand implements Callable<Integer> {
       checkLater(e).ifPresent(command -> result.put("check_later", command));
       out.println(JSON.writeValueAsString(result));
     } else {
-      err.println(e.getMessage());
+      err.println(message);
       e.idempotencyKey().ifPresent(key -> err.println("Idempotency key: " + key + " (reuse it with --idempotency-key)"));
       checkLater(e).ifPresent(command -> err.println("SparkPost may have accepted it. In a minute or two, check with:"
           + System.lineSeparator() + "  " + command + System.lineSeparator()

@@ -6,52 +6,50 @@ import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.ReconcilePolicy;
 import io.steadfast.ReconcileResult;
-import java.io.PrintWriter;
+import io.steadfast.cli.internal.CliLog;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.event.Level;
 
 /**
  * The log of {@code steadfast dispatch}: one line per change of state (started, a circuit opened or
  * recovered, a dead letter, a lost answer settled, stopping, stopped), never one per delivered message,
  * each as {@code <instant> <LEVEL> <text>} on stderr, where systemd's journal or the container runtime
- * keeps it. No recipient address and no body: lines name the spool id, the key and the route.
+ * keeps it. No recipient address and no body: lines name the spool id, the key and the route. The lines
+ * go through {@link CliLog}, the same writer as the libraries' warnings, which it makes start with the
+ * instant too; its own INFO lines are printed without {@code --verbose}.
  *
  * <p>Also counts what it saw for the closing line. Thread-safe: the client calls it from its threads.
  */
 final class ServiceLog extends DeliveryListener {
-  private final PrintWriter err;
-  private final Clock clock;
   private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
 
-  ServiceLog(PrintWriter err, Clock clock) {
-    this.err = err;
-    this.clock = clock;
+  /**
+   * Starts the service log: from now on every line of the run starts with the instant from
+   * {@code clock}, every line is printed at once (a service runs for long), and the core's own circuit
+   * lines are left out (without {@code --verbose}): this log reports the circuit changes an operator acts
+   * on, not every half-open probe that fails again.
+   */
+  ServiceLog(Clock clock) {
+    CliLog.timestamps(clock);
+    CliLog.live();
+    CliLog.covered("io.steadfast.internal.RouteHandle");
   }
 
   void info(String text) {
-    line("INFO", text);
+    CliLog.line(Level.INFO, text, null);
   }
 
   void warn(String text) {
-    line("WARN", text);
+    CliLog.line(Level.WARN, text, null);
   }
 
   void error(String text) {
-    line("ERROR", text);
-  }
-
-  private void line(String level, String text) {
-    String line = Instant.now(clock) + " " + String.format(Locale.ROOT, "%-5s", level) + " " + text;
-    synchronized (err) {
-      err.println(line);
-      err.flush();
-    }
+    CliLog.line(Level.ERROR, text, null);
   }
 
   /** Returns the routes' circuit states as last reported (a route not yet reported is closed). */

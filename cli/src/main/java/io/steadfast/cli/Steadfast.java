@@ -1,8 +1,11 @@
 package io.steadfast.cli;
 
+import io.steadfast.cli.internal.CliLog;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code steadfast} command.
@@ -14,6 +17,10 @@ import picocli.CommandLine.Command;
  * library): nothing was acknowledged, try again later with the same idempotency key; 4 outcome unknown
  * (SparkPost may have accepted the message). Every failure is one line on stderr; only a bug prints a
  * stack trace.
+ *
+ * <p>The libraries' warnings and errors (a spool directory others can read, a listener that failed) are
+ * printed on stderr too, one line each and with the key redacted; {@code --verbose} adds their DEBUG and
+ * INFO lines and the stack traces of failures.
  */
 @Command(name = "steadfast", mixinStandardHelpOptions = true, versionProvider = Steadfast.Version.class,
     description = "Send email through SparkPost without losing it when SparkPost fails.",
@@ -53,6 +60,13 @@ public final class Steadfast {
     }
   }
 
+  /** Called by picocli with the value of {@code --verbose}, which every subcommand also accepts. */
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Also print the DEBUG and INFO log lines, and the stack trace of a failure, on stderr.")
+  void verbose(boolean verbose) {
+    CliLog.verbose(verbose);
+  }
+
   /**
    * Runs the command line and exits with its exit code.
    *
@@ -64,6 +78,8 @@ public final class Steadfast {
 
   /** Runs the command line with the given output streams and returns the exit code (for tests). */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
+    // Before parsing, which sets --verbose, and before any command makes a client that logs.
+    CliLog.start(err);
     CommandLine commandLine = new CommandLine(new Steadfast());
     commandLine.setOut(out);
     commandLine.setErr(err);
@@ -79,6 +95,21 @@ public final class Steadfast {
       err.println("Run '" + name + " --help' for usage.");
       return USAGE;
     });
-    return commandLine.execute(args);
+    commandLine.setExecutionStrategy(parseResult -> {
+      for (CommandLine.ParseResult command = parseResult; command != null; command = command.subcommand()) {
+        if (command.commandSpec().userObject() instanceof DemoCommand) {
+          // The demo's outage and killed dispatcher make the library warn on purpose; the demo narrates it.
+          CliLog.quiet();
+        }
+      }
+      return new CommandLine.RunLast().execute(parseResult);
+    });
+    try {
+      return commandLine.execute(args);
+    } finally {
+      // The lines held back are printed now; --verbose and the service log's time stamps belong to this
+      // run only (tests run many in one JVM).
+      CliLog.finish();
+    }
   }
 }

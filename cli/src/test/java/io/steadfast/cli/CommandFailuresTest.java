@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every row of the exit-code table: what passes by itself exits 3, what the user must change exits 2,
@@ -65,8 +68,27 @@ class CommandFailuresTest {
             Steadfast.PERMANENT, "HTTP 401"),
         Arguments.of(new InvalidMessageException(List.of(new InvalidMessageException.Violation("from", "missing"))),
             Steadfast.USAGE, "missing"),
-        Arguments.of(new IdempotencyConflictException(IdempotencyKey.of("k-1")), Steadfast.USAGE, "already used"));
+        Arguments.of(new IdempotencyConflictException(IdempotencyKey.of("k-1")), Steadfast.USAGE, "already used"),
+        Arguments.of(jsonFailure("{\"to\": [\"a@example.com\", "), Steadfast.USAGE, "Unexpected end-of-input"),
+        Arguments.of(jsonFailure("{\"recipients\": [{\"address\": {\"email\": 42}}]}"), Steadfast.USAGE,
+            "field 'recipients[0].address.email'"));
   }
+
+  /** What Jackson throws reading {@code json} as a transmission-like record: broken, or a field of the wrong type. */
+  private static Exception jsonFailure(String json) {
+    try {
+      JsonMapper.builder().build().readValue(json, Transmission.class);
+    } catch (JacksonException e) {
+      return e;
+    }
+    throw new AssertionError("no failure for " + json);
+  }
+
+  record Transmission(List<Recipient> recipients) {}
+
+  record Recipient(Address address) {}
+
+  record Address(Map<String, String> email) {}
 
   @ParameterizedTest
   @MethodSource("failures")

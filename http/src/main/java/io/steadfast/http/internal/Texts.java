@@ -1,5 +1,6 @@
 package io.steadfast.http.internal;
 
+import io.steadfast.internal.Redaction;
 import org.jspecify.annotations.Nullable;
 
 /** Makes server-supplied text safe to put in a failure, an exception message or a log line. */
@@ -8,7 +9,8 @@ final class Texts {
 
   /**
    * Returns {@code text} with control characters replaced by spaces (no forged log lines), the API
-   * key replaced by {@code [redacted]} should a server ever echo it, and at most {@code maxChars}
+   * key replaced by {@code [redacted]} should a server ever echo it (in any of the forms
+   * {@link Redaction} finds: another letter case, percent-encoded), and at most {@code maxChars}
    * characters; {@code null} if nothing is left.
    */
   static @Nullable String clean(@Nullable String text, String apiKey, int maxChars) {
@@ -21,7 +23,7 @@ final class Texts {
 
   /** Does what {@link #clean} promises by rewriting {@code text}, whether or not it needs it. */
   static @Nullable String rewrite(String text, String apiKey, int maxChars) {
-    String redacted = apiKey.isEmpty() ? text : text.replace(apiKey, "[redacted]");
+    String redacted = Redaction.redact(text, apiKey);
     StringBuilder out = new StringBuilder(Math.min(redacted.length(), maxChars + 1));
     for (int i = 0; i < redacted.length() && out.length() <= maxChars; i++) {
       char c = redacted.charAt(i);
@@ -57,6 +59,6 @@ final class Texts {
         return false;
       }
     }
-    return apiKey.isEmpty() || !text.contains(apiKey);
+    return !Redaction.contains(text, apiKey);
   }
 }

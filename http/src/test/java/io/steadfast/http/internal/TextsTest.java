@@ -29,6 +29,8 @@ class TextsTest {
       "delete\u007f",
       "key sk-canary-0123456789 echoed",
       "sk-canary-0123456789",
+      "SK-CANARY-0123456789 upper-cased",
+      "sk%2Dcanary%2D0123456789",
       "",
       "   ",
       "caf\u00e9",
@@ -46,5 +48,12 @@ class TextsTest {
   @ValueSource(strings = {"7033454291873620553", "req-1", "caf\u00e9"})
   void returnsCleanTextItself(String text) {
     assertThat(Texts.clean(text, API_KEY, 100)).isSameAs(text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bad key SK-CANARY-0123456789", "bad key sk%2Dcanary%2D0123456789",
+      "bad key %73%6b-canary-0123456789"})
+  void redactsTheKeyAServerEchoedUpperCasedOrPercentEncoded(String text) {
+    assertThat(Texts.clean(text, API_KEY, 100)).isEqualTo("bad key [redacted]");
   }
 }

@@ -1,36 +1,25 @@
 package io.steadfast.smtp.internal;
 
 import io.steadfast.ApiKey;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
+import io.steadfast.internal.Redaction;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Removes the API key from text that leaves the transport (failure summaries, server replies), in
- * case a server or a JDK message ever echoes it: AUTH LOGIN sends it base64-encoded, so that form is
- * removed too.
+ * case a server or a JDK message ever echoes it, in every form {@link ApiKey#redact} finds (AUTH LOGIN
+ * sends it base64-encoded; a server may echo it upper-cased or percent-encoded), and from the messages
+ * of an exception chain.
  */
 final class Redactor {
-  static final String REDACTED = "[redacted]";
-
-  private final List<String> secrets;
+  private final ApiKey apiKey;
 
   Redactor(ApiKey apiKey) {
-    String key = apiKey.value();
-    String base64 = Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8));
-    this.secrets = List.of(key, base64);
+    this.apiKey = apiKey;
   }
 
   /** Returns {@code text} with every form of the key replaced by {@code [redacted]}. */
   String redact(String text) {
-    String result = text;
-    for (String secret : secrets) {
-      if (result.contains(secret)) {
-        result = result.replace(secret, REDACTED);
-      }
-    }
-    return result;
+    return apiKey.redact(text);
   }
 
   /**
@@ -71,6 +60,6 @@ final class Redactor {
 
   @Override
   public String toString() {
-    return "Redactor[" + REDACTED + "]";
+    return "Redactor[" + Redaction.REDACTED + "]";
   }
 }
