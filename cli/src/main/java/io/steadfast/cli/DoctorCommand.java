@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -395,7 +396,8 @@ final class DoctorCommand implements Callable<Integer> {
         return what + " " + e.getMessage() + ", more than any SMTP server sends. Check --smtp-host and --smtp-port"
             + " (587 or 2525).";
       }
-      if (guard.expired()) {
+      // A read timeout is as long as the whole deadline, so it means the same: whichever fires first.
+      if (guard.expired() || e instanceof SocketTimeoutException) {
         return what + " did not finish within " + seconds() + " (--timeout). The server is slow or is not"
             + " answering as SMTP servers do; check --smtp-host and --smtp-port (587 or 2525).";
       }

@@ -95,8 +95,9 @@ final class InputFiles {
       throw new UsageException(option + " " + file + ": " + CommandFailures.describe(e));
     }
     if (tree == null || !tree.isObject()) {
-      throw new UsageException(option + " " + file + " holds " + what(tree) + ", not a JSON object with the message's"
-          + " fields, such as {\"from\": \"shop@example.com\", \"to\": \"a@example.com\", \"subject\": \"Hi\"}.");
+      throw new UsageException(option + " " + file + " holds " + what(tree) + ", not a JSON object: give a SparkPost"
+          + " Transmissions request body, such as {\"recipients\": [{\"address\": \"a@example.com\"}], \"content\":"
+          + " {\"from\": \"shop@example.com\", \"subject\": \"Hi\", \"text\": \"Hello\"}}.");
     }
     return tree;
   }

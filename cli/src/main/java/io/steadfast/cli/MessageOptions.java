@@ -59,9 +59,7 @@ final class MessageOptions {
   }
 
   private Message build() throws IOException {
-    Message.Builder builder = messageFile == null ? Message.builder()
-        : TransmissionRequestReader.isTransmission(messageFile) ? TransmissionRequestReader.read(messageFile)
-        : fromJson(messageFile);
+    Message.Builder builder = messageFile == null ? Message.builder() : fromJson(messageFile);
     if (eml != null) {
       builder.rfc822(InputFiles.readString("--eml", eml));
     }
@@ -110,10 +108,16 @@ final class MessageOptions {
     return builder.build();
   }
 
-  /** Reads a message from JSON whose fields are named as in {@link Message.Builder}. */
+  /**
+   * Reads a message from a SparkPost Transmissions request body or, for files written before it was
+   * accepted, from JSON whose fields are named as in {@link Message.Builder}.
+   */
   @SuppressWarnings("unchecked")
   private static Message.Builder fromJson(Path file) {
     Map<String, Object> fields = JSON.convertValue(InputFiles.readJsonObject(JSON, "--message", file), Map.class);
+    if (TransmissionRequestReader.isTransmission(fields)) {
+      return TransmissionRequestReader.read("--message " + file, fields);
+    }
     Message.Builder builder = Message.builder();
     for (Map.Entry<String, Object> field : fields.entrySet()) {
       try {

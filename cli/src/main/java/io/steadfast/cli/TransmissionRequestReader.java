@@ -6,10 +6,6 @@ import io.steadfast.IdempotencyKey;
 import io.steadfast.InvalidMessageException;
 import io.steadfast.Message;
 import io.steadfast.Recipient;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -21,9 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads a SparkPost Transmissions request body ({@code POST /api/v1/transmissions}, as documented on
@@ -60,7 +53,6 @@ import tools.jackson.databind.json.JsonMapper;
  * the field (exit code 2), rather than dropped: a replayed body must not lose a part silently.
  */
 final class TransmissionRequestReader {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private static final Set<String> TRANSMISSION_FIELDS = Set.of("options", "recipients", "campaign_id",
       "description", "metadata", "substitution_data", "return_path", "content");
@@ -82,42 +74,22 @@ final class TransmissionRequestReader {
   }
 
   /**
-   * Returns whether {@code file} holds a Transmissions request rather than Steadfast's older flat
+   * Returns whether {@code body} is a Transmissions request rather than Steadfast's older flat
    * message format: a Transmissions body always has {@code recipients} and {@code content}, which
    * the old format never had.
    */
-  static boolean isTransmission(Path file) {
-    Map<String, Object> body = parse(file);
+  static boolean isTransmission(Map<String, Object> body) {
     return body.containsKey("recipients") || body.containsKey("content");
   }
 
   /**
-   * Reads {@code file} into a builder.
+   * Reads a Transmissions request body into a builder.
    *
+   * @param source what to name in errors, such as {@code --message order.json}
    * @throws UsageException naming the first field that is unknown, unsupported or of the wrong type
    */
-  static Message.Builder read(Path file) {
-    return new TransmissionRequestReader("--message " + file).builder(parse(file));
-  }
-
-  private static Map<String, Object> parse(Path file) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UsageException("Cannot read " + file + ": " + e.getMessage());
-    }
-    try {
-      Object value = JSON.readValue(text, Object.class);
-      if (!(value instanceof Map<?, ?>)) {
-        throw new UsageException("--message " + file + " must hold a JSON object (a Transmissions request body)");
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> body = (Map<String, Object>) value;
-      return body;
-    } catch (JacksonException e) {
-      throw new UsageException("--message " + file + " is not valid JSON: " + e.getOriginalMessage());
-    }
+  static Message.Builder read(String source, Map<String, Object> body) {
+    return new TransmissionRequestReader(source).builder(body);
   }
 
   private Message.Builder builder(Map<String, Object> body) {

@@ -103,8 +103,9 @@ final class TransmissionsEndpoint {
       return new Verdict(422, ApiError.body(errors), null, 0, idempotencyKey);
     }
     JsonNode recipients = root.get("recipients");
-    // A stored list's size is unknown here, so a list_id transmission reports 0 recipients.
-    int count = recipients.isArray() ? recipients.size() : 0;
+    // The fake holds no stored lists, so a list_id transmission reports one accepted recipient: SparkPost
+    // reports the list's size, and 0 would read as "every recipient rejected".
+    int count = recipients.isArray() ? recipients.size() : 1;
     return new Verdict(200, null, Json.toMap(root), count, idempotencyKey);
   }
 
