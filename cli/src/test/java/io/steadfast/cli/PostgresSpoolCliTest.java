@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PostgresSpoolCliTest {
   private static final String KEY = "sk-canary-postgres-cli-5e0a";
-  private static final Duration BOUND = Duration.ofSeconds(90);
+  private static final Duration BOUND = Duration.ofMinutes(2);
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(KEY);

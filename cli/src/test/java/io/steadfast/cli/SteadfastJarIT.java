@@ -27,7 +27,7 @@ class SteadfastJarIT {
     if (!finished) {
       process.destroyForcibly();
     }
-    String text = output.get(30, TimeUnit.SECONDS);
+    String text = output.get(2, TimeUnit.MINUTES);
 
     assertThat(finished).as(text).isTrue();
     assertThat(process.exitValue()).as(text).isZero();
