@@ -13,8 +13,7 @@ import io.steadfast.SendOptions;
 import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.cli.internal.CliLog;
-import io.steadfast.testing.FakeSparkPost;
-import io.steadfast.testing.RecordedTransmission;
+import io.steadfast.cli.internal.DemoSparkPost;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -163,13 +162,13 @@ final class SendCommand implements Callable<Integer> {
         : java.util.Optional.empty();
   }
 
-  /** Sends to an embedded FakeSparkPost and prints exactly the JSON the REST transport produced. */
-  private int dryRun(Message message, PrintWriter out) {
-    try (FakeSparkPost fake = FakeSparkPost.start("dry-run");
+  /** Sends to an embedded fake SparkPost and prints exactly the JSON the REST transport produced. */
+  private int dryRun(Message message, PrintWriter out) throws IOException {
+    try (DemoSparkPost fake = DemoSparkPost.start("dry-run");
         EmailClient client = EmailClient.create(SteadfastConfig.builder()
             .apiKey("dry-run").endpoint(Endpoint.custom(fake.baseUrl())).build())) {
       client.send(message);
-      RecordedTransmission request = fake.transmissions().get(0);
+      DemoSparkPost.Transmission request = fake.transmissions().get(0);
       out.println("POST /api/v1/transmissions");
       out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(request.body()));
       return Steadfast.OK;

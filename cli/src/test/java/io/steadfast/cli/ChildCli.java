@@ -58,7 +58,7 @@ final class ChildCli {
       child.destroyForcibly();
     }
     assertThat(exited).as("steadfast %s exited", String.join(" ", args)).isTrue();
-    return new Run(child.exitValue(), out, err.get(30, TimeUnit.SECONDS));
+    return new Run(child.exitValue(), out, err.get(2, TimeUnit.MINUTES));
   }
 
   private static String read(InputStream stream) {

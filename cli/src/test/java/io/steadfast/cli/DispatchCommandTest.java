@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DispatchCommandTest {
   private static final String KEY = "sk-canary-dispatch-7c1e";
-  private static final Duration BOUND = Duration.ofSeconds(60);
+  private static final Duration BOUND = Duration.ofMinutes(2);
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(KEY);

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PostgresSpoolCliTest {
   private static final String KEY = "sk-canary-postgres-cli-5e0a";
-  private static final Duration BOUND = Duration.ofSeconds(90);
+  private static final Duration BOUND = Duration.ofMinutes(2);
 
   @TempDir Path dir;
   private final FakeSparkPost sparkPost = FakeSparkPost.start(KEY);
@@ -126,8 +126,10 @@ class PostgresSpoolCliTest {
     moreConfig = "reconcile-settle-delay=200ms\nreconcile-recheck-delay=200ms\n";
     // Each answer takes a moment, so the kill lands while the dead node has messages in flight.
     sparkPost.alwaysRespond(io.steadfast.testing.FakeResponse.acceptedAfter(Duration.ofMillis(150)));
-    // Short leases: the others take over what the dead node had in flight within seconds.
-    dispatchers(3, "--lease", "3s", "--attempt-timeout", "2s");
+    // Leases short enough that the others take over what the dead node had in flight well inside BOUND, yet
+    // long enough that a live node on a loaded 2-core machine never loses one mid-delivery (a 3 s lease
+    // did, and its entry went out twice).
+    dispatchers(3, "--lease", "20s", "--attempt-timeout", "5s");
     for (int i = 1; i <= 40; i++) {
       submit("kill-" + i);
     }

@@ -56,7 +56,7 @@ class SpoolCommandsTest extends CliRunner {
         .build())) {
       SubmitReceipt receipt = client.submit(Message.builder().from("shop@example.com").to("alice@example.com")
           .subject("Secret subject").text("Secret body").idempotencyKey(IdempotencyKey.of(key)).build());
-      DeliveryResult result = client.result(receipt).get(30, TimeUnit.SECONDS);
+      DeliveryResult result = client.result(receipt).get(2, TimeUnit.MINUTES);
       assertThat(result.idempotencyKey().value()).isEqualTo(key);
       return receipt.spoolId();
     }

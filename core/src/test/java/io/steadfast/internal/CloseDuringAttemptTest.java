@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * timeout is zero, so close cuts the attempt short at once instead of waiting on the wall clock.
  */
 class CloseDuringAttemptTest {
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofMinutes(2);
   private static final Duration SETTLE = ReconcilePolicy.DEFAULT_SETTLE_DELAY;
 
   private final FakeClock clock = new FakeClock();

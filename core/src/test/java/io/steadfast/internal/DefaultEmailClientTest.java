@@ -130,7 +130,7 @@ class DefaultEmailClientTest {
 
     CompletableFuture<SendReceipt> future = client.sendAsync(MESSAGE);
 
-    assertThat(future).failsWithin(Duration.ofSeconds(5))
+    assertThat(future).failsWithin(Duration.ofMinutes(2))
         .withThrowableOfType(ExecutionException.class)
         .havingCause().isInstanceOf(AuthenticationFailedException.class)
         .withMessageContaining("Check steadfast.api-key");

@@ -119,7 +119,7 @@ class ResilienceTest {
       io.steadfast.SubmitReceipt receipt = client.submit(MESSAGE);
 
       // The listener hears of the retry only after the spool rescheduled the entry.
-      assertThat(listener.awaitEventStartingWith("retry ", Duration.ofSeconds(10))).isTrue();
+      assertThat(listener.awaitEventStartingWith("retry ", Duration.ofMinutes(2))).isTrue();
       io.steadfast.spi.SpoolEntry entry = client.spoolOperations().inspect(receipt.spoolId()).orElseThrow();
 
       assertThat(entry.attempts()).isEqualTo(1);
@@ -353,8 +353,8 @@ class ResilienceTest {
     CompletableFuture<SendReceipt> second = client.sendAsync(MESSAGE, options);
     rest.pending().get(0).complete(ACCEPTED);
 
-    assertThat(first).succeedsWithin(Duration.ofSeconds(5));
-    assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(first.join());
+    assertThat(first).succeedsWithin(Duration.ofMinutes(2));
+    assertThat(second).succeedsWithin(Duration.ofMinutes(2)).isEqualTo(first.join());
     assertThat(rest.deliveries()).hasSize(1);
   }
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * a fake clock that the tests move.
  */
 class SpoolWriteFailureTest {
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofMinutes(2);
   private static final Duration LEASE = Duration.ofMinutes(5);
   private static final Duration SETTLE = ReconcilePolicy.DEFAULT_SETTLE_DELAY;
   private static final String DISK_FULL = "[SQLITE_FULL] database or disk is full";

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * is a fake clock that the tests move.
  */
 class SpooledReconcileTest {
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofMinutes(2);
   private static final Outcome UNKNOWN = new Outcome.Unknown(Failure.of("read timed out", null));
   private static final Outcome ACCEPTED = new Outcome.Accepted("tx-2", 1, 0, "req");
   private static final Duration SETTLE = ReconcilePolicy.DEFAULT_SETTLE_DELAY;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * with nothing scripted fails any attempt it is given, and records it.
  */
 class SubmitOnlyClientTest {
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofMinutes(2);
 
   private final FakeClock clock = new FakeClock();
   private final Spool stored = Spool.inMemory();

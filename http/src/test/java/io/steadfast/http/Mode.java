@@ -20,7 +20,7 @@ enum Mode {
     Outcome deliver(Transport transport, Delivery delivery) {
       try {
         // get() rather than join(): the future must complete normally, never exceptionally.
-        return transport.deliverAsync(delivery).get(30, TimeUnit.SECONDS);
+        return transport.deliverAsync(delivery).get(2, TimeUnit.MINUTES);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError(e);

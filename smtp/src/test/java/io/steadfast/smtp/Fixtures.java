@@ -61,7 +61,7 @@ final class Fixtures {
       Outcome deliver(Transport transport, Delivery delivery) {
         CompletableFuture<Outcome> future = transport.deliverAsync(delivery);
         try {
-          return future.get(20, TimeUnit.SECONDS);
+          return future.get(2, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new AssertionError("interrupted", e);

@@ -53,7 +53,7 @@ class CrashRecoveryTest {
             firstAck.countDown();
           }
         });
-        if (!firstAck.await(30, TimeUnit.SECONDS)) {
+        if (!firstAck.await(2, TimeUnit.MINUTES)) {
           child.destroyForcibly();
           throw new AssertionError("child " + run + " acknowledged no submit within 30 s; its stderr:\n"
               + tail(dir.resolveSibling("child-" + run + ".err")));
@@ -64,7 +64,7 @@ class CrashRecoveryTest {
           Thread.onSpinWait();
         }
         child.destroyForcibly();
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.waitFor(2, TimeUnit.MINUTES)).isTrue();
         reader.join(TimeUnit.SECONDS.toMillis(10));
       }
 
@@ -94,7 +94,7 @@ class CrashRecoveryTest {
         java.nio.file.Files.writeString(dir.resolveSibling("drainer-threads.txt"), threads);
         java.nio.file.Files.writeString(Path.of("target", "drainer-threads.txt"), threads);
         drainer.destroyForcibly();
-        drainer.waitFor(30, TimeUnit.SECONDS);
+        drainer.waitFor(2, TimeUnit.MINUTES);
         StringBuilder state = new StringBuilder();
         try (SqliteSpool spool = SqliteSpool.open(dir)) {
           state.append(spool.stats(java.time.Instant.now())).append('\n');
@@ -107,7 +107,7 @@ class CrashRecoveryTest {
             + state + "child stderr:\n" + tail(dir.resolveSibling("child-" + (kills + 1) + ".err")));
       }
       double drainSeconds = (System.nanoTime() - drainStarted) / 1e9;
-      assertThat(drainer.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(drainer.waitFor(2, TimeUnit.MINUTES)).isTrue();
       reader.join(TimeUnit.SECONDS.toMillis(10));
 
       List<String> lost = new ArrayList<>();

@@ -51,7 +51,7 @@ class DiskFullTest {
         }
       }
     }
-    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.waitFor(2, TimeUnit.MINUTES)).isTrue();
     System.out.printf("Disk-full test: %d appends acknowledged, then: %s%n", acknowledged.size(),
         failures.isEmpty() ? "no failure" : failures.get(0));
 

@@ -81,7 +81,7 @@ class MultiProcessSpoolTest {
       int deliveredSoFar = sparkPost.acceptedKeys().size();
       await("dispatcher " + kill + " delivers", () -> sparkPost.acceptedKeys().size() >= deliveredSoFar + 20);
       dispatcher.destroyForcibly();
-      assertThat(dispatcher.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(dispatcher.waitFor(2, TimeUnit.MINUTES)).isTrue();
       dispatcher = dispatcher(dir, 50);
     }
     for (CountDownLatch finished : done) {

@@ -115,7 +115,7 @@ class PostgresFleetTest {
           recorded.accept("child", line.substring("DELIVERED ".length()));
         }
       });
-      boolean childReady = ready.await(60, TimeUnit.SECONDS);
+      boolean childReady = ready.await(2, TimeUnit.MINUTES);
       assertThat(childReady).as("child ready; its stderr:\n%s", tail("child")).isTrue();
 
       List<Spool.NewEntry> batch = new ArrayList<>();
@@ -152,7 +152,7 @@ class PostgresFleetTest {
             "the child delivered 20 messages and holds leases");
         long leasesAtKill = childLeases(pool);
         child.destroyForcibly();
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.waitFor(2, TimeUnit.MINUTES)).isTrue();
         reader.join(TimeUnit.SECONDS.toMillis(10));
 
         await(lock, progress, () -> seeder.stats(Instant.now()).count(SpoolState.DELIVERED) == MESSAGES,

@@ -307,7 +307,7 @@ class PostgresSpoolTest {
       List<Future<?>> runs = new ArrayList<>();
       for (PostgresSpool spool : nodes) {
         runs.add(threads.submit(() -> {
-          start.await(10, TimeUnit.SECONDS);
+          start.await(2, TimeUnit.MINUTES);
           List<Spool.Claimed> got;
           while (!(got = claim.apply(spool)).isEmpty()) {
             got.forEach(one -> claimed.add(one.entry().id()));
@@ -316,7 +316,7 @@ class PostgresSpoolTest {
         }));
       }
       for (Future<?> run : runs) {
-        run.get(60, TimeUnit.SECONDS);
+        run.get(2, TimeUnit.MINUTES);
       }
     } finally {
       threads.shutdownNow();
@@ -371,13 +371,13 @@ class PostgresSpoolTest {
     try {
       for (PostgresSpool spool : nodes) {
         results.add(threads.submit(() -> {
-          start.await(10, TimeUnit.SECONDS);
+          start.await(2, TimeUnit.MINUTES);
           return spool.append(List.of(entry("shared-key")), Spool.Limits.NONE).get(0);
         }));
       }
       Set<Long> ids = ConcurrentHashMap.newKeySet();
       for (Future<SpoolEntry> result : results) {
-        ids.add(result.get(30, TimeUnit.SECONDS).id());
+        ids.add(result.get(2, TimeUnit.MINUTES).id());
       }
 
       assertThat(ids).hasSize(1);
@@ -398,11 +398,11 @@ class PostgresSpoolTest {
       woken.countDown();
     });
     // The listener wakes once when it starts listening, to cover appends made before.
-    assertThat(listening.await(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(listening.await(2, TimeUnit.MINUTES)).isTrue();
 
     a.append(List.of(entry("k1")), Spool.Limits.NONE);
 
-    assertThat(woken.await(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(woken.await(2, TimeUnit.MINUTES)).isTrue();
   }
 
   @Test

@@ -100,7 +100,7 @@ class PostgresTwoNodeDispatchTest {
         }, "node a renewed its lease");
         clock.advance(Duration.ofSeconds(45));
 
-        DeliveryResult result = a.result(receipt).get(30, TimeUnit.SECONDS);
+        DeliveryResult result = a.result(receipt).get(2, TimeUnit.MINUTES);
 
         assertThat(result).isInstanceOf(DeliveryResult.Delivered.class);
         assertThat(sparkPost.requests()).hasSize(1);
@@ -136,7 +136,7 @@ class PostgresTwoNodeDispatchTest {
               .subject("other").text("other").idempotencyKey(IdempotencyKey.of("other-1")).build());
           CompletableFuture<DeliveryResult> result = a.result(receipt);
 
-          DeliveryResult delivered = result.get(30, TimeUnit.SECONDS);
+          DeliveryResult delivered = result.get(2, TimeUnit.MINUTES);
 
           // Node a's one worker is still waiting for the first answer, so node b made this delivery.
           assertThat(a.spoolOperations().inspect(busy.spoolId()).orElseThrow().state())

@@ -217,7 +217,7 @@ public abstract class SpoolContractTest {
       start.countDown();
       List<List<SpoolEntry>> all = new ArrayList<>();
       for (Future<List<SpoolEntry>> result : results) {
-        all.add(result.get(60, TimeUnit.SECONDS));
+        all.add(result.get(2, TimeUnit.MINUTES));
       }
       for (int i = 0; i < perThread; i++) {
         long id = all.get(0).get(i).id();

@@ -132,7 +132,7 @@ class SqliteEnvironmentTest {
         child.destroyForcibly();
       }
       for (Process child : children) {
-        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.waitFor(2, TimeUnit.MINUTES)).isTrue();
       }
     }
 

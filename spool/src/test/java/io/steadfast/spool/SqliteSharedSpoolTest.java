@@ -143,7 +143,7 @@ class SqliteSharedSpoolTest {
 
       submitter.append(List.of(entry("from-elsewhere")), Spool.Limits.NONE);
 
-      assertThat(woken.await(30, TimeUnit.SECONDS)).as("woken by another connection's commit").isTrue();
+      assertThat(woken.await(2, TimeUnit.MINUTES)).as("woken by another connection's commit").isTrue();
       assertThat(dispatcher.claim(1, T0, Duration.ofMinutes(5))).hasSize(1);
     }
   }

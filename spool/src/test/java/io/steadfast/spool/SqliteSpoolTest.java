@@ -115,9 +115,9 @@ class SqliteSpoolTest {
           }
         }, pool));
       }
-      assertThat(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))).succeedsWithin(Duration.ofSeconds(60));
+      assertThat(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))).succeedsWithin(Duration.ofMinutes(2));
       pool.shutdown();
-      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
     }
 
     try (SqliteSpool reopened = SqliteSpool.open(dir)) {

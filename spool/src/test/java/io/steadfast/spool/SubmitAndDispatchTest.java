@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SubmitAndDispatchTest {
   private static final String API_KEY = "sk-canary-0123456789abcdef";
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofMinutes(2);
 
   @TempDir
   Path temp;

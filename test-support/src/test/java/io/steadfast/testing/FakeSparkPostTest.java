@@ -421,12 +421,12 @@ class FakeSparkPostTest {
 
       for (CompletableFuture<List<Integer>> future : futures) {
         assertThat(future)
-            .succeedsWithin(Duration.ofSeconds(20))
+            .succeedsWithin(Duration.ofMinutes(2))
             .satisfies(statuses -> assertThat(statuses).containsOnly(200));
       }
     } finally {
       executor.shutdownNow();
-      assertThat(executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(executor.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
     }
 
     List<RecordedTransmission> transmissions = fake.transmissions();
@@ -500,7 +500,7 @@ class FakeSparkPostTest {
 
   private static void awaitQuietly(CountDownLatch latch) {
     try {
-      if (!latch.await(10, TimeUnit.SECONDS)) {
+      if (!latch.await(2, TimeUnit.MINUTES)) {
         throw new IllegalStateException("start signal never came");
       }
     } catch (InterruptedException e) {

@@ -27,7 +27,8 @@ final class Http {
           + "\"content\":{\"from\":\"fred@example.com\",\"subject\":\"Hello\",\"text\":\"Hi\"}}";
 
   /** Generous, so a slow CI machine does not fail a test that expects an answer. */
-  static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /** A safety net for a hung request; a loaded machine may be slow, and no test here expects it to pass. */
+  static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   private static final HttpClient CLIENT =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

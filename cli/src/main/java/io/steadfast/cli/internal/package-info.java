@@ -1,5 +1,7 @@
 /**
- * The command line's log: an SLF4J provider that prints library log lines on its stderr. Not API: no
+ * The command line's implementation: an SLF4J provider that prints library log lines on its stderr, and
+ * the small SparkPost stand-in behind {@code steadfast demo outage} and {@code steadfast send --dry-run},
+ * so the shipped jar carries no test framework. Not API: no
  * published Javadoc, no compatibility promise, may change in any release.
  */
 @NullMarked

@@ -133,7 +133,7 @@ class DispatcherTest {
 
     broken.dispatchDue();
 
-    assertThat(looked.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(looked.await(2, TimeUnit.MINUTES)).isTrue();
     assertThat(spool.inspect(receipt.spoolId()).orElseThrow()).satisfies(entry -> {
       assertThat(entry.state()).isEqualTo(SpoolState.RECONCILING);
       assertThat(entry.lastError()).contains("transport bug");
@@ -159,7 +159,7 @@ class DispatcherTest {
 
     dispatcher.dispatchDue();
 
-    assertThat(dispatcher.result(receipt)).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(dispatcher.result(receipt)).succeedsWithin(Duration.ofMinutes(2));
     assertThat(sent).singleElement().satisfies(options -> {
       assertThat(options.idempotencyKey()).isEqualTo(IdempotencyKey.of("order-7"));
       assertThat(options.deadline()).isEqualTo(SpoolConfig.DEFAULT_ATTEMPT_TIMEOUT);
@@ -208,7 +208,7 @@ class DispatcherTest {
 
   private static boolean awaitQuietly(CountDownLatch latch) {
     try {
-      return latch.await(10, TimeUnit.SECONDS);
+      return latch.await(2, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

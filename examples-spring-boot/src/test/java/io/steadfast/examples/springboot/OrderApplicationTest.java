@@ -67,7 +67,7 @@ class OrderApplicationTest {
     SubmitReceipt receipt = service.confirmLater("A-2002", "buyer@example.com");
     SubmitReceipt again = service.confirmLater("A-2002", "buyer@example.com");
 
-    DeliveryResult result = emailClient.result(receipt).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+    DeliveryResult result = emailClient.result(receipt).orTimeout(2, java.util.concurrent.TimeUnit.MINUTES).join();
 
     assertThat(again).isEqualTo(receipt);
     assertThat(result).isInstanceOfSatisfying(DeliveryResult.Delivered.class,

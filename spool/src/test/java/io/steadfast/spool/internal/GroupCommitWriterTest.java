@@ -80,7 +80,7 @@ class GroupCommitWriterTest {
       }
       return null;
     }));
-    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(entered.await(2, TimeUnit.MINUTES)).isTrue();
     return release;
   }
 
@@ -142,7 +142,7 @@ class GroupCommitWriterTest {
 
     List<Long> ids = new ArrayList<>();
     for (CompletableFuture<Long> result : results) {
-      ids.add(result.get(10, TimeUnit.SECONDS));
+      ids.add(result.get(2, TimeUnit.MINUTES));
     }
     assertThat(callSizes).containsExactly(8);
     assertThat(ids).doesNotHaveDuplicates().hasSize(8);
@@ -175,7 +175,7 @@ class GroupCommitWriterTest {
 
     assertThat(first).isEqualTo(1L);
     for (CompletableFuture<Long> result : late) {
-      assertThat(result.get(10, TimeUnit.SECONDS)).isPositive();
+      assertThat(result.get(2, TimeUnit.MINUTES)).isPositive();
     }
     assertThat(writer.commits() - before).isEqualTo(1);
     assertThat(callSizes).containsExactly(4);
@@ -186,9 +186,9 @@ class GroupCommitWriterTest {
   void aFailedCombinedRunIsUndoneAndEveryItemRunsAloneSoOnlyTheBadOneFails() throws Exception {
     List<CompletableFuture<Long>> results = queueWhileHeld(List.of("a", "bad", "c"));
 
-    assertThat(results.get(0).get(10, TimeUnit.SECONDS)).isPositive();
-    assertThat(results.get(2).get(10, TimeUnit.SECONDS)).isPositive();
-    assertThatThrownBy(() -> results.get(1).get(10, TimeUnit.SECONDS))
+    assertThat(results.get(0).get(2, TimeUnit.MINUTES)).isPositive();
+    assertThat(results.get(2).get(2, TimeUnit.MINUTES)).isPositive();
+    assertThatThrownBy(() -> results.get(1).get(2, TimeUnit.MINUTES))
         .isInstanceOf(ExecutionException.class).hasRootCauseMessage("bad item");
     // One combined call of three, then one call per item.
     assertThat(callSizes).containsExactly(3, 1, 1, 1);

@@ -46,7 +46,7 @@ import org.springframework.context.ApplicationContextAware;
 class SteadfastPostgresSpoolTest {
 
   private static final String KEY = "sk-postgres-test-0123456789";
-  private static final long WAIT_SECONDS = 20;
+  private static final long WAIT_SECONDS = 120;
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(SteadfastAutoConfiguration.class));

@@ -49,7 +49,7 @@ import org.springframework.util.unit.DataSize;
 class SteadfastSpoolAutoConfigurationTest {
 
   private static final String KEY = "sk-spool-test-0123456789";
-  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final Duration WAIT = Duration.ofMinutes(2);
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(SteadfastAutoConfiguration.class));
