@@ -1,10 +1,11 @@
 package io.steadfast.cli;
 
+import io.steadfast.DeliveryListener;
+import io.steadfast.DeliveryResult;
 import io.steadfast.EmailClient;
 import io.steadfast.SpoolOperations;
 import io.steadfast.cli.internal.CliLog;
 import io.steadfast.spi.SpoolDamage;
-import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -36,6 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class DrainCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final Duration POLL = Duration.ofMillis(100);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
 
   @Spec CommandSpec spec;
   @Mixin ConnectionOptions connection = new ConnectionOptions();
@@ -54,18 +57,22 @@ final class DrainCommand implements Callable<Integer> {
     if (spoolOptions.url(connection) == null) {
       spoolOptions.existingDirectory(connection); // a mistyped path must not drain a fresh, empty spool
     }
-    try (EmailClient client = spoolOptions.client(connection, Duration.ofSeconds(3), false)) {
+    // Counted as they happen: the dispatcher starts with the client, so a spool count taken after opening
+    // would miss what it delivered in between.
+    Finished finished = new Finished();
+    try (EmailClient client = spoolOptions.client(connection, false, builder -> builder.closeTimeout(CLOSE_TIMEOUT),
+        finished)) {
       SpoolOperations spool = client.spoolOperations();
       // Told first: salvage happened while opening, and a long drain should not hide it until the end.
       Optional<SpoolDamage> damage = spool.damage();
       damage.ifPresent(found -> err.println(found.summary()));
       err.flush();
-      SpoolStats start = spool.stats();
       Instant deadline = Instant.now().plus(timeout);
-      SpoolStats stats = start;
+      SpoolStats stats = spool.stats();
       String last = "";
       while (true) {
-        String progress = progress(start, stats);
+        String progress = "delivered " + finished.delivered.get() + " / pending " + stats.undeliveredCount()
+            + " / dead " + finished.dead.get();
         if (!json && !progress.equals(last)) {
           out.println(progress);
           out.flush();
@@ -77,9 +84,9 @@ final class DrainCommand implements Callable<Integer> {
         Thread.sleep(POLL.toMillis());
         stats = spool.stats();
       }
-      long delivered = stats.count(SpoolState.DELIVERED) - start.count(SpoolState.DELIVERED);
+      long delivered = finished.delivered.get();
       long pending = stats.undeliveredCount();
-      long dead = stats.deadCount() - start.deadCount();
+      long dead = finished.dead.get();
       damage = spool.damage();
       int code = dead > 0 || damage.isPresent() ? Steadfast.PERMANENT
           : pending > 0 ? Steadfast.RETRYABLE : Steadfast.OK;
@@ -100,9 +107,20 @@ final class DrainCommand implements Callable<Integer> {
     }
   }
 
-  private static String progress(SpoolStats start, SpoolStats now) {
-    return "delivered " + (now.count(SpoolState.DELIVERED) - start.count(SpoolState.DELIVERED))
-        + " / pending " + now.undeliveredCount() + " / dead " + (now.deadCount() - start.deadCount());
+  /** Counts this run's deliveries and dead letters. */
+  private static final class Finished extends DeliveryListener {
+    final AtomicLong delivered = new AtomicLong();
+    final AtomicLong dead = new AtomicLong();
+
+    @Override
+    public void delivered(DeliveryResult.Delivered result) {
+      delivered.incrementAndGet();
+    }
+
+    @Override
+    public void deadLettered(DeliveryResult.DeadLettered result) {
+      dead.incrementAndGet();
+    }
   }
 
   /** Parses 30s, 5m, 1h, 7d, 250ms or an ISO-8601 duration such as PT5M. */
