@@ -41,12 +41,28 @@ public final class ChangeWatcher implements AutoCloseable {
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final Thread thread;
   private volatile boolean running = true;
+  /** Opened by the constructor, then used only by the watcher's thread. */
+  private @Nullable Connection firstConnection;
+  private @Nullable PreparedStatement firstVersion;
+  private long firstSeen = Long.MIN_VALUE;
 
   /** Starts watching; {@code name} names the thread. */
   public ChangeWatcher(Opener opener, Duration minPause, Duration maxPause, String name) {
     this.opener = Objects.requireNonNull(opener, "opener");
     this.minPauseNanos = minPause.toNanos();
     this.maxPauseNanos = maxPause.toNanos();
+    // The first data_version is read before this returns, so a commit made after it is always reported;
+    // read on the new thread, a commit made while that thread was starting became its baseline, unseen.
+    try {
+      firstConnection = opener.open();
+      firstVersion = firstConnection.prepareStatement("PRAGMA data_version");
+      firstSeen = read(firstVersion);
+    } catch (SQLException | RuntimeException e) {
+      log.debug("Could not read the spool's data_version yet; the watcher's thread tries again", e);
+      close(firstVersion, firstConnection);
+      firstVersion = null;
+      firstConnection = null;
+    }
     this.thread = new Thread(this::run, name);
     thread.setDaemon(true);
     thread.start();
@@ -58,9 +74,9 @@ public final class ChangeWatcher implements AutoCloseable {
   }
 
   private void run() {
-    Connection connection = null;
-    PreparedStatement version = null;
-    long last = Long.MIN_VALUE;
+    Connection connection = firstConnection;
+    PreparedStatement version = firstVersion;
+    long last = firstSeen;
     long pause = minPauseNanos;
     while (running) {
       try {
@@ -68,6 +84,8 @@ public final class ChangeWatcher implements AutoCloseable {
           connection = opener.open();
           version = connection.prepareStatement("PRAGMA data_version");
           last = read(version);
+          // Without a connection nothing was watched: a commit may have been missed, so say there was one.
+          tell();
         }
         long now = read(Objects.requireNonNull(version));
         if (now != last) {
