@@ -170,6 +170,7 @@ class AttemptDeadlineTest {
       assertThat(stalled).isInstanceOf(Outcome.NotSent.class);
       assertThat(next).isInstanceOf(Outcome.Accepted.class);
       assertThat(server.connectionCount()).isEqualTo(2);
+      assertThat(server.awaitMessages(1, Duration.ofMinutes(2))).as("the second send recorded").isTrue();
       assertThat(server.messages()).singleElement();
     }
   }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import io.steadfast.testing.FakeSparkPost;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -286,9 +287,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
    * @return whether that happened within {@code timeout}
    * @throws InterruptedException if the waiting thread is interrupted
    */
-  public synchronized boolean awaitWaiting(int count, Duration timeout) throws InterruptedException {
+  /** Waits, holding this server's lock between looks, until {@code condition} holds or {@code timeout} passes. */
+  private synchronized boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (waiting < count) {
+    while (!condition.getAsBoolean()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return false;
@@ -296,6 +298,23 @@ public final class ScriptedSmtpServer implements AutoCloseable {
       TimeUnit.NANOSECONDS.timedWait(this, left);
     }
     return true;
+  }
+
+  public synchronized boolean awaitWaiting(int count, Duration timeout) throws InterruptedException {
+    return await(() -> waiting >= count, timeout);
+  }
+
+  /**
+   * Waits until at least {@code count} messages were accepted. The server records a message just after
+   * it sent its {@code 250}, so a client may hear of the acceptance before {@link #messages()} shows it.
+   *
+   * @param count the number of messages
+   * @param timeout how long to wait at most
+   * @return whether that happened within {@code timeout}
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  public synchronized boolean awaitMessages(int count, Duration timeout) throws InterruptedException {
+    return await(() -> messages.size() >= count, timeout);
   }
 
   /**
@@ -308,15 +327,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
    * @throws InterruptedException if the waiting thread is interrupted
    */
   public synchronized boolean awaitOpenConnections(int count, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (open != count) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      TimeUnit.NANOSECONDS.timedWait(this, left);
-    }
-    return true;
+    return await(() -> open == count, timeout);
   }
 
   /**
@@ -422,6 +433,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     synchronized (this) {
       messages.add(message);
       sink = injections;
+      notifyAll();
     }
     if (sink != null) {
       String header = message.header("X-MSYS-API");
