@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.testing.Chromium;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,6 +129,20 @@ class DispatchDashboardTest {
     }
   }
 
+  /**
+   * Returns the status line of {@code GET /api/overview} sent with {@code Host: host:PORT}, over a
+   * plain socket: the JDK's client does not let a caller set the Host header, and a DNS-rebinding page
+   * sends its own site's name there.
+   */
+  private String statusLineFor(String host) throws IOException {
+    URI uri = URI.create(base);
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.getOutputStream().write(("GET /api/overview HTTP/1.1\r\nHost: " + host + ":" + uri.getPort()
+          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    }
+  }
+
   private JsonNode overview() {
     HttpResponse<String> response = get("api/overview");
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -173,6 +191,12 @@ class DispatchDashboardTest {
     assertThat(JSON.readTree(badState.body()).path("error").asString()).contains("Unknown spool state 'lost'");
     assertThat(get("api/entries/pending?page=x").statusCode()).isEqualTo(400);
     assertThat(get("api/requeue").statusCode()).isEqualTo(405);
+    HttpResponse<String> foreign = send(HttpRequest.newBuilder(URI.create(base + "api/requeue"))
+        .header("Content-Type", "application/json").header("Origin", "http://attacker.example")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"id\": " + id + "}")));
+    assertThat(foreign.statusCode()).isEqualTo(403);
+    assertThat(statusLineFor("rebound.example")).contains(" 421 ");
+    assertThat(statusLineFor("localhost")).contains(" 200 ");
     assertThat(count(overview(), "dead")).isEqualTo(1);
     HttpResponse<String> page = get("api/entries/dead?page=0&size=10");
     assertThat(page.statusCode()).isEqualTo(200);
