@@ -222,6 +222,27 @@ class DispatchDashboardTest {
   }
 
   @Test
+  void badUiOptionsAreOneUsageLineSayingWhatToGiveAndNothingStarts() throws Exception {
+    String config = config();
+    assertThat(usage("dispatch", "--config", config, "--ui-port", "70000")).contains("--ui-port must be between 0 and 65535");
+    assertThat(usage("dispatch", "--config", config, "--ui-bind", "0.0.0.0")).contains("needs --ui-port PORT");
+    assertThat(usage("dispatch", "--config", config, "--ui-port", "9464", "--metrics-port", "9464"))
+        .contains("give the dashboard another port");
+    assertThat(usage("dispatch", "--config", config, "--ui-port", "0", "--ui-bind", "no-such-host.invalid"))
+        .contains("--ui-bind no-such-host.invalid is not an address");
+    assertThat(dir.resolve("spool")).doesNotExist();
+  }
+
+  /** Runs {@code steadfast args...} in this JVM, expects exit 2 and returns its one line on stderr. */
+  private static String usage(String... args) {
+    StringWriter err = new StringWriter();
+    int code = Steadfast.run(args, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertThat(code).as(err.toString()).isEqualTo(Steadfast.USAGE);
+    assertThat(err.toString()).hasLineCount(1);
+    return err.toString();
+  }
+
+  @Test
   void thePageInAHeadlessChromiumDrawsTheCircuitAndTheQueueFromTheDispatchService() throws Exception {
     DispatchCommandTest.Service service = outageWithOneDeadLetter();
     Chromium chromium = Chromium.installed();
