@@ -6,6 +6,7 @@ import io.steadfast.SpoolOperations;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import io.steadfast.spi.Spool;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Spec;
             + " on stderr. On SIGTERM or SIGINT it stops claiming, gives the attempts in flight up to --grace to finish"
             + " (the rest are looked up in SparkPost's events before any re-send) and exits 0, or 1 if the spool holds"
             + " uncleared damage. With --metrics-port it serves GET /metrics (Prometheus) and GET /health on"
-            + " 127.0.0.1."})
+            + " 127.0.0.1. With --ui-port it serves the operators' dashboard (the queue, circuits, dead letters,"
+            + " requeue and flush buttons) and its JSON API, on 127.0.0.1 unless --ui-bind says otherwise."})
 final class DispatchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConnectionOptions connection = new ConnectionOptions();
@@ -61,6 +63,15 @@ final class DispatchCommand implements Callable<Integer> {
       description = "Serve GET /metrics (Prometheus text) and GET /health on 127.0.0.1:PORT (0: any free port,"
           + " printed at start). Off by default.")
   @Nullable Integer metricsPort;
+  @Option(names = "--ui-port", paramLabel = "PORT",
+      description = "Serve the operators' dashboard at http://ADDRESS:PORT/ (0: any free port, printed at start),"
+          + " with its JSON API under /api/. Its buttons requeue and flush: anyone who reaches the port can press"
+          + " them. Off by default.")
+  @Nullable Integer uiPort;
+  @Option(names = "--ui-bind", paramLabel = "ADDRESS",
+      description = "The address the dashboard listens on (default: 127.0.0.1, this host only). Another address,"
+          + " e.g. 0.0.0.0, lets other hosts change the spool: put it behind authentication.")
+  @Nullable String uiBind;
 
   /** Counted down by the shutdown hook (SIGTERM, SIGINT, SIGHUP); the main thread waits for it. */
   private final CountDownLatch stop = new CountDownLatch(1);
@@ -81,11 +92,14 @@ final class DispatchCommand implements Callable<Integer> {
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new UsageException("--metrics-port must be between 0 and 65535 but was " + metricsPort + ".");
     }
+    InetAddress uiAddress = DispatchDashboard.bindAddress(uiPort, uiBind, metricsPort);
     String where = spoolOptions.describe(connection);
     ServiceLog log = new ServiceLog(Clock.systemUTC());
     DispatchMetrics metrics = metricsPort == null ? null
         : new DispatchMetrics(DispatchMetrics.routes(connection.endpoint()));
-    DeliveryListener listener = metrics == null ? log : new Both(log, metrics);
+    DispatchDashboard dashboard = uiPort == null ? null
+        : new DispatchDashboard(DispatchMetrics.routes(connection.endpoint()), uiAddress, uiPort);
+    DeliveryListener listener = new Both(log, metrics, dashboard);
     // The JVM runs shutdown hooks on SIGTERM, SIGINT and SIGHUP. This one lets the main thread stop the
     // dispatcher in order, then ends the JVM with the command's exit code: left to itself the JVM would
     // exit 143 (128 + SIGTERM) however cleanly the service stopped, and systemd would call that a failure.
@@ -102,7 +116,7 @@ final class DispatchCommand implements Callable<Integer> {
     }, "steadfast-dispatch-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      exitCode = serve(where, log, metrics, listener);
+      exitCode = serve(where, log, metrics, dashboard, listener);
       return exitCode;
     } finally {
       finished.countDown();
@@ -114,8 +128,8 @@ final class DispatchCommand implements Callable<Integer> {
     }
   }
 
-  private int serve(String where, ServiceLog log, @Nullable DispatchMetrics metrics, DeliveryListener listener)
-      throws Exception {
+  private int serve(String where, ServiceLog log, @Nullable DispatchMetrics metrics,
+      @Nullable DispatchDashboard dashboard, DeliveryListener listener) throws Exception {
     long deliveredBefore;
     try (EmailClient client = spoolOptions.client(connection, false, builder -> builder.workers(workers)
         .closeTimeout(grace).lease(lease).attemptTimeout(attemptTimeout), listener)) {
@@ -129,6 +143,10 @@ final class DispatchCommand implements Callable<Integer> {
         int port = metrics.start(Objects.requireNonNull(metricsPort), spool);
         log.info("Serving http://127.0.0.1:" + port + "/metrics and /health");
       }
+      if (dashboard != null) {
+        String url = dashboard.start(spool, spoolOptions.url(connection) == null ? "sqlite" : "postgresql");
+        log.info("Serving the dashboard at " + url);
+      }
       stop.await();
       String graceText = grace.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
       log.info("Stopping: no new claims; the attempts in flight have up to " + graceText + " to finish, the rest are "
@@ -136,6 +154,9 @@ final class DispatchCommand implements Callable<Integer> {
     } finally {
       if (metrics != null) {
         metrics.close();
+      }
+      if (dashboard != null) {
+        dashboard.close();
       }
     }
     // The client is closed: what is left is safely in the spool. Read it back (SQLite: without a lock).
@@ -153,12 +174,12 @@ final class DispatchCommand implements Callable<Integer> {
         + stats.count(SpoolState.RECONCILING) + " reconciling, " + stats.count(SpoolState.DEAD) + " dead";
   }
 
-  /** Tells the log, then the metrics, of the events both follow. */
+  /** Tells the log, then the metrics and the dashboard (those that run), of the events they follow. */
   private static final class Both extends DeliveryListener {
     private final List<DeliveryListener> listeners;
 
-    Both(DeliveryListener first, DeliveryListener second) {
-      this.listeners = List.of(first, second);
+    Both(DeliveryListener log, @Nullable DeliveryListener metrics, @Nullable DeliveryListener dashboard) {
+      this.listeners = java.util.stream.Stream.of(log, metrics, dashboard).filter(Objects::nonNull).toList();
     }
 
     @Override

@@ -20,7 +20,6 @@ import io.steadfast.spi.SpoolDamage;
 import io.steadfast.spi.SpoolState;
 import io.steadfast.spi.SpoolStats;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -146,16 +145,7 @@ final class DispatchMetrics extends DeliveryListener implements AutoCloseable {
         exchange.sendResponseHeaders(405, -1);
         return;
       }
-      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", type);
-      if ("HEAD".equals(exchange.getRequestMethod())) {
-        exchange.sendResponseHeaders(status, -1);
-        return;
-      }
-      exchange.sendResponseHeaders(status, bytes.length);
-      try (OutputStream body = exchange.getResponseBody()) {
-        body.write(bytes);
-      }
+      DispatchDashboard.send(exchange, status, type, text.getBytes(StandardCharsets.UTF_8));
     }
   }
 

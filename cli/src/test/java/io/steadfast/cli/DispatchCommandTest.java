@@ -74,7 +74,7 @@ class DispatchCommandTest {
   }
 
   /** A running {@code steadfast dispatch} child and the file its log (stderr) goes to. */
-  private record Service(Process process, Path logFile) {
+  record Service(Process process, Path logFile) {
     String log() {
       try {
         return Files.readString(logFile);
@@ -114,7 +114,7 @@ class DispatchCommandTest {
     return service;
   }
 
-  private static void await(String what, BooleanSupplier condition) {
+  static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + BOUND.toNanos();
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime()).as("%s within %s", what, BOUND).isLessThan(deadline);

@@ -1,5 +1,6 @@
 package io.steadfast.spring.autoconfigure;
 
+import io.steadfast.internal.console.OperatorConsole;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.ClassPathResource;
@@ -19,8 +20,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Serves the dashboard under {@code steadfast.dashboard.path}: the page, its script and style (from
- * the starter's jar, no network requests), and a JSON API that is the {@code steadfast} actuator
- * endpoint's data ({@link SteadfastConsole}), so the page works whether or not the endpoint is exposed.
+ * core's jar, no network requests), and a JSON API that is the {@code steadfast} actuator
+ * endpoint's data ({@link OperatorConsole}), so the page works whether or not the endpoint is exposed.
  *
  * <p>The write calls take JSON bodies, which a browser sends cross-site only after a CORS preflight
  * the application does not answer: another site's page cannot press these buttons for an operator.
@@ -29,12 +30,10 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("${steadfast.dashboard.path:" + SteadfastDashboardProperties.DEFAULT_PATH + "}")
 final class SteadfastDashboardController {
 
-  private static final String ASSETS = "META-INF/steadfast/dashboard/";
-
-  private final SteadfastConsole console;
+  private final OperatorConsole console;
   private final String lastSegment;
 
-  SteadfastDashboardController(SteadfastConsole console, String path) {
+  SteadfastDashboardController(OperatorConsole console, String path) {
     this.console = console;
     this.lastSegment = path.substring(path.lastIndexOf('/') + 1);
   }
@@ -68,35 +67,26 @@ final class SteadfastDashboardController {
 
   /** Returns what the endpoint's {@code GET /actuator/steadfast} returns. */
   @GetMapping("/api/overview")
-  public SteadfastConsole.Overview overview() {
+  public OperatorConsole.Overview overview() {
     return console.overview();
   }
 
   /** Returns what the endpoint's {@code GET /actuator/steadfast/{state}} returns. */
   @GetMapping("/api/entries/{state}")
-  public SteadfastConsole.Page entries(@PathVariable String state, @RequestParam(required = false) @Nullable Integer page,
+  public OperatorConsole.Page entries(@PathVariable String state, @RequestParam(required = false) @Nullable Integer page,
       @RequestParam(required = false) @Nullable Integer size) {
     return console.entries(state, page, size);
   }
 
   /** Requeues one dead letter ({@code {"id": 42}}) or all of one reason ({@code {"reason": "EXPIRED"}}). */
   @PostMapping(path = "/api/requeue", consumes = MediaType.APPLICATION_JSON_VALUE)
-  public SteadfastConsole.ActionResult requeue(@RequestBody Map<String, Object> body) {
-    Object id = body.get("id");
-    Object reason = body.get("reason");
-    if (id instanceof Number number && reason == null) {
-      return console.requeue(number.longValue());
-    }
-    if (reason instanceof String text && id == null) {
-      return console.requeueAll(text);
-    }
-    throw new IllegalArgumentException("requeue takes either \"id\" (one dead letter's spool id, a number) or "
-        + "\"reason\" (REJECTED, EXPIRED, UNREADABLE or OUTCOME_UNKNOWN: all dead letters of that reason)");
+  public OperatorConsole.ActionResult requeue(@RequestBody Map<String, Object> body) {
+    return console.requeue(body);
   }
 
   /** Makes every pending entry due now. */
   @PostMapping(path = "/api/flush", consumes = MediaType.APPLICATION_JSON_VALUE)
-  public SteadfastConsole.ActionResult flush() {
+  public OperatorConsole.ActionResult flush() {
     return console.flush();
   }
 
@@ -114,6 +104,7 @@ final class SteadfastDashboardController {
 
   private static ResponseEntity<Resource> asset(String name, MediaType type) {
     return ResponseEntity.ok().contentType(type).cacheControl(CacheControl.noCache())
-        .body(new ClassPathResource(ASSETS + name, SteadfastDashboardController.class.getClassLoader()));
+        .body(new ClassPathResource(OperatorConsole.DASHBOARD_ASSETS + name,
+            OperatorConsole.class.getClassLoader()));
   }
 }

@@ -1,5 +1,6 @@
 package io.steadfast.spring.autoconfigure;
 
+import io.steadfast.internal.console.OperatorConsole;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -33,15 +34,15 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 @Endpoint(id = "steadfast")
 final class SteadfastEndpoint {
 
-  private final SteadfastConsole console;
+  private final OperatorConsole console;
 
-  SteadfastEndpoint(SteadfastConsole console) {
+  SteadfastEndpoint(OperatorConsole console) {
     this.console = console;
   }
 
   /** Returns the spool summary, the circuits and the oldest entries of the lists operators act on. */
   @ReadOperation
-  public SteadfastConsole.Overview overview() {
+  public OperatorConsole.Overview overview() {
     return console.overview();
   }
 

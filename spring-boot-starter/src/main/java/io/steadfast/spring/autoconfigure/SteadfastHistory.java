@@ -1,144 +1,19 @@
 package io.steadfast.spring.autoconfigure;
 
-import io.steadfast.DeliveryListener;
-import io.steadfast.DeliveryResult;
-import io.steadfast.spi.SpoolStats;
+import io.steadfast.internal.console.ConsoleHistory;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Keeps the last hour of the spool's queue depth and delivery count in memory, one sample per
- * interval, for the dashboard's chart. Nothing is persisted: after a restart the chart starts empty,
- * which is what an operator expects of a page that shows "the last hour of this process".
- *
- * <p>Deliveries are counted as the client reports them (a {@link DeliveryListener}), so the rate is
- * this process's; the depth is the spool's, shared by every process on it. Thread-safe.
+ * The dashboard's history of the last hour ({@link ConsoleHistory}), sampling while the application
+ * runs: its {@code start}, {@code stop} and {@code isRunning} are Spring's lifecycle, in a phase after
+ * the client's. It is a {@link io.steadfast.DeliveryListener} bean, so the client reports its
+ * deliveries to it.
  */
-final class SteadfastHistory extends DeliveryListener implements SmartLifecycle {
-  private static final Logger log = LoggerFactory.getLogger(SteadfastHistory.class);
-
-  /** The span the chart covers. */
-  static final Duration SPAN = Duration.ofHours(1);
-
-  /**
-   * One point of the chart.
-   *
-   * @param at when the sample was taken
-   * @param queued messages waiting for delivery then (pending, in flight or reconciling)
-   * @param reconciling of those, how many waited for SparkPost's events
-   * @param dead dead letters then
-   * @param delivered messages this process delivered since the previous sample
-   */
-  record Sample(Instant at, long queued, long reconciling, long dead, long delivered) {}
-
-  private final SteadfastState state;
-  private final Duration interval;
-  private final int capacity;
-  private final AtomicLong delivered = new AtomicLong();
-  /** Guarded by {@code this}. */
-  private final ArrayDeque<Sample> samples = new ArrayDeque<>();
-  /** Guarded by {@code this}. */
-  private long deliveredAtLastSample;
-  /** Guarded by {@code this}. */
-  private @Nullable ScheduledExecutorService sampler;
+final class SteadfastHistory extends ConsoleHistory implements SmartLifecycle {
 
   SteadfastHistory(SteadfastState state, Duration interval) {
-    this.state = state;
-    this.interval = interval;
-    this.capacity = (int) Math.max(1, Math.min(3600, SPAN.toMillis() / interval.toMillis()));
-  }
-
-  /** Returns how many samples are kept: an hour's worth. */
-  int capacity() {
-    return capacity;
-  }
-
-  /** Returns how many messages this process delivered from the spool since it started. */
-  long deliveredTotal() {
-    return delivered.get();
-  }
-
-  @Override
-  public void delivered(DeliveryResult.Delivered result) {
-    delivered.incrementAndGet();
-  }
-
-  /**
-   * Takes one sample now, unless no client with a spool is running; the sampler thread calls it every
-   * interval.
-   */
-  void sample() {
-    Optional<SpoolStats> stats;
-    try {
-      stats = state.spoolStats();
-    } catch (RuntimeException e) {
-      // The health indicator reports a spool that cannot be read; the chart just has a gap.
-      log.debug("Could not sample the spool for the dashboard", e);
-      return;
-    }
-    if (stats.isEmpty()) {
-      return;
-    }
-    SpoolStats s = stats.get();
-    long total = delivered.get();
-    synchronized (this) {
-      samples.addLast(new Sample(state.now(), s.undeliveredCount(), s.reconcilingCount(), s.deadCount(),
-          total - deliveredAtLastSample));
-      deliveredAtLastSample = total;
-      while (samples.size() > capacity) {
-        samples.removeFirst();
-      }
-    }
-  }
-
-  /** Returns the samples of the last hour, oldest first. */
-  synchronized List<Sample> samples() {
-    return new ArrayList<>(samples);
-  }
-
-  /** Returns the interval between samples. */
-  Duration interval() {
-    return interval;
-  }
-
-  @Override
-  public synchronized void start() {
-    if (sampler != null) {
-      return;
-    }
-    ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "steadfast-dashboard-sampler");
-      thread.setDaemon(true);
-      return thread;
-    });
-    started.scheduleAtFixedRate(this::sample, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    sampler = started;
-  }
-
-  @Override
-  public synchronized void stop() {
-    ScheduledExecutorService running = sampler;
-    sampler = null;
-    if (running != null) {
-      running.shutdownNow();
-    }
-  }
-
-  @Override
-  public synchronized boolean isRunning() {
-    return sampler != null;
+    super(state, interval);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.steadfast.spring.autoconfigure;
 
+import io.steadfast.internal.console.OperatorConsole;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -32,8 +33,8 @@ public final class SteadfastOperationsAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  SteadfastConsole steadfastConsole(SteadfastState state, ObjectProvider<SteadfastHistory> history) {
-    return new SteadfastConsole(state, history.getIfAvailable());
+  OperatorConsole steadfastConsole(SteadfastState state, ObjectProvider<SteadfastHistory> history) {
+    return new OperatorConsole(state, history.getIfAvailable());
   }
 
   /** The {@code steadfast} actuator endpoint. */
@@ -48,7 +49,7 @@ public final class SteadfastOperationsAutoConfiguration {
 
       @Bean
       @ConditionalOnMissingBean
-      SteadfastEndpoint steadfastEndpoint(SteadfastConsole console) {
+      SteadfastEndpoint steadfastEndpoint(OperatorConsole console) {
         return new SteadfastEndpoint(console);
       }
     }
@@ -86,7 +87,7 @@ public final class SteadfastOperationsAutoConfiguration {
     }
 
     @Bean
-    SteadfastDashboardController steadfastDashboardController(SteadfastConsole console,
+    SteadfastDashboardController steadfastDashboardController(OperatorConsole console,
         SteadfastDashboardProperties properties) {
       return new SteadfastDashboardController(console, properties.getPath());
     }

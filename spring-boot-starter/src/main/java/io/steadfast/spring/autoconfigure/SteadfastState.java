@@ -6,17 +6,16 @@ import io.steadfast.DeliveryResult;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.ReconcileResult;
 import io.steadfast.SendReceipt;
-import io.steadfast.SpoolOperations;
 import io.steadfast.spi.SpoolDamage;
+import io.steadfast.internal.console.CircuitBoard;
+import io.steadfast.internal.console.ConsoleSource;
 import io.steadfast.spi.SpoolStats;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -28,30 +27,19 @@ import org.jspecify.annotations.Nullable;
  * lost answers cannot be reconciled (if they cannot), and (with a spool) a short-lived snapshot of the
  * spool's statistics.
  *
- * <p>Thread-safe: the client calls it from its sending threads while actuator reads it.
+ * <p>It is the operator console's {@link ConsoleSource}. Thread-safe: the client calls it from its
+ * sending threads while actuator reads it.
  */
-final class SteadfastState extends DeliveryListener {
+final class SteadfastState extends DeliveryListener implements ConsoleSource {
 
   /** How long a spool snapshot is reused: one scrape reads several gauges, which should cost one query. */
   static final Duration DEFAULT_STATS_TTL = Duration.ofSeconds(1);
-
-  /**
-   * The spool of the running client.
-   *
-   * @param operations the client's spool operations
-   * @param store what holds the spool ({@code sqlite}, {@code postgresql} or {@code memory})
-   * @param maxEntries the spool's entry limit
-   * @param maxBytes the spool's byte limit
-   */
-  record SpoolView(SpoolOperations operations, String store, long maxEntries, long maxBytes) {}
 
   private record Snapshot(SpoolStats stats, long takenAtNanos) {}
 
   private final Clock clock;
   private final Duration statsTtl;
-  private final Map<String, CircuitState> circuits = new ConcurrentHashMap<>();
-  private final Map<String, Instant> circuitSince = new ConcurrentHashMap<>();
-  private final Map<String, Integer> order = new ConcurrentHashMap<>();
+  private final CircuitBoard circuits;
   private final AtomicReference<@Nullable Instant> lastSuccess = new AtomicReference<>();
   private final AtomicReference<@Nullable String> lastSuccessRoute = new AtomicReference<>();
   private final AtomicLong budgetExhaustions = new AtomicLong();
@@ -67,15 +55,12 @@ final class SteadfastState extends DeliveryListener {
   SteadfastState(Clock clock, Duration statsTtl) {
     this.clock = clock;
     this.statsTtl = statsTtl;
+    this.circuits = new CircuitBoard(clock);
   }
 
   /** Records the client's routes in failover order, each starting in {@code initial}. */
   void routesStarted(Collection<String> routes, CircuitState initial) {
-    for (String route : routes) {
-      order.putIfAbsent(route, order.size());
-      circuits.put(route, initial);
-      circuitSince.put(route, clock.instant());
-    }
+    circuits.routesStarted(routes, initial);
   }
 
   /** Records that a client started, with its spool or {@code null} if it has none, and no reconcile problem. */
@@ -107,13 +92,13 @@ final class SteadfastState extends DeliveryListener {
     snapshot.set(null);
   }
 
-  /** Returns whether a client is running. */
-  boolean running() {
+  @Override
+  public boolean running() {
     return running;
   }
 
-  /** Returns the running client's spool, if it has one. */
-  Optional<SpoolView> spool() {
+  @Override
+  public Optional<SpoolView> spool() {
     return Optional.ofNullable(spool);
   }
 
@@ -123,7 +108,8 @@ final class SteadfastState extends DeliveryListener {
    *
    * @throws RuntimeException whatever the spool threw when it could not be read
    */
-  Optional<SpoolStats> spoolStats() {
+  @Override
+  public Optional<SpoolStats> spoolStats() {
     SpoolView view = spool;
     if (view == null) {
       return Optional.empty();
@@ -168,31 +154,30 @@ final class SteadfastState extends DeliveryListener {
   }
 
   /** Forgets the cached spool snapshot, because the spool just changed. */
-  void spoolChanged() {
+  @Override
+  public void spoolChanged() {
     snapshot.set(null);
   }
 
   /** Returns the current time of the clock the state uses. */
-  Instant now() {
+  @Override
+  public Instant now() {
     return clock.instant();
   }
 
   /** Returns each route's last reported circuit state, in failover order. */
   Map<String, CircuitState> circuitStates() {
-    Map<String, CircuitState> sorted = new LinkedHashMap<>();
-    circuits.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey((a, b) -> Integer.compare(
-            order.getOrDefault(a, Integer.MAX_VALUE), order.getOrDefault(b, Integer.MAX_VALUE))))
-        .forEach(e -> sorted.put(e.getKey(), e.getValue()));
-    return sorted;
+    return circuits.states();
   }
 
-  /**
-   * Returns when {@code route}'s circuit last changed state (or its client started, if it never
-   * changed), or {@code null} for a route the state has not heard of.
-   */
-  @Nullable Instant circuitSince(String route) {
-    return circuitSince.get(route);
+  @Override
+  public CircuitBoard circuits() {
+    return circuits;
+  }
+
+  @Override
+  public String howToAddSpool() {
+    return "set steadfast.spool.enabled=true";
   }
 
   /** Returns when SparkPost last accepted a message, or {@code null} if it has not yet. */
@@ -212,9 +197,7 @@ final class SteadfastState extends DeliveryListener {
 
   @Override
   public void circuitStateChanged(String route, CircuitState from, CircuitState to) {
-    order.putIfAbsent(route, order.size());
-    circuits.put(route, to);
-    circuitSince.put(route, clock.instant());
+    circuits.changed(route, to);
   }
 
   @Override

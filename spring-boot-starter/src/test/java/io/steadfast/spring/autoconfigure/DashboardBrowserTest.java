@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.EmailClient;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
+import io.steadfast.testing.Chromium;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
 import java.nio.file.Files;
@@ -21,6 +22,8 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -52,7 +55,10 @@ class DashboardBrowserTest {
   @BeforeEach
   void start() {
     sparkPost = FakeSparkPost.start(KEY);
-    browser = Chromium.start(1280, 1500);
+    Chromium chromium = Chromium.installed();
+    browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(chromium.driver().toFile())
+        .usingAnyFreePort().build(), new ChromeOptions().setBinary(chromium.browser().toFile())
+        .addArguments(chromium.arguments(1280, 1500)));
   }
 
   @AfterEach

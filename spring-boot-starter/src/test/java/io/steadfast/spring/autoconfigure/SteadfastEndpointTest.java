@@ -194,7 +194,7 @@ class SteadfastEndpointTest {
         .withConfiguration(AutoConfigurations.of(SteadfastAutoConfiguration.class,
             SteadfastOperationsAutoConfiguration.class))
         .withPropertyValues("steadfast.api-key=" + KEY, "steadfast.base-url=" + sparkPost.baseUrl())
-        .run(context -> assertThat(context).hasSingleBean(SteadfastConsole.class)
+        .run(context -> assertThat(context).hasSingleBean(io.steadfast.internal.console.OperatorConsole.class)
             .doesNotHaveBean(SteadfastEndpoint.class).doesNotHaveBean(SteadfastDashboardController.class));
   }
 

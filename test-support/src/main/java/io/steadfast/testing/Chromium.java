@@ -1,4 +1,4 @@
-package io.steadfast.spring.autoconfigure;
+package io.steadfast.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,36 +7,41 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Starts Debian's headless Chromium through its chromedriver for browser tests, installing both
- * packages first when they are missing ({@code apt-get install -y chromium chromium-driver}, as root).
+ * Debian's headless Chromium and its chromedriver for the dashboard's browser tests (the starter's
+ * and {@code steadfast dispatch --ui-port}'s), installing both packages first when they are missing
+ * ({@code apt-get install -y chromium chromium-driver}, as root). A test hands {@link #browser()},
+ * {@link #driver()} and {@link #arguments(int, int)} to Selenium's {@code ChromeOptions} and
+ * {@code ChromeDriverService}; this class does not depend on Selenium, so test-support does not either.
  *
  * <p>Nothing is skipped: if the browser is missing and cannot be installed, the test fails with the
  * installer's output, so a green build always means the page really ran in a browser. Selenium's own
  * driver download is never used: the driver and browser are the distribution's.
+ *
+ * @param browser the Chromium executable
+ * @param driver the chromedriver executable
  */
-final class Chromium {
+public record Chromium(Path browser, Path driver) {
 
   private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path BROWSER = Path.of("/usr/bin/chromium");
 
-  private Chromium() {}
-
-  /** Returns a new headless Chromium of {@code width} x {@code height} pixels, installing it first if needed. */
-  static ChromeDriver start(int width, int height) {
+  /**
+   * Returns the installed browser and driver, installing them first if needed.
+   *
+   * @throws IllegalStateException if they are missing and could not be installed, with the installer's output
+   */
+  public static Chromium installed() {
     ensureInstalled();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(BROWSER.toFile());
+    return new Chromium(BROWSER, DRIVER);
+  }
+
+  /** Returns the browser's arguments for a headless window of {@code width} x {@code height} pixels. */
+  public List<String> arguments(int width, int height) {
     // --no-sandbox: the tests run as root in CI, where Chromium's sandbox refuses to start.
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+    return List.of("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
         "--window-size=" + width + "," + height, "--force-device-scale-factor=1");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
-        .usingAnyFreePort().build();
-    return new ChromeDriver(service, options);
   }
 
   private static synchronized void ensureInstalled() {
@@ -50,7 +55,7 @@ final class Chromium {
           "chromium-driver")));
     }
     if (failure.isPresent() || !Files.isExecutable(DRIVER) || !Files.isExecutable(BROWSER)) {
-      throw new IllegalStateException("The dashboard's browser test needs Debian's chromium and chromium-driver ("
+      throw new IllegalStateException("The dashboard's browser tests need Debian's chromium and chromium-driver ("
           + BROWSER + ", " + DRIVER + "), and installing them failed; install them as root with "
           + "'apt-get install -y chromium chromium-driver'. Installer said: " + failure.orElse("(nothing)"));
     }

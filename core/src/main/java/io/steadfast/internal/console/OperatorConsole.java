@@ -1,4 +1,4 @@
-package io.steadfast.spring.autoconfigure;
+package io.steadfast.internal.console;
 
 import io.steadfast.DeliveryResult;
 import io.steadfast.SpoolOperations;
@@ -16,28 +16,33 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What operators see of and do to the running client's spool, for the {@code steadfast} actuator
- * endpoint and the dashboard alike: one implementation, so the two always show the same data.
+ * What operators see of and do to the running client's spool, for the starter's {@code steadfast}
+ * actuator endpoint, its dashboard and {@code steadfast dispatch --ui-port} alike: one implementation,
+ * so they always show the same data. The records are the JSON the dashboard's page reads; each adapter
+ * serializes them with Jackson, component names as they are.
  *
  * <p>Entries are shown by key, age, attempts, last error and next attempt; never their content, and
  * the API key is nowhere in what the spool keeps. Thread-safe.
  */
-final class SteadfastConsole {
+public final class OperatorConsole {
+
+  /** Where the dashboard's page, script and style are on the class path (in core's jar). */
+  public static final String DASHBOARD_ASSETS = "META-INF/steadfast/dashboard/";
 
   /** How many entries of each list the overview shows. */
-  static final int OVERVIEW_ENTRIES = 20;
+  public static final int OVERVIEW_ENTRIES = 20;
 
   /** The page size when none is asked for. */
-  static final int DEFAULT_PAGE_SIZE = 50;
+  public static final int DEFAULT_PAGE_SIZE = 50;
 
   /** The largest page. */
-  static final int MAX_PAGE_SIZE = 500;
+  public static final int MAX_PAGE_SIZE = 500;
 
   /**
    * How deep paging and requeue-by-reason reach into one state, oldest first: the spool lists from the
    * oldest entry, so a deeper page costs a longer read. The CLI's {@code steadfast spool} reaches further.
    */
-  static final int MAX_DEPTH = 10_000;
+  public static final int MAX_DEPTH = 10_000;
 
   /**
    * What the spool holds.
@@ -49,7 +54,7 @@ final class SteadfastConsole {
    * @param maxEntries the spool's entry limit
    * @param maxBytes the spool's byte limit
    */
-  record SpoolSummary(String store, Map<String, Long> countByState, long bytes, long oldestPendingAgeSeconds,
+  public record SpoolSummary(String store, Map<String, Long> countByState, long bytes, long oldestPendingAgeSeconds,
       long maxEntries, long maxBytes) {}
 
   /**
@@ -59,7 +64,7 @@ final class SteadfastConsole {
    * @param state {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN} or {@code DISABLED}
    * @param since when it entered that state (ISO-8601), or {@code null} if unknown
    */
-  record Circuit(String route, String state, @Nullable String since) {}
+  public record Circuit(String route, String state, @Nullable String since) {}
 
   /**
    * One spooled message, without its content.
@@ -76,7 +81,7 @@ final class SteadfastConsole {
    * @param nextAttemptAt when the next attempt (or events search) is due; for a dead letter, when it died
    * @param deliverBy when it expires
    */
-  record Entry(long id, String key, String state, String createdAt, long ageSeconds, int attempts,
+  public record Entry(long id, String key, String state, String createdAt, long ageSeconds, int attempts,
       @Nullable String reason, @Nullable String lastError, String nextAttemptAt, String deliverBy) {}
 
   /**
@@ -88,7 +93,7 @@ final class SteadfastConsole {
    * @param total how many entries are in that state
    * @param entries the page's entries
    */
-  record Page(String state, int page, int size, long total, List<Entry> entries) {}
+  public record Page(String state, int page, int size, long total, List<Entry> entries) {}
 
   /**
    * The chart's samples.
@@ -96,7 +101,7 @@ final class SteadfastConsole {
    * @param intervalSeconds seconds between samples
    * @param samples oldest first
    */
-  record History(double intervalSeconds, List<SteadfastHistory.Sample> samples) {}
+  public record History(double intervalSeconds, List<ConsoleHistory.Sample> samples) {}
 
   /**
    * Everything the dashboard shows at once.
@@ -111,7 +116,7 @@ final class SteadfastConsole {
    * @param deliveredByThisProcess deliveries since start, or -1 without the dashboard's history
    * @param history the last hour's samples, empty without the dashboard's history
    */
-  record Overview(boolean running, String now, @Nullable SpoolSummary spool, List<Circuit> circuits,
+  public record Overview(boolean running, String now, @Nullable SpoolSummary spool, List<Circuit> circuits,
       List<Entry> reconciling, List<Entry> deadLetters, List<Entry> pending, long deliveredByThisProcess,
       History history) {}
 
@@ -122,29 +127,31 @@ final class SteadfastConsole {
    * @param count how many entries it changed
    * @param detail what happened, for people
    */
-  record ActionResult(String action, int count, String detail) {}
+  public record ActionResult(String action, int count, String detail) {}
 
-  private final SteadfastState state;
-  private final @Nullable SteadfastHistory history;
+  private final ConsoleSource state;
+  private final @Nullable ConsoleHistory history;
 
-  SteadfastConsole(SteadfastState state, @Nullable SteadfastHistory history) {
+  /** Creates a console over {@code state}, with the chart's {@code history} or {@code null} for none. */
+  public OperatorConsole(ConsoleSource state, @Nullable ConsoleHistory history) {
     this.state = state;
     this.history = history;
   }
 
   /** Returns the spool summary, the circuits and the oldest entries of the lists operators act on. */
-  Overview overview() {
+  public Overview overview() {
     Instant now = state.now();
-    List<Circuit> circuits = state.circuitStates().entrySet().stream()
+    CircuitBoard board = state.circuits();
+    List<Circuit> circuits = board.states().entrySet().stream()
         .map(e -> {
-          Instant since = state.circuitSince(e.getKey());
+          Instant since = board.since(e.getKey());
           return new Circuit(e.getKey(), e.getValue().name(), since == null ? null : since.toString());
         })
         .toList();
     History chart = history == null ? new History(0, List.of())
         : new History(history.interval().toMillis() / 1000.0, history.samples());
     long delivered = history == null ? -1 : history.deliveredTotal();
-    SteadfastState.SpoolView view = state.spool().orElse(null);
+    ConsoleSource.SpoolView view = state.spool().orElse(null);
     if (view == null) {
       return new Overview(state.running(), now.toString(), null, circuits, List.of(), List.of(), List.of(), delivered,
           chart);
@@ -172,7 +179,7 @@ final class SteadfastConsole {
    * @throws IllegalArgumentException if the state is unknown or the page is out of range
    * @throws IllegalStateException if the client has no spool
    */
-  Page entries(String stateName, @Nullable Integer page, @Nullable Integer size) {
+  public Page entries(String stateName, @Nullable Integer page, @Nullable Integer size) {
     SpoolState spoolState = parseState(stateName);
     int p = page == null ? 0 : page;
     int n = size == null ? DEFAULT_PAGE_SIZE : size;
@@ -199,12 +206,33 @@ final class SteadfastConsole {
    *
    * @throws IllegalStateException if the client has no spool
    */
-  ActionResult requeue(long spoolId) {
+  public ActionResult requeue(long spoolId) {
     boolean requeued = operations().requeue(spoolId);
     state.spoolChanged();
     return new ActionResult("requeue", requeued ? 1 : 0, requeued
         ? "dead letter " + spoolId + " is queued again, due now"
         : "entry " + spoolId + " is not a dead letter (it may be queued already, or purged); nothing changed");
+  }
+
+  /**
+   * Runs the dashboard's requeue request: {@code {"id": 42}} requeues one dead letter, {@code {"reason":
+   * "EXPIRED"}} every dead letter of that reason.
+   *
+   * @param body the request's JSON object
+   * @throws IllegalArgumentException if it holds neither or both, or a value of the wrong type
+   * @throws IllegalStateException if the client has no spool
+   */
+  public ActionResult requeue(Map<String, ?> body) {
+    Object id = body.get("id");
+    Object reason = body.get("reason");
+    if (id instanceof Number number && reason == null) {
+      return requeue(number.longValue());
+    }
+    if (reason instanceof String text && id == null) {
+      return requeueAll(text);
+    }
+    throw new IllegalArgumentException("requeue takes either \"id\" (one dead letter's spool id, a number) or "
+        + "\"reason\" (REJECTED, EXPIRED, UNREADABLE or OUTCOME_UNKNOWN: all dead letters of that reason)");
   }
 
   /**
@@ -215,7 +243,7 @@ final class SteadfastConsole {
    * @throws IllegalArgumentException if the reason is unknown
    * @throws IllegalStateException if the client has no spool
    */
-  ActionResult requeueAll(String reason) {
+  public ActionResult requeueAll(String reason) {
     DeliveryResult.Reason wanted = parseReason(reason);
     SpoolOperations operations = operations();
     int requeued = 0;
@@ -233,16 +261,16 @@ final class SteadfastConsole {
    *
    * @throws IllegalStateException if the client has no spool
    */
-  ActionResult flush() {
+  public ActionResult flush() {
     int flushed = operations().flush();
     state.spoolChanged();
     return new ActionResult("flush", flushed, flushed + " pending messages are due now");
   }
 
   private SpoolOperations operations() {
-    return state.spool().map(SteadfastState.SpoolView::operations).orElseThrow(() -> new IllegalStateException(
+    return state.spool().map(ConsoleSource.SpoolView::operations).orElseThrow(() -> new IllegalStateException(
         state.running()
-            ? "Steadfast runs without a spool, so there is no queue to show or change; set steadfast.spool.enabled=true"
+            ? "Steadfast runs without a spool, so there is no queue to show or change; " + state.howToAddSpool()
             : "Steadfast's client is not running (the application is starting or stopping); try again shortly"));
   }
 
@@ -280,7 +308,7 @@ final class SteadfastConsole {
       }
     }
     throw new IllegalArgumentException("Unknown spool state '" + name + "'; use one of "
-        + Arrays.stream(SpoolState.values()).map(SteadfastConsole::name).collect(Collectors.joining(", ")));
+        + Arrays.stream(SpoolState.values()).map(OperatorConsole::name).collect(Collectors.joining(", ")));
   }
 
   private static DeliveryResult.Reason parseReason(String reason) {
