@@ -31,8 +31,9 @@ import org.springframework.mail.javamail.JavaMailSender;
  * gets retries, failover and circuit breaking without changes.
  *
  * <p>A {@link MimeMessage} is sent whole as RFC 822 content (SparkPost's Transmissions API accepts a
- * complete message), with its To, Cc and Bcc addresses as recipients; the Bcc header itself is not
- * written, so Bcc recipients stay hidden. A {@link SimpleMailMessage} is mapped field by field.
+ * complete message), with its To, Cc and Bcc addresses as recipients; the Cc header stays in the
+ * message as written (the Cc addresses go to SparkPost as hidden copies, since SparkPost adds no CC
+ * header to RFC 822 content), and the Bcc header itself is not written, so Bcc recipients stay hidden. A {@link SimpleMailMessage} is mapped field by field.
  *
  * <p>Like {@code JavaMailSenderImpl}, every message of a batch is attempted; failures are reported
  * together in one {@link MailSendException} whose cause is the first Steadfast exception. A rejected
@@ -115,7 +116,9 @@ final class SteadfastJavaMailSender implements JavaMailSender {
     Message.Builder builder = Message.builder();
     try {
       addAll(builder, mime.getRecipients(jakarta.mail.Message.RecipientType.TO), Kind.TO);
-      addAll(builder, mime.getRecipients(jakarta.mail.Message.RecipientType.CC), Kind.CC);
+      // The MIME message carries its own Cc header, and SparkPost builds none for RFC 822 content:
+      // each Cc address is a recipient SparkPost must not announce again, which is what bcc() means.
+      addAll(builder, mime.getRecipients(jakarta.mail.Message.RecipientType.CC), Kind.BCC);
       addAll(builder, mime.getRecipients(jakarta.mail.Message.RecipientType.BCC), Kind.BCC);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       mime.writeTo(out, IGNORED_HEADERS);
@@ -165,7 +168,7 @@ final class SteadfastJavaMailSender implements JavaMailSender {
     }
   }
 
-  private enum Kind { TO, CC, BCC }
+  private enum Kind { TO, BCC }
 
   private static void addAll(Message.Builder builder, Address @Nullable [] addresses, Kind kind) {
     if (addresses == null) {
@@ -178,7 +181,6 @@ final class SteadfastJavaMailSender implements JavaMailSender {
       EmailAddress email = emailAddress(internet);
       switch (kind) {
         case TO -> builder.to(email);
-        case CC -> builder.cc(email);
         case BCC -> builder.bcc(email);
         default -> throw new AssertionError(kind);
       }

@@ -83,7 +83,8 @@ class SteadfastJavaMailSenderTest {
 
       RecordedTransmission transmission = sparkPost.transmissions().get(0);
       assertThat(transmission.at("/content/email_rfc822")).asString()
-          .contains("Subject: Order 42 confirmed", "From: shop@example.com", "Thanks for your order.")
+          .contains("Subject: Order 42 confirmed", "From: shop@example.com", "Cc: partner@example.com",
+              "Thanks for your order.")
           .doesNotContain("audit@example.com");
       assertThat(recipientEmails(transmission))
           .containsExactlyInAnyOrder("buyer@example.com", "partner@example.com", "audit@example.com");
