@@ -94,7 +94,11 @@ public final class OkHttpRestTransport implements Transport {
    * timeouts and a pool of at most {@code maxConnections} idle connections.
    */
   static OkHttpClient.Builder clientBuilder(SteadfastConfig config) {
+    ChannelSockets.Tls tls = ChannelSockets.tls();
     return new OkHttpClient.Builder()
+        // Channel-backed sockets, so StaleConnectionCheck can look for the server's close without waiting.
+        .socketFactory(ChannelSockets.PLAIN)
+        .sslSocketFactory(tls.socketFactory(), tls.trustManager())
         // Every retry is Steadfast's own, carries the idempotency key and counts against the retry
         // budget; OkHttp's silent retry would resend a transmission SparkPost may have accepted.
         .retryOnConnectionFailure(false)

@@ -1,8 +1,10 @@
 package io.steadfast.http.internal;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
 import okhttp3.Protocol;
@@ -22,9 +24,10 @@ import okhttp3.Response;
  * written into the dead connection and fails reading the answer, which cannot be told apart from
  * SparkPost failing after it received the request: a wasted attempt, and an unknown outcome.
  *
- * <p>The check is OkHttp's own: a read with a 1 ms timeout. A timeout means the connection is
- * healthy; an end of stream, a byte nobody asked for or an error means it is dead, so it is closed
- * (and so never pooled again). It runs only on connections this call did not open and only for
+ * <p>The check is a non-blocking read of the connection's channel ({@link ChannelSockets}): nothing to
+ * read means the connection is healthy; an end of stream, a byte nobody asked for or an error means
+ * it is dead, so it is closed (and so never pooled again). It costs microseconds; OkHttp's own check,
+ * a read with a 1 ms timeout, is kept only for sockets that are not a channel's. It runs only on connections this call did not open and only for
  * HTTP/1.x: an HTTP/2 connection's socket belongs to OkHttp's reader thread, and OkHttp checks it with
  * pings. A server that closes the connection after this check, while the request is on its way, is
  * still a failure after sending: no client can tell that race apart from a lost answer.
@@ -34,7 +37,7 @@ final class StaleConnectionCheck implements Interceptor {
   /** The one instance; it holds no state. */
   static final StaleConnectionCheck INSTANCE = new StaleConnectionCheck();
 
-  /** How long the check waits for an end of stream: OkHttp's own health check waits 1 ms too. */
+  /** How long the fallback check waits for an end of stream: OkHttp's own health check waits 1 ms too. */
   private static final int PROBE_TIMEOUT_MILLIS = 1;
 
   private StaleConnectionCheck() {}
@@ -55,11 +58,28 @@ final class StaleConnectionCheck implements Interceptor {
 
   /** Returns whether the server has closed {@code socket}; closes it if so. */
   static boolean closedByServer(Socket socket) {
+    SocketChannel channel = ChannelSockets.channel(socket);
+    boolean closed = channel != null ? ChannelSockets.closedByServer(channel) : closedByServerWithin1Ms(socket);
+    if (closed) {
+      if (channel != null) {
+        // The channel first: a TLS socket's own close would wait for the server's close_notify, for
+        // as long as the read timeout, on a connection known to be dead.
+        closeQuietly(channel);
+      }
+      closeQuietly(socket);
+    }
+    return closed;
+  }
+
+  /**
+   * The check for a socket that is not a channel's (one a SOCKS proxy opened): OkHttp's own, a read
+   * with a 1 ms timeout, which a healthy connection waits out in full.
+   */
+  private static boolean closedByServerWithin1Ms(Socket socket) {
     int timeout;
     try {
       timeout = socket.getSoTimeout();
     } catch (IOException e) {
-      closeQuietly(socket);
       return true;
     }
     try {
@@ -77,13 +97,12 @@ final class StaleConnectionCheck implements Interceptor {
     } catch (IOException e) {
       // Reset by the peer, or a TLS alert after its close: dead as well.
     }
-    closeQuietly(socket);
     return true;
   }
 
-  private static void closeQuietly(Socket socket) {
+  private static void closeQuietly(Closeable connection) {
     try {
-      socket.close();
+      connection.close();
     } catch (IOException ignored) {
       // Closing a dead socket can fail; it is dead either way.
     }
