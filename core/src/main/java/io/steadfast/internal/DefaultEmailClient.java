@@ -376,14 +376,25 @@ public final class DefaultEmailClient implements EmailClient {
       // A spooled message was checked when it was submitted; by a retry its start time may have passed.
       message.checkStartTime(config.clock().instant());
     }
-    long size = message.estimatedSizeBytes();
-    if (size > config.maxMessageBytes()) {
-      throw new InvalidMessageException(List.of(new InvalidMessageException.Violation("size",
-          "is about " + size + " bytes, over the configured maxMessageBytes of " + config.maxMessageBytes())));
+    // The message's constructor already held it to SparkPost's own limit; only a smaller configured
+    // limit needs the bodies counted again.
+    if (config.maxMessageBytes() < Message.MAX_MESSAGE_BYTES) {
+      long size = message.estimatedSizeBytes();
+      if (size > config.maxMessageBytes()) {
+        throw new InvalidMessageException(List.of(new InvalidMessageException.Violation("size",
+            "is about " + size + " bytes, over the configured maxMessageBytes of " + config.maxMessageBytes())));
+      }
     }
+    boolean keyMadeHere = options.idempotencyKey() == null && message.idempotencyKey() == null;
     IdempotencyKey key = options.idempotencyKey() != null ? options.idempotencyKey()
         : message.idempotencyKey() != null ? message.idempotencyKey() : IdempotencyKey.generate();
     String fingerprint = message.fingerprint();
+    if (keyMadeHere) {
+      // A key made just now: no earlier send can have used it and no other caller knows it yet, so
+      // neither the ledger nor the sends in flight can hold it (and a send skips their locks).
+      return new Prepared(newRun(message, key, options, waitsToRetry), new InFlight(fingerprint, new CompletableFuture<>()),
+          null);
+    }
     Optional<IdempotencyLedger.Entry> accepted = ledger.find(key);
     if (accepted.isPresent()) {
       if (!accepted.get().fingerprint().equals(fingerprint)) {
