@@ -179,7 +179,7 @@ class SqliteSpoolOwnershipTest {
     chgrp(db, SHARED_GROUP);
     chmod(db, "rw-rw----");
 
-    assertEveryOpenRefuses(db + " is writable by its group " + SHARED_GROUP + ", and no group is trusted",
+    assertEveryOpenRefuses(db + " is writable by its group " + SHARED_GROUP + " while no group is trusted",
         "name that group as the spool's trusted group");
     assertRefused(() -> SqliteSpool.open(dir, Duration.ofSeconds(10), "root"),
         "not the trusted group root", "chmod 600 " + db);

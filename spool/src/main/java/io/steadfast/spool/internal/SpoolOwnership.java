@@ -175,8 +175,8 @@ public final class SpoolOwnership {
     boolean trusted = trustedGroup != null && trustedGroup.equals(attributes.group());
     Set<PosixFilePermission> mode = attributes.permissions();
     if (!trusted && !user.equals(attributes.owner())) {
-      problems.add("is owned by " + attributes.owner().getName() + ", not by " + userName
-          + " who runs Steadfast");
+      problems.add("is owned by " + attributes.owner().getName() + " (not by " + userName
+          + ", who runs Steadfast)");
       fixes.add("chown " + userName + " " + path);
     }
     if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
@@ -184,7 +184,7 @@ public final class SpoolOwnership {
     }
     if (mode.contains(PosixFilePermission.GROUP_WRITE) && !trusted) {
       problems.add("is writable by its group " + attributes.group().getName() + (trustedGroupName == null
-          ? ", and no group is trusted" : ", not the trusted group " + trustedGroupName));
+          ? " while no group is trusted" : ", not the trusted group " + trustedGroupName));
     }
     if (problems.isEmpty()) {
       return true;
@@ -192,15 +192,25 @@ public final class SpoolOwnership {
     if (mode.contains(PosixFilePermission.OTHERS_WRITE) || mode.contains(PosixFilePermission.GROUP_WRITE)) {
       fixes.add("chmod " + (directory ? "700 " : "600 ") + path);
     }
-    String found = String.join(" and ", problems) + " (owner " + attributes.owner().getName() + ", group "
+    String found = listed(problems) + " (owner " + attributes.owner().getName() + ", group "
         + attributes.group().getName() + ", mode " + PosixFilePermissions.toString(mode) + "), so another user "
         + "could read the queued mail or add messages that would be sent with your API key";
-    String fix = String.join(" and ", fixes) + " if it is yours, or else use another spool directory";
+    String fix = listed(fixes) + " if it is yours, or else use another spool directory";
     if (mode.contains(PosixFilePermission.GROUP_WRITE) && !trusted) {
       fix += "; for a spool shared with the submitters of group " + attributes.group().getName()
-          + ", name that group as the spool's trusted group";
+          + ", name that group as the spool's trusted group (steadfast --trusted-group "
+          + attributes.group().getName() + ", the property steadfast.spool.trusted-group, or SqliteSpool.open with "
+          + "a trustedGroup)";
     }
     throw unsafe(dir, path, found, fix);
+  }
+
+  /** Joins {@code parts} as a sentence does: "a", "a and b", "a, b and c". */
+  private static String listed(List<String> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    return String.join(", ", parts.subList(0, parts.size() - 1)) + " and " + parts.get(parts.size() - 1);
   }
 
   private static String linkTarget(Path link) {
