@@ -11,20 +11,26 @@ import io.steadfast.spool.PostgresSpool;
 import io.steadfast.spool.SpoolOpenException;
 import io.steadfast.spool.SqliteSpool;
 import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * Where the spool lives and how a command opens it: a SQLite directory ({@code --spool DIR}, or
  * {@code spool-dir} in the --config file), or a PostgreSQL database ({@code --spool-url
  * jdbc:postgresql://...}, or {@code spool-url}), the user in the URL or {@code spool-user}, the password
  * from {@code STEADFAST_SPOOL_PASSWORD} or {@code spool-password} in the --config file, never from a flag.
+ * A SQLite spool shared by several users' processes names their group with {@code --trusted-group}.
  * A spool that cannot be opened throws {@link io.steadfast.spool.SpoolOpenException}, which
  * {@link CommandFailures} turns into one line and the exit code its reason calls for.
  */
@@ -47,6 +53,14 @@ final class SpoolOptions {
           + " (default: 10s); past it the command stores nothing and exits 3.")
   Duration lockTimeout = SqliteSpool.DEFAULT_LOCK_TIMEOUT;
 
+  @Option(names = "--trusted-group", paramLabel = "GROUP", converter = GroupConverter.class,
+      description = "For a shared SQLite spool that several users' processes submit to, all of them members of"
+          + " GROUP: the spool directory and its files may then be writable by GROUP and owned by any of its members"
+          + " (make the directory setgid GROUP with mode 2770: chgrp GROUP DIR; chmod 2770 DIR). Without it a spool"
+          + " writable by its group or owned by another user is refused (exit 2); one writable by every user always"
+          + " is.")
+  @Nullable String trustedGroup;
+
   /**
    * Returns the PostgreSQL spool's JDBC URL, or {@code null} if the spool is a directory: the flags
    * first, then the --config file; a directory and a URL at once is a usage error.
@@ -60,7 +74,7 @@ final class SpoolOptions {
         throw new UsageException("--spool-url holds a password, which shells and process lists would keep: set "
             + PASSWORD_VARIABLE + " or spool-password in --config instead.");
       }
-      return postgresUrl(spoolUrl.strip());
+      return sqliteOnlyOptions(postgresUrl(spoolUrl.strip()));
     }
     if (spool != null) {
       return null;
@@ -70,7 +84,19 @@ final class SpoolOptions {
       throw new UsageException("Both spool-dir and spool-url in --config: set one, a spool directory or a PostgreSQL "
           + "database.");
     }
-    return configured == null ? null : postgresUrl(configured.strip());
+    return configured == null ? null : sqliteOnlyOptions(postgresUrl(configured.strip()));
+  }
+
+  /**
+   * Returns {@code url}, refusing --trusted-group beside it: a PostgreSQL spool's access is its database
+   * roles', and an option that silently did nothing would let an operator believe a group was checked.
+   */
+  private String sqliteOnlyOptions(String url) {
+    if (trustedGroup != null) {
+      throw new UsageException("--trusted-group is for a SQLite spool directory, and the spool is the PostgreSQL "
+          + "database " + withoutQuery(url) + ", whose roles decide who may write it: leave out --trusted-group.");
+    }
+    return url;
   }
 
   private static String postgresUrl(String url) {
@@ -193,7 +219,7 @@ final class SpoolOptions {
     if (url != null) {
       return openPostgres(connection, url, 2);
     }
-    return SqliteSpool.openForSubmit(existingDirectory(connection), lockTimeout);
+    return openSqlite(existingDirectory(connection), false);
   }
 
   /**
@@ -211,7 +237,20 @@ final class SpoolOptions {
       throw new UsageException("No spool at " + directory + ": the directory holds no " + SqliteSpool.DATABASE_FILE
           + " (nothing was submitted there yet?).");
     }
-    return SqliteSpool.openReadOnly(directory);
+    return trustedGroup == null ? SqliteSpool.openReadOnly(directory)
+        : SqliteSpool.openReadOnly(directory, trustedGroup);
+  }
+
+  /**
+   * Opens the SQLite spool in {@code directory} for dispatch or for submitting, with the lock timeout and
+   * trusting --trusted-group if given.
+   */
+  private SqliteSpool openSqlite(Path directory, boolean dispatch) {
+    if (trustedGroup == null) {
+      return dispatch ? SqliteSpool.open(directory, lockTimeout) : SqliteSpool.openForSubmit(directory, lockTimeout);
+    }
+    return dispatch ? SqliteSpool.open(directory, lockTimeout, trustedGroup)
+        : SqliteSpool.openForSubmit(directory, lockTimeout, trustedGroup);
   }
 
   /**
@@ -240,8 +279,7 @@ final class SpoolOptions {
       // the pool opens them as they are asked for, up to this.
       opened = openPostgres(connection, url, submitOnly ? 2 : 16);
     } else {
-      Path directory = directory(connection);
-      opened = submitOnly ? SqliteSpool.openForSubmit(directory, lockTimeout) : SqliteSpool.open(directory, lockTimeout);
+      opened = openSqlite(directory(connection), !submitOnly);
     }
     try {
       SpoolConfig spoolConfig = tune.apply(SpoolConfig.builder(opened)
@@ -253,6 +291,32 @@ final class SpoolOptions {
     } catch (RuntimeException e) {
       opened.close();
       throw e;
+    }
+  }
+
+  /**
+   * Checks a --trusted-group value: blank, or a name that is no group on this host, is a usage error
+   * before any spool is opened (the spool would refuse it as an {@link IllegalArgumentException}, which
+   * would read as a bug).
+   */
+  static final class GroupConverter implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      if (value.isBlank()) {
+        throw new TypeConversionException("the group name is blank; name the group whose members share the spool");
+      }
+      FileSystem fileSystem = FileSystems.getDefault();
+      // Without POSIX attributes (Windows) the spool ignores groups, so there is nothing to look up.
+      if (fileSystem.supportedFileAttributeViews().contains("posix")) {
+        try {
+          fileSystem.getUserPrincipalLookupService().lookupPrincipalByGroupName(value);
+        } catch (UserPrincipalNotFoundException e) {
+          throw new TypeConversionException("'" + value + "' is not a group on this host");
+        } catch (IOException e) {
+          // The lookup itself failed, not the name: opening the spool looks the group up again and reports that.
+        }
+      }
+      return value;
     }
   }
 }

@@ -23,20 +23,35 @@ import org.jspecify.annotations.Nullable;
  * (transient), the environment stops SQLite (native library, temporary directory, disk, file-size
  * limit, permission; no file is touched), a newer Steadfast wrote it, or a damaged file could not be
  * salvaged.
+ *
+ * <p>With {@code steadfast.spool.trusted-group} set, the spool is opened trusting that group
+ * ({@link SqliteSpool#open(Path, java.time.Duration, String)} and the matching {@code openForSubmit}), so a
+ * directory shared by applications that run as different users of the group may be group-writable.
  */
 final class SqliteSpoolOpener implements SpoolOpener {
 
   private static final String PROPERTY = "steadfast.spool.directory";
+  private static final String TRUSTED_GROUP = "steadfast.spool.trusted-group";
 
-  private final Function<Path, ? extends Spool> openForDispatch;
-  private final Function<Path, ? extends Spool> openForSubmit;
+  /** Opens the spool in a directory, trusting a group or, for {@code null}, none. */
+  @FunctionalInterface
+  private interface Open {
+    Spool open(Path directory, @Nullable String trustedGroup);
+  }
+
+  private final Open openForDispatch;
+  private final Open openForSubmit;
 
   /**
    * Creates an opener that opens the spool with {@link SqliteSpool#open(Path)}, or
-   * {@link SqliteSpool#openForSubmit(Path)} for an instance that does not dispatch.
+   * {@link SqliteSpool#openForSubmit(Path)} for an instance that does not dispatch, or their overloads
+   * with a trusted group when {@code steadfast.spool.trusted-group} is set.
    */
   SqliteSpoolOpener() {
-    this(SqliteSpool::open, SqliteSpool::openForSubmit);
+    this((directory, group) -> group == null ? SqliteSpool.open(directory)
+            : SqliteSpool.open(directory, SqliteSpool.DEFAULT_LOCK_TIMEOUT, group),
+        (directory, group) -> group == null ? SqliteSpool.openForSubmit(directory)
+            : SqliteSpool.openForSubmit(directory, SqliteSpool.DEFAULT_LOCK_TIMEOUT, group));
   }
 
   /**
@@ -45,11 +60,10 @@ final class SqliteSpoolOpener implements SpoolOpener {
    * loaded once).
    */
   SqliteSpoolOpener(Function<Path, ? extends Spool> open) {
-    this(open, open);
+    this((directory, group) -> open.apply(directory), (directory, group) -> open.apply(directory));
   }
 
-  private SqliteSpoolOpener(Function<Path, ? extends Spool> openForDispatch,
-      Function<Path, ? extends Spool> openForSubmit) {
+  private SqliteSpoolOpener(Open openForDispatch, Open openForSubmit) {
     this.openForDispatch = Objects.requireNonNull(openForDispatch, "openForDispatch");
     this.openForSubmit = Objects.requireNonNull(openForSubmit, "openForSubmit");
   }
@@ -62,8 +76,22 @@ final class SqliteSpoolOpener implements SpoolOpener {
           "Set steadfast.spool.directory to a directory only this application uses, such as /var/spool/my-app-mail "
               + "(it is created owner-only if missing), or set steadfast.spool.store=postgresql for a fleet.", null);
     }
+    String trustedGroup = properties.getTrustedGroup();
+    if (trustedGroup != null && trustedGroup.isBlank()) {
+      throw new InvalidSteadfastPropertyException(TRUSTED_GROUP, trustedGroup, "the group name is blank",
+          "Set steadfast.spool.trusted-group to the group whose members' applications share "
+              + "steadfast.spool.directory, or remove it to trust no group.", null);
+    }
     try {
-      return (properties.isDispatch() ? openForDispatch : openForSubmit).apply(directory);
+      return (properties.isDispatch() ? openForDispatch : openForSubmit).open(directory, trustedGroup);
+    } catch (IllegalArgumentException e) {
+      if (trustedGroup == null) {
+        throw e;
+      }
+      // The group is the only argument here that the spool can reject: it names no group on this host.
+      throw new InvalidSteadfastPropertyException(TRUSTED_GROUP, trustedGroup, String.valueOf(e.getMessage()),
+          "Set steadfast.spool.trusted-group to a group that exists on this host (see /etc/group or getent group), "
+              + "or remove it to trust no group.", e);
     } catch (UncheckedIOException e) {
       throw InvalidSteadfastPropertyException.spoolUnavailable(PROPERTY, directory, String.valueOf(e.getMessage()),
           ioAction(directory, e), e);
@@ -114,7 +142,9 @@ final class SqliteSpoolOpener implements SpoolOpener {
           + dir + " and recover its messages with the sqlite3 shell's .recover command.";
       case UNSAFE_FILES -> "Do what the message above says (chown or chmod the path it names, or remove the link), "
           + "then start the application again; nothing in " + dir + " was created or changed. Or set "
-          + "steadfast.spool.directory to a new directory, which the application creates owner-only.";
+          + "steadfast.spool.directory to a new directory, which the application creates owner-only. For a "
+          + "directory shared with applications that run as other users of one group, set "
+          + "steadfast.spool.trusted-group to that group.";
       // Only read-only opens report it; the application's open for dispatch creates the spool.
       case NO_SPOOL -> "Check that steadfast.spool.directory names the directory the spool is in, then start the "
           + "application again: it opens the spool for dispatch, which creates "

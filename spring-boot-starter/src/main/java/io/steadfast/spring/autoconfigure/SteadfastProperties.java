@@ -540,6 +540,9 @@ public class SteadfastProperties {
     /** Whether this instance dispatches the spool; false makes it only store messages for the one instance (or 'steadfast dispatch' service) that does. */
     private boolean dispatch = true;
 
+    /** Group whose members' applications share the SQLite spool directory, each as its own user: the directory and its files may then be writable by that group and owned by any member (make the directory setgid to the group, mode 2770); unset trusts no group. */
+    private @Nullable String trustedGroup;
+
     /** How many spooled messages the dispatcher delivers at once. */
     private int workers = SpoolConfig.DEFAULT_WORKERS;
 
@@ -622,6 +625,16 @@ public class SteadfastProperties {
     /** Sets whether this instance dispatches the spool. */
     public void setDispatch(boolean dispatch) {
       this.dispatch = dispatch;
+    }
+
+    /** Returns the group trusted to share the SQLite spool directory, or {@code null} if none is. */
+    public @Nullable String getTrustedGroup() {
+      return trustedGroup;
+    }
+
+    /** Sets the group trusted to share the SQLite spool directory. */
+    public void setTrustedGroup(@Nullable String trustedGroup) {
+      this.trustedGroup = trustedGroup;
     }
 
     /** Returns the number of concurrent deliveries. */

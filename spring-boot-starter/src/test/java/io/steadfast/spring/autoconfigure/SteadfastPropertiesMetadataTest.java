@@ -59,13 +59,15 @@ class SteadfastPropertiesMetadataTest {
         p.has("description") ? p.get("description").asString() : ""));
 
     assertThat(descriptions).containsKeys("steadfast.spool.enabled", "steadfast.spool.store",
-        "steadfast.spool.directory", "steadfast.spool.workers", "steadfast.spool.max-entries",
-        "steadfast.spool.max-size", "steadfast.spool.deliver-within", "steadfast.spool.close-timeout",
+        "steadfast.spool.directory", "steadfast.spool.trusted-group", "steadfast.spool.workers",
+        "steadfast.spool.max-entries", "steadfast.spool.max-size", "steadfast.spool.deliver-within",
+        "steadfast.spool.close-timeout",
         "steadfast.spool.postgresql.node-id", "steadfast.spool.postgresql.table-prefix",
         "steadfast.health.spool.all-routes-open-status", "steadfast.health.spool.max-fill-ratio",
         "steadfast.health.spool.max-oldest-pending-age", "steadfast.health.spool.max-dead-letters",
         "steadfast.health.spool.exceeded-status");
     assertThat(descriptions.get("steadfast.spool.deliver-within")).contains("dead-lettered as expired");
+    assertThat(descriptions.get("steadfast.spool.trusted-group")).contains("setgid").contains("2770");
   }
 
   @Test

@@ -27,15 +27,20 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -569,6 +574,103 @@ class SteadfastSpoolAutoConfigurationTest {
               org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Object.class))
           .doesNotContainKeys("damage", "unreadable");
       assertThat(context.getBean(EmailClient.class).spoolOperations().damage()).isEmpty();
+    });
+  }
+
+  /**
+   * Makes a spool in {@code directory} whose directory (0770) and files (0660) are writable by their group,
+   * the current user's primary group (the group of a directory made just now), and returns that group: a
+   * shared spool without needing another user, as the tests may run as root.
+   */
+  private String groupWritableSpool() throws Exception {
+    SqliteSpool.open(directory).close();
+    String group = Files.readAttributes(Files.createDirectory(temp.resolve("probe")), PosixFileAttributes.class)
+        .group().getName();
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw----"));
+      }
+    }
+    Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxrwx---"));
+    return group;
+  }
+
+  @Test
+  @EnabledOnOs({OS.LINUX, OS.MAC})
+  void explainsAGroupWritableSpoolAndThatTrustedGroupSharesIt() throws Exception {
+    String group = groupWritableSpool();
+
+    spooled().run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription())
+          .startsWith("Steadfast could not open its spool (steadfast.spool.directory = '" + directory + "')")
+          .contains(directory + " is writable by its group " + group).contains("no group is trusted");
+      assertThat(analysis.getAction()).contains("set steadfast.spool.trusted-group to that group");
+    });
+  }
+
+  @Test
+  @EnabledOnOs({OS.LINUX, OS.MAC})
+  void opensAGroupWritableSpoolOfTheTrustedGroupAndDelivers() throws Exception {
+    String group = groupWritableSpool();
+
+    spooled("steadfast.spool.trusted-group=" + group).run(context -> {
+      assertThat(context).hasNotFailed();
+      EmailClient client = context.getBean(EmailClient.class);
+
+      DeliveryResult result = awaitResult(client, client.submit(order("group")));
+
+      assertThat(result).isInstanceOf(DeliveryResult.Delivered.class);
+      assertThat(sparkPost.transmissionCountFor("order-group")).isEqualTo(1);
+    });
+  }
+
+  @Test
+  @EnabledOnOs({OS.LINUX, OS.MAC})
+  void anInstanceThatDoesNotDispatchOpensAGroupWritableSpoolOfTheTrustedGroup() throws Exception {
+    String group = groupWritableSpool();
+
+    try (SqliteSpool dispatcher = SqliteSpool.open(directory, Duration.ofSeconds(10), group)) {
+      spooled("steadfast.spool.dispatch=false", "steadfast.spool.trusted-group=" + group).run(context -> {
+        assertThat(context).hasNotFailed();
+
+        SubmitReceipt receipt = context.getBean(EmailClient.class).submit(order("group-beside"));
+
+        assertThat(dispatcher.inspect(receipt.spoolId())).get().extracting(e -> e.state())
+            .isEqualTo(SpoolState.PENDING);
+      });
+      spooled("steadfast.spool.dispatch=false").run(context -> assertThat(analyze(context.getStartupFailure())
+          .getDescription()).contains(directory + " is writable by its group " + group));
+    }
+  }
+
+  @Test
+  @EnabledOnOs({OS.LINUX, OS.MAC})
+  void explainsATrustedGroupThatIsNoGroupOnThisHost() {
+    spooled("steadfast.spool.trusted-group=no-such-group-here").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).contains("steadfast.spool.trusted-group").contains("no-such-group-here")
+          .contains("is not a group on this host");
+      assertThat(analysis.getAction()).contains("a group that exists on this host");
+      assertThat(Files.exists(directory)).as("a bad setting fails before the directory is created").isFalse();
+    });
+  }
+
+  @Test
+  void explainsABlankTrustedGroup() {
+    spooled("steadfast.spool.trusted-group= ").run(context -> {
+      assertThat(context).hasFailed();
+
+      FailureAnalysis analysis = analyze(context.getStartupFailure());
+
+      assertThat(analysis.getDescription()).contains("steadfast.spool.trusted-group").contains("blank");
+      assertThat(Files.exists(directory)).as("a bad setting fails before the directory is created").isFalse();
     });
   }
 
