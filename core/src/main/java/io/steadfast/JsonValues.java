@@ -109,23 +109,16 @@ final class JsonValues {
     return String.valueOf(value).length();
   }
 
+  /** The string's JSON form in bytes: its quotes, its UTF-8 bytes, and what escaping adds. */
   private static long stringBytes(String text) {
-    long bytes = 2;
+    long bytes = 2 + MessageRules.utf8Length(text);
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
-        bytes += 2;
-      } else if (c < 0x20) {
-        bytes += 6;
-      } else if (c < 0x80) {
         bytes += 1;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
+      } else if (c < 0x20) {
+        // Written as a six-byte escape: a backslash, u and four hex digits.
+        bytes += 5;
       }
     }
     return bytes;

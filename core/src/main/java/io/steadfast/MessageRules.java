@@ -380,7 +380,7 @@ final class MessageRules {
   }
 
   /** Counts UTF-8 bytes without allocating, so sizing a large body stays cheap. */
-  private static long utf8Length(@Nullable String text) {
+  static long utf8Length(@Nullable String text) {
     if (text == null) {
       return 0;
     }
