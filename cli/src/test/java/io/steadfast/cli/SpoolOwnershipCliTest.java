@@ -56,14 +56,18 @@ class SpoolOwnershipCliTest extends CliRunner {
     return file.toString();
   }
 
-  private void plantSpool() throws IOException {
-    Message planted = Message.builder().from("ceo@example.com").to("victim@example.com").subject("Wire the money")
-        .text("Planted").build();
+  /** Queues {@code message} under {@code key} in the spool directory, as the current user. */
+  private void queue(String key, Message message) {
     Instant now = Instant.now();
     try (SqliteSpool spool = SqliteSpool.open(spool())) {
-      spool.append(List.of(new Spool.NewEntry(IdempotencyKey.of("planted-1"), planted.fingerprint(), planted, now,
-          now.plus(Duration.ofDays(3)), planted.estimatedSizeBytes())), Spool.Limits.NONE);
+      spool.append(List.of(new Spool.NewEntry(IdempotencyKey.of(key), message.fingerprint(), message, now,
+          now.plus(Duration.ofDays(3)), message.estimatedSizeBytes())), Spool.Limits.NONE);
     }
+  }
+
+  private void plantSpool() throws IOException {
+    queue("planted-1", Message.builder().from("ceo@example.com").to("victim@example.com").subject("Wire the money")
+        .text("Planted").build());
     Path db = spool().resolve(SqliteSpool.DATABASE_FILE);
     Files.setPosixFilePermissions(db, PosixFilePermissions.fromString("rw-rw-rw-"));
     Files.setAttribute(db, "unix:uid", OTHER_UID, LinkOption.NOFOLLOW_LINKS);
@@ -76,13 +80,8 @@ class SpoolOwnershipCliTest extends CliRunner {
    * every file in it (0660) writable by their group, the current user's primary group, which it returns.
    */
   private String groupWritableSpool() throws IOException {
-    Message queued = Message.builder().from("shop@example.com").to("alice@example.com").subject("Queued")
-        .text("Queued").build();
-    Instant now = Instant.now();
-    try (SqliteSpool spool = SqliteSpool.open(spool())) {
-      spool.append(List.of(new Spool.NewEntry(IdempotencyKey.of("queued-1"), queued.fingerprint(), queued, now,
-          now.plus(Duration.ofDays(3)), queued.estimatedSizeBytes())), Spool.Limits.NONE);
-    }
+    queue("queued-1", Message.builder().from("shop@example.com").to("alice@example.com").subject("Queued")
+        .text("Queued").build());
     // A directory made just now has the group this user's new files get: its primary group.
     Path probe = Files.createDirectory(dir.resolve("probe"));
     String group = Files.readAttributes(probe, PosixFileAttributes.class).group().getName();
