@@ -49,7 +49,7 @@ import tools.jackson.databind.json.JsonMapper;
 class DispatchDashboardTest {
   private static final String KEY = "sk-canary-dispatch-ui-51d0";
   private static final ObjectMapper JSON = JsonMapper.builder().build();
-  private static final Duration BOUND = Duration.ofSeconds(90);
+  private static final Duration BOUND = Duration.ofMinutes(2);
   private static final int QUEUED = 5;
   private static final String REJECTION =
       "{\"errors\":[{\"message\":\"Invalid domain\",\"code\":\"7001\",\"description\":\"Unconfigured sending domain\"}]}";
