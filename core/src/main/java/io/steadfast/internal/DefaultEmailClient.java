@@ -158,11 +158,16 @@ public final class DefaultEmailClient implements EmailClient {
     return longest;
   }
 
-  /** Returns empty while some route's circuit lets messages through, else the time to the next probe. */
+  /**
+   * Returns empty while some route's circuit lets messages through, else the time to the next probe:
+   * zero once one is due or a circuit is half open (it lets only its probes through, so the spool
+   * sends probes, not a burst the circuit refuses).
+   */
   private Optional<Duration> allOpenProbeIn() {
     Duration earliest = null;
     for (RouteHandle route : routes) {
-      if (route.state() != io.steadfast.CircuitState.OPEN) {
+      io.steadfast.CircuitState state = route.state();
+      if (state != io.steadfast.CircuitState.OPEN && state != io.steadfast.CircuitState.HALF_OPEN) {
         return Optional.empty();
       }
       Duration probe = route.nextProbeIn();

@@ -94,7 +94,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private final ExecutorService submitters;
   private final Semaphore slots;
   /** The claims this dispatcher is delivering, by entry id; their leases are renewed while they run. */
-  private final ConcurrentHashMap<Long, Spool.Claimed> inFlight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, Running> inFlight = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, CompletableFuture<DeliveryResult>> results = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition room = lock.newCondition();
@@ -119,6 +119,14 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
   private final AtomicInteger providerFailuresInARow = new AtomicInteger(OUTAGE_FAILURES);
   /** Set when a route recovered; the loop then makes the provider waits due. */
   private volatile boolean flushRequested;
+  /**
+   * How many recovery flushes the loop has begun. A delivery claimed before a flush and sent back to
+   * wait for the provider after it (its attempt was in flight, or refused by a half-open circuit, as
+   * the circuit closed) would miss that flush and wait out a backoff against a healthy SparkPost.
+   */
+  private volatile long recoveryFlushes;
+  /** Whether the one probe an all-open dispatcher sends is still in flight: it sends no second one. */
+  private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
   /** System.nanoTime() of the last flush a success (not a circuit closing) asked for; 0 before. */
   private volatile long lastSuccessFlushNanos;
 
@@ -358,6 +366,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       return;
     }
     flushRequested = false;
+    // Counted before the flush: a delivery rescheduled after this line sees the count move and asks
+    // for another flush; one rescheduled before it is in the spool when the flush below runs.
+    recoveryFlushes++;
     int flushed = spool.flush(now, EnumSet.of(WaitReason.PROVIDER));
     if (flushed > 0) {
       log.info("SparkPost answers again: {} spooled messages waiting out the outage are due now, oldest first",
@@ -423,8 +434,9 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
 
   private Duration dispatchClaims(Instant now) {
     Optional<Duration> probeIn = allOpenProbeIn.get();
-    if (probeIn.isPresent() && !probeIn.get().isZero()) {
-      return min(probeIn.get(), config.pollInterval());
+    if (probeIn.isPresent() && (!probeIn.get().isZero() || probing.get())) {
+      // Waiting for the probe's turn or its verdict; a circuit's change of state wakes the loop.
+      return probeIn.get().isZero() ? config.pollInterval() : min(probeIn.get(), config.pollInterval());
     }
     int free = slots.availablePermits();
     if (free == 0) {
@@ -437,15 +449,22 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     // Every circuit open but a probe is due: send one message as the probe, not a burst.
     int max = probeIn.isPresent() ? 1 : free;
     List<Spool.Claimed> claimed = spool.claim(max, now, config.lease());
+    boolean probe = probeIn.isPresent();
     for (Spool.Claimed claim : claimed) {
       slots.acquireUninterruptibly();
-      inFlight.put(claim.entry().id(), claim);
+      inFlight.put(claim.entry().id(), new Running(claim, recoveryFlushes, probe));
+      if (probe) {
+        probing.set(true);
+      }
       try {
         workers.execute(() -> deliver(claim));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // Closing: no attempt was started, so the entry goes straight back to the queue. Left in flight,
         // the next start would take it for a lost answer and wait the settle delay to look it up.
         inFlight.remove(claim.entry().id());
+        if (probe) {
+          probing.set(false);
+        }
         slots.release();
         spool.reschedule(claim, now, "not attempted: the dispatcher was closing");
       }
@@ -533,7 +552,10 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       log.error("Could not record the outcome of spooled message {}; it is looked up in SparkPost's events after "
           + "its lease expires", entry.idempotencyKey(), e);
     } finally {
-      inFlight.remove(entry.id());
+      Running done = inFlight.remove(entry.id());
+      if (done != null && done.probe()) {
+        probing.set(false);
+      }
       slots.release();
       wake();
       signalRoom();
@@ -634,6 +656,12 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     if (spool.reschedule(claim, next, error, reason) && route != null) {
       listener.retryScheduled(entry.idempotencyKey(), route, entry.attempts(), delay);
     }
+    Running running = inFlight.get(entry.id());
+    if (reason == WaitReason.PROVIDER && running != null && running.recoveryFlushesBefore() != recoveryFlushes) {
+      // SparkPost recovered while this attempt was out: the flush it missed is repeated, so it is due now.
+      flushRequested = true;
+      wake();
+    }
   }
 
   /** Moves the entry to the dead letters and completes its result; false if the claim no longer held it. */
@@ -692,7 +720,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       return Duration.between(now, lastRenewal.plus(renewEvery));
     }
     lastRenewal = now;
-    List<Spool.Claimed> running = List.copyOf(inFlight.values());
+    List<Spool.Claimed> running = inFlight.values().stream().map(Running::claim).toList();
     if (!running.isEmpty()) {
       try {
         Set<Long> lost = spool.renewLeases(running, now, config.lease());
@@ -826,7 +854,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
       Thread.currentThread().interrupt();
     }
     Instant now = clock.instant();
-    for (Spool.Claimed claim : List.copyOf(inFlight.values())) {
+    for (Spool.Claimed claim : inFlight.values().stream().map(Running::claim).toList()) {
       try {
         // The attempt was cut off mid-flight: SparkPost may have it, so it is looked up before any re-send.
         spool.markReconciling(claim, now, now.plus(reconcilePolicy.settleDelay()),
@@ -844,4 +872,10 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
     spool.close();
     log.info("Steadfast dispatcher stopped");
   }
+
+  /**
+   * A claim being delivered: how many recovery flushes had begun when it was claimed, and whether it is
+   * the probe of an all-open dispatcher.
+   */
+  private record Running(Spool.Claimed claim, long recoveryFlushesBefore, boolean probe) {}
 }

@@ -24,9 +24,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +47,12 @@ class RecoveryFlushTest {
   /** What SparkPost does with each message, by subject; absent: accepts. */
   private final ConcurrentHashMap<String, String> provider = new ConcurrentHashMap<>();
   private volatile boolean outage = true;
+  /** What the client's circuits say: empty while a route takes messages, else the time to the next probe. */
+  private volatile Optional<Duration> allOpenProbeIn = Optional.empty();
+  /** Counted down when a held attempt reaches SparkPost; the attempt answers once {@link #release} is. */
+  private final CountDownLatch held = new CountDownLatch(1);
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final AtomicInteger attemptsStarted = new AtomicInteger();
   private final List<String> accepted = new CopyOnWriteArrayList<>();
   private final Semaphore finished = new Semaphore(0);
   private final DeliveryListener listener = new DeliveryListener() {
@@ -62,9 +70,20 @@ class RecoveryFlushTest {
       SpoolConfig.builder(spool).workers(4).pollInterval(Duration.ofSeconds(1)).closeTimeout(Duration.ofSeconds(5))
           .build(),
       clock, this::send, listener, new RetrySchedule(Duration.ofSeconds(5), HOUR, () -> 0.99),
-      Optional::empty, Message.MAX_MESSAGE_BYTES, ReconcilePolicy.DEFAULT, null);
+      () -> allOpenProbeIn, Message.MAX_MESSAGE_BYTES, ReconcilePolicy.DEFAULT, null);
 
   private SendReceipt send(Message message, SendOptions options) {
+    attemptsStarted.incrementAndGet();
+    if (provider.remove(message.subject(), "hold-then-503")) {
+      held.countDown();
+      awaitUninterruptibly(release);
+      throw new ProviderUnavailableException(Failure.of("HTTP 503", null), "rest-us", 1, options.idempotencyKey(),
+          null);
+    }
+    if (provider.remove(message.subject(), "hold")) {
+      held.countDown();
+      awaitUninterruptibly(release);
+    }
     if ("quota".equals(provider.get(message.subject()))) {
       throw new SendingLimitExceededException(Failure.of("HTTP 420", null), "rest-us", 1, options.idempotencyKey());
     }
@@ -78,7 +97,17 @@ class RecoveryFlushTest {
 
   @AfterEach
   void close() {
+    release.countDown();
     dispatcher.close();
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    try {
+      assertThat(latch.await(2, TimeUnit.MINUTES)).as("released").isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private SubmitReceipt submit(String subject) {
@@ -177,6 +206,49 @@ class RecoveryFlushTest {
     SpoolEntry waiting = spool.inspect(blip.spoolId()).orElseThrow();
     assertThat(waiting.state()).isEqualTo(SpoolState.PENDING);
     assertThat(waiting.nextAttemptAt()).isEqualTo(due).isAfter(clock.instant());
+  }
+
+  @Test
+  void anAttemptStillOutWhenTheRecoveryFlushRunsIsDueAtOnceWhenItFails() throws Exception {
+    outage = false;
+    provider.put("held", "hold-then-503");
+    SubmitReceipt receipt = submit("held");
+    dispatcher.dispatchDue();
+    assertThat(held.await(2, TimeUnit.MINUTES)).isTrue();
+    Instant healed = clock.instant();
+
+    dispatcher.routeRecovered();
+    dispatcher.dispatchDue(); // the flush runs while the attempt is out: nothing in the spool to flush
+    release.countDown();
+    dispatch(1); // the attempt fails after the flush and is rescheduled behind a backoff...
+
+    dispatch(1); // ...which the repeated flush cuts short: delivered without the clock moving
+
+    assertThat(clock.instant()).isEqualTo(healed);
+    assertThat(accepted).containsExactly("held");
+    assertThat(spool.inspect(receipt.spoolId())).map(SpoolEntry::state).contains(SpoolState.DELIVERED);
+  }
+
+  @Test
+  void whileEveryCircuitIsOpenOrHalfOpenOnlyOneProbeIsOutAtATime() throws Exception {
+    outage = false;
+    provider.put("probe", "hold");
+    SubmitReceipt probe = submit("probe");
+    SubmitReceipt queued = submit("queued");
+    allOpenProbeIn = Optional.of(Duration.ZERO); // a probe is due, or the circuit is half open
+
+    dispatcher.dispatchDue();
+    assertThat(held.await(2, TimeUnit.MINUTES)).isTrue();
+    dispatcher.dispatchDue();
+    dispatcher.dispatchDue();
+
+    assertThat(attemptsStarted).as("the half-open circuit would refuse a second attempt").hasValue(1);
+    assertThat(spool.inspect(queued.spoolId())).map(SpoolEntry::state).contains(SpoolState.PENDING);
+    allOpenProbeIn = Optional.empty(); // the probe's success closes the circuit
+    release.countDown();
+    dispatch(2);
+    assertThat(accepted).containsExactly("probe", "queued");
+    assertThat(spool.inspect(probe.spoolId())).map(SpoolEntry::state).contains(SpoolState.DELIVERED);
   }
 
   @Test
