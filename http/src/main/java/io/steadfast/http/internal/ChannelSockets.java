@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -21,8 +20,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Sockets whose close by the server can be seen at once: every connection Steadfast opens to
- * SparkPost's API is the socket of a {@link SocketChannel}, so {@link #closedByServer} can read from it
- * without blocking.
+ * SparkPost's API is a {@link ChannelSocket}, over a non-blocking {@link SocketChannel}, so {@link
+ * ChannelSocket#closedByServer} can read from it without waiting.
  *
  * <p>Why: with a plain {@link Socket} the only way to look for the server's close is a read with a
  * timeout, and the shortest timeout is 1 ms, which a healthy connection waits out in full. Done before
@@ -40,10 +39,10 @@ final class ChannelSockets {
   static final SocketFactory PLAIN = new ChannelSocketFactory();
 
   /**
-   * The channel under each TLS socket made by {@link #tls}. Weak keys: an entry goes when OkHttp drops
-   * the connection. Identity keys, since sockets do not override {@code equals}.
+   * The channel socket under each TLS socket made by {@link #tls}. Weak keys: an entry goes when OkHttp
+   * drops the connection. Identity keys, since sockets do not override {@code equals}.
    */
-  private static final Map<Socket, SocketChannel> CHANNEL_UNDER_TLS = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Map<Socket, ChannelSocket> CHANNEL_UNDER_TLS = Collections.synchronizedMap(new WeakHashMap<>());
 
   private ChannelSockets() {}
 
@@ -65,7 +64,7 @@ final class ChannelSockets {
     }
   }
 
-  /** Wraps {@code delegate} so that the channel under each socket it layers can be found by {@link #channel}. */
+  /** Wraps {@code delegate} so that the channel socket under each socket it layers can be found by {@link #channel}. */
   static SSLSocketFactory tls(SSLSocketFactory delegate) {
     return new TracingTlsFactory(delegate);
   }
@@ -73,38 +72,18 @@ final class ChannelSockets {
   /** The TLS socket factory and the trust manager it was built from (OkHttp wants both). */
   record Tls(SSLSocketFactory socketFactory, X509TrustManager trustManager) {}
 
-  /** Returns the channel that carries {@code socket}, or null for a socket not made here (a SOCKS proxy's). */
-  static @Nullable SocketChannel channel(Socket socket) {
-    SocketChannel own = socket.getChannel();
-    return own != null ? own : CHANNEL_UNDER_TLS.get(socket);
-  }
-
   /**
-   * Returns whether the server has closed the idle connection carried by {@code channel}, without
-   * waiting: the end of the stream, an error, or a byte nobody asked for (garbage on an idle HTTP/1
-   * connection, or a TLS alert) all mean it cannot carry a request. Must only be called while no other
-   * thread reads the connection, as for a pooled HTTP/1 connection about to be used.
+   * Returns the channel socket that carries {@code socket} (itself, or the one under a TLS socket), or
+   * null for a socket not made here (a SOCKS proxy's).
    */
-  static boolean closedByServer(SocketChannel channel) {
-    try {
-      channel.configureBlocking(false);
-      int read;
-      try {
-        read = channel.read(ByteBuffer.allocate(1));
-      } finally {
-        // OkHttp reads through the socket's streams, which work only in blocking mode.
-        channel.configureBlocking(true);
-      }
-      return read != 0;
-    } catch (IOException | RuntimeException e) {
-      return true;
-    }
+  static @Nullable ChannelSocket channel(Socket socket) {
+    return socket instanceof ChannelSocket own ? own : CHANNEL_UNDER_TLS.get(socket);
   }
 
   private static final class ChannelSocketFactory extends SocketFactory {
     @Override
     public Socket createSocket() throws IOException {
-      return SocketChannel.open().socket();
+      return new ChannelSocket();
     }
 
     @Override
@@ -129,7 +108,7 @@ final class ChannelSockets {
     }
 
     private static Socket connected(InetSocketAddress remote, InetSocketAddress... local) throws IOException {
-      Socket socket = SocketChannel.open().socket();
+      Socket socket = new ChannelSocket();
       try {
         if (local.length > 0) {
           socket.bind(local[0]);
@@ -153,8 +132,7 @@ final class ChannelSockets {
     @Override
     public Socket createSocket(Socket socket, String host, int port, boolean autoClose) throws IOException {
       Socket layered = delegate.createSocket(socket, host, port, autoClose);
-      SocketChannel channel = socket.getChannel();
-      if (channel != null) {
+      if (socket instanceof ChannelSocket channel) {
         CHANNEL_UNDER_TLS.put(layered, channel);
       }
       return layered;

@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.channels.SocketChannel;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
 import okhttp3.Protocol;
@@ -58,12 +57,12 @@ final class StaleConnectionCheck implements Interceptor {
 
   /** Returns whether the server has closed {@code socket}; closes it if so. */
   static boolean closedByServer(Socket socket) {
-    SocketChannel channel = ChannelSockets.channel(socket);
-    boolean closed = channel != null ? ChannelSockets.closedByServer(channel) : closedByServerWithin1Ms(socket);
+    ChannelSocket channel = ChannelSockets.channel(socket);
+    boolean closed = channel != null ? channel.closedByServer() : closedByServerWithin1Ms(socket);
     if (closed) {
       if (channel != null) {
-        // The channel first: a TLS socket's own close would wait for the server's close_notify, for
-        // as long as the read timeout, on a connection known to be dead.
+        // The channel socket first: a TLS socket's own close would wait for the server's
+        // close_notify, for as long as the read timeout, on a connection known to be dead.
         closeQuietly(channel);
       }
       closeQuietly(socket);

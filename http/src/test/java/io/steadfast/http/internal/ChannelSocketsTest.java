@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,14 +34,14 @@ class ChannelSocketsTest {
   void aHealthyPlainConnectionIsHealthyAndStillCarriesData() throws Exception {
     try (ServerSocket server = loopbackServer(); Socket client = connectPlain(server);
         Socket accepted = server.accept()) {
-      SocketChannel channel = ChannelSockets.channel(client);
+      ChannelSocket channel = ChannelSockets.channel(client);
       assertThat(channel).as("a socket of ChannelSockets.PLAIN has a channel").isNotNull();
 
-      assertThat(ChannelSockets.closedByServer(channel)).isFalse();
+      assertThat(channel.closedByServer()).isFalse();
 
       client.setSoTimeout((int) PATIENCE.toMillis());
       roundTrip(client, accepted);
-      assertThat(ChannelSockets.closedByServer(channel)).isFalse();
+      assertThat(channel.closedByServer()).isFalse();
       roundTrip(client, accepted);
     }
   }
@@ -52,8 +51,8 @@ class ChannelSocketsTest {
     try (ServerSocket server = loopbackServer(); Socket client = connectPlain(server)) {
       server.accept().close();
 
-      SocketChannel channel = ChannelSockets.channel(client);
-      assertThat(await(() -> ChannelSockets.closedByServer(channel))).isTrue();
+      ChannelSocket channel = ChannelSockets.channel(client);
+      assertThat(await(() -> channel.closedByServer())).isTrue();
     }
   }
 
@@ -64,8 +63,8 @@ class ChannelSocketsTest {
       accepted.getOutputStream().write('X');
       accepted.getOutputStream().flush();
 
-      SocketChannel channel = ChannelSockets.channel(client);
-      assertThat(await(() -> ChannelSockets.closedByServer(channel))).isTrue();
+      ChannelSocket channel = ChannelSockets.channel(client);
+      assertThat(await(() -> channel.closedByServer())).isTrue();
     }
   }
 
@@ -83,9 +82,9 @@ class ChannelSocketsTest {
         // ticket the server sent after the handshake has been read by then.
         roundTrip(client, serverSide);
 
-        SocketChannel channel = ChannelSockets.channel(client);
+        ChannelSocket channel = ChannelSockets.channel(client);
         assertThat(channel).as("the TLS socket is traced to the channel under it").isNotNull();
-        assertThat(ChannelSockets.closedByServer(channel)).isFalse();
+        assertThat(channel.closedByServer()).isFalse();
         roundTrip(client, serverSide);
 
         // A TLS server's close: its close_notify alert, then the end of the stream. (close() would
@@ -93,7 +92,7 @@ class ChannelSocketsTest {
         serverSide.shutdownOutput();
         assertThat(await(() -> StaleConnectionCheck.closedByServer(client))).isTrue();
         assertThat(client.isClosed()).as("a dead connection is closed, never pooled again").isTrue();
-        assertThat(channel.isOpen()).isFalse();
+        assertThat(channel.isClosed()).isTrue();
         serverSide.close();
       }
     }
