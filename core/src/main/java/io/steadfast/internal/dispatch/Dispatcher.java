@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -126,7 +127,7 @@ public final class Dispatcher implements SpoolOperations, AutoCloseable {
    */
   private volatile long recoveryFlushes;
   /** Whether the one probe an all-open dispatcher sends is still in flight: it sends no second one. */
-  private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean probing = new AtomicBoolean();
   /** System.nanoTime() of the last flush a success (not a circuit closing) asked for; 0 before. */
   private volatile long lastSuccessFlushNanos;
 
