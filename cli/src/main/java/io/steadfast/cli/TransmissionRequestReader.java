@@ -131,7 +131,9 @@ final class TransmissionRequestReader {
     try {
       return IdempotencyKey.of(text);
     } catch (IllegalArgumentException e) {
-      throw usage("metadata." + IdempotencyKey.METADATA_FIELD, e.getMessage());
+      // The field name already says what the value is; "metadata.x idempotency key must be" would say it twice.
+      throw usage("metadata." + IdempotencyKey.METADATA_FIELD,
+          String.valueOf(e.getMessage()).replaceFirst("^idempotency key ", ""));
     }
   }
 

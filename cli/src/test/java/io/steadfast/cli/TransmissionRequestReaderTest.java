@@ -168,6 +168,9 @@ class TransmissionRequestReaderTest extends CliRunner {
       "bad base64 | {\"recipients\":[{\"address\":\"a@example.com\"}],\"content\":{\"from\":\"s@example.com\","
           + "\"subject\":\"s\",\"text\":\"t\",\"attachments\":[{\"name\":\"a\",\"type\":\"text/plain\","
           + "\"data\":\"!!\"}]}} | content.attachments[0].data is not base64",
+      "bad idempotency key | {\"recipients\":[{\"address\":\"a@example.com\"}],\"content\":{\"template_id\":\"t\"},"
+          + "\"metadata\":{\"steadfast_idempotency_key\":\"not a key\"}}"
+          + " | metadata.steadfast_idempotency_key must be printable ASCII without spaces (bad character at index 3)",
   })
   void refusesWhatItCannotSendWithOneErrorNamingTheField(String rule, String json, String expected)
       throws IOException {
