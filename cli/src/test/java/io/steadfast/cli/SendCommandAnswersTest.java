@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.steadfast.testing.FakeResponse;
 import io.steadfast.testing.FakeSparkPost;
 import io.steadfast.testing.UntrustedTlsServer;
+import io.steadfast.testing.smtp.TestCertificates;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code steadfast send} against SparkPost's answers that a status alone does not tell: a 200 that
  * accepted no recipient, a 200 that refused some (the documented answer with warning code 2000 and
  * {@code rcpt_to_errors}, developers.sparkpost.com/api/transmissions), and an endpoint whose TLS
- * certificate is not trusted.
+ * certificate is not trusted or names another host.
  */
 class SendCommandAnswersTest extends CliRunner {
   private static final String CANARY = "sk-canary-cli-answers";
@@ -74,6 +76,30 @@ class SendCommandAnswersTest extends CliRunner {
       assertThat(err.toString()).contains("Could not verify SparkPost's server",
           "localhost:" + server.port(), "is not trusted", "trust store").doesNotContain(CANARY);
       // Not retried: SteadfastConfig's default policy would have made three attempts.
+      assertThat(server.connections()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void exitsOneAtOnceWhenATrustedCertificateNamesAnotherHost() throws Exception {
+    // The JVM's default trust store is read from system properties, so the client runs in a child JVM
+    // that trusts the test certificates: only the host name can fail.
+    Path trustStore = dir.resolve("truststore.p12");
+    try (OutputStream out = Files.newOutputStream(trustStore)) {
+      TestCertificates.trustStore().store(out, TestCertificates.PASSWORD.toCharArray());
+    }
+    try (UntrustedTlsServer server = UntrustedTlsServer.startWrongHost()) {
+      ChildCli.Run run = new ChildCli()
+          .jvm("-Djavax.net.ssl.trustStore=" + trustStore)
+          .jvm("-Djavax.net.ssl.trustStorePassword=" + TestCertificates.PASSWORD)
+          .jvm("-Djavax.net.ssl.trustStoreType=PKCS12")
+          .run("send", "--config", config(server.baseUrl()), "--from", "shop@example.com", "--to",
+              "alice@example.com", "--subject", "Hi", "--text", "Hello");
+
+      assertThat(run.exitCode()).as(run.err()).isEqualTo(Steadfast.PERMANENT);
+      assertThat(run.err()).contains("Could not verify SparkPost's server",
+          "the TLS certificate of localhost:" + server.port() + " is not issued for that host",
+          "Nothing was sent").doesNotContain(CANARY);
       assertThat(server.connections()).isEqualTo(1);
     }
   }

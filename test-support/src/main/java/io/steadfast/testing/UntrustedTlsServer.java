@@ -4,6 +4,7 @@ import io.steadfast.testing.smtp.TestCertificates;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.security.KeyStore;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -13,6 +14,9 @@ import javax.net.ssl.SSLSocket;
  * which no default trust store accepts: the endpoint a client meets behind a misconfigured proxy or a
  * wrong base URL. It counts the connections and the handshakes that completed (none should: the
  * client must refuse the certificate), so a test can prove the client neither retried nor sent.
+ * {@link #startWrongHost()} presents instead a certificate that {@link TestCertificates#trustStore()}
+ * trusts but that names only {@code wrong-host.example}, so a client that trusts it must still refuse
+ * it for {@code localhost}, after the handshake.
  *
  * <pre>{@code
  * try (UntrustedTlsServer server = UntrustedTlsServer.start()) {
@@ -26,8 +30,8 @@ public final class UntrustedTlsServer implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger handshakes = new AtomicInteger();
 
-  private UntrustedTlsServer() throws IOException {
-    this.server = (SSLServerSocket) TestCertificates.serverContext(TestCertificates.serverKeyStore())
+  private UntrustedTlsServer(KeyStore certificate) throws IOException {
+    this.server = (SSLServerSocket) TestCertificates.serverContext(certificate)
         .getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::serve, "untrusted-tls-server");
     acceptor.setDaemon(true);
@@ -41,12 +45,23 @@ public final class UntrustedTlsServer implements AutoCloseable {
    * @throws IOException if no port could be bound
    */
   public static UntrustedTlsServer start() throws IOException {
-    return new UntrustedTlsServer();
+    return new UntrustedTlsServer(TestCertificates.serverKeyStore());
   }
 
   /**
-   * Returns the base URL, by the name the certificate carries, so that only trust (not the host name)
-   * fails.
+   * Starts a server on a free loopback port whose certificate is issued for another host: trusted
+   * by {@link TestCertificates#trustStore()}, naming only {@code wrong-host.example}.
+   *
+   * @return the running server; close it to stop
+   * @throws IOException if no port could be bound
+   */
+  public static UntrustedTlsServer startWrongHost() throws IOException {
+    return new UntrustedTlsServer(TestCertificates.wrongHostKeyStore());
+  }
+
+  /**
+   * Returns the base URL, by the name {@link #start()}'s certificate carries, so that only trust (not
+   * the host name) fails there; for {@link #startWrongHost()} only the host name fails.
    *
    * @return {@code https://localhost:<port>}
    */
