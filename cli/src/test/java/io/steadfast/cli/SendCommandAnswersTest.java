@@ -93,8 +93,7 @@ class SendCommandAnswersTest extends CliRunner {
           .jvm("-Djavax.net.ssl.trustStore=" + trustStore)
           .jvm("-Djavax.net.ssl.trustStorePassword=" + TestCertificates.PASSWORD)
           .jvm("-Djavax.net.ssl.trustStoreType=PKCS12")
-          .run("send", "--config", config(server.baseUrl()), "--from", "shop@example.com", "--to",
-              "alice@example.com", "--subject", "Hi", "--text", "Hello");
+          .run(sendArguments(config(server.baseUrl())));
 
       assertThat(run.exitCode()).as(run.err()).isEqualTo(Steadfast.PERMANENT);
       assertThat(run.err()).contains("Could not verify SparkPost's server",
@@ -105,11 +104,16 @@ class SendCommandAnswersTest extends CliRunner {
   }
 
   private int send(String config, String... more) {
+    return run(sendArguments(config, more));
+  }
+
+  /** The one message every test here sends, with {@code more} options after it. */
+  private static String[] sendArguments(String config, String... more) {
     String[] args = {"send", "--config", config, "--from", "shop@example.com", "--to", "alice@example.com",
         "--subject", "Hi", "--text", "Hello"};
     String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
     System.arraycopy(more, 0, all, args.length, more.length);
-    return run(all);
+    return all;
   }
 
   private String config(String endpoint) throws IOException {
