@@ -91,6 +91,42 @@ class InMemoryIdempotencyLedgerTest {
   }
 
   @Test
+  void forgetsTheOldestKeysOfARingLongerThanOneChunk() {
+    int maxEntries = 5_000;
+    InMemoryIdempotencyLedger ledger = new InMemoryIdempotencyLedger(Duration.ofHours(1), maxEntries, clock);
+    for (int i = 0; i < maxEntries + 1_000; i++) {
+      ledger.record(key(i), entry(key(i), "f" + i));
+    }
+
+    for (int i = 0; i < maxEntries + 1_000; i++) {
+      assertThat(ledger.find(key(i)).isPresent()).as("key " + i).isEqualTo(i >= 1_000);
+    }
+    assertThat(ledger.find(key(maxEntries + 999))).contains(entry(key(maxEntries + 999), "f" + (maxEntries + 999)));
+  }
+
+  @Test
+  void aBoundAsLargeAsAnIntIsAcceptedAndRemembers() {
+    InMemoryIdempotencyLedger ledger = new InMemoryIdempotencyLedger(Duration.ofHours(1), Integer.MAX_VALUE, clock);
+    for (int i = 0; i < 10_000; i++) {
+      ledger.record(key(i), entry(key(i), "f"));
+    }
+
+    assertThat(ledger.find(key(0))).isPresent();
+    assertThat(ledger.find(key(9_999))).isPresent();
+  }
+
+  @Test
+  void aRetentionTooLongForMillisecondsNeverExpires() {
+    InMemoryIdempotencyLedger ledger =
+        new InMemoryIdempotencyLedger(Duration.ofSeconds(Long.MAX_VALUE), 10, clock);
+    ledger.record(key(1), entry(key(1), "f1"));
+
+    clock.advance(Duration.ofDays(365 * 100));
+
+    assertThat(ledger.find(key(1))).isPresent();
+  }
+
+  @Test
   void aKeyRecordedAgainKeepsItsNewestEntryAndCountsOnce() {
     InMemoryIdempotencyLedger ledger = new InMemoryIdempotencyLedger(Duration.ofHours(1), 2, clock);
     IdempotencyKey again = key(1);
