@@ -56,6 +56,22 @@ public record IdempotencyKey(String value) {
     return new IdempotencyKey(TimeOrderedIds.next());
   }
 
+  /**
+   * Equal when the values are equal. Written out rather than left to the record because every send
+   * looks keys up in the ledger and in the sends in flight, and the record's generated method goes
+   * through a method-handle chain on each call.
+   */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof IdempotencyKey key && value.equals(key.value);
+  }
+
+  /** The value's hash code; see {@link #equals}. */
+  @Override
+  public int hashCode() {
+    return value.hashCode();
+  }
+
   @Override
   public String toString() {
     return value;

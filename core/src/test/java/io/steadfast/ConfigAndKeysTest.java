@@ -27,6 +27,15 @@ class ConfigAndKeysTest {
   }
 
   @Test
+  void idempotencyKeysAreEqualExactlyWhenTheirValuesAre() {
+    IdempotencyKey key = IdempotencyKey.of("order-1042");
+
+    assertThat(key).isEqualTo(IdempotencyKey.of("order-1042")).hasSameHashCodeAs(IdempotencyKey.of("order-1042"));
+    assertThat(key).isNotEqualTo(IdempotencyKey.of("order-1043")).isNotEqualTo(IdempotencyKey.of("ORDER-1042"));
+    assertThat(key).isNotEqualTo("order-1042").isNotEqualTo(null);
+  }
+
+  @Test
   void configHasDocumentedDefaults() {
     SteadfastConfig config = SteadfastConfig.builder().apiKey("k").build();
 
