@@ -7,6 +7,8 @@
 #          all reconciled after an Events API outage               -> docs/benchmarks-reconcile.md
 #   recovery  a 10,000-message backlog from a 2-hour outage, drained against a rate limit R after
 #          the heal: recovery to drained vs N/R, recovery detection -> docs/benchmarks-recovery.md
+#   ablation  (diagnosis, not in the default parts; prints only) the REST send taken apart piece by piece
+#          against raw OkHttp, with CPU per send: timeouts, channel sockets, transport, client, ledger
 #
 #   benchmarks/run.sh                 # everything, about 19 minutes on 2 cores
 #   benchmarks/run.sh spool drain     # some parts only
@@ -104,8 +106,12 @@ for part in "${parts[@]}"; do
         -Dbench.recoveryCapacityMessages="$(setting BENCH_RECOVERY_CAPACITY_MESSAGES 5000 1000)" \
         ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.RecoveryBenchmark "$out" "$work/machine.txt"
       ;;
+    ablation)
+      java "${java_opts[@]}" ${BENCH_JAVA_OPTS:-} -cp "$classpath" io.steadfast.benchmarks.RestAblation \
+        "$(setting BENCH_ROUNDS 7 1)" "$(setting BENCH_SECONDS 1 0.3)" 1 16
+      ;;
     *)
-      echo "unknown part '$part' (expected rest, spool, drain, reconcile or recovery)" >&2
+      echo "unknown part '$part' (expected rest, spool, drain, reconcile, recovery or ablation)" >&2
       exit 2
       ;;
   esac

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Runs an operation in a closed loop from N threads for a fixed time and records every latency. The
  * threads start together at a barrier; an operation still running at the deadline is counted. Each
- * thread also counts the bytes it allocated in its loop.
+ * thread also counts the bytes it allocated and the CPU time it used in its loop.
  */
 final class LoadRunner {
 
@@ -31,6 +31,7 @@ final class LoadRunner {
     long durationNanos = (long) (seconds * 1e9);
     long[] startedAt = new long[1];
     AtomicLong allocated = new AtomicLong();
+    AtomicLong cpu = new AtomicLong();
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int index = t;
@@ -38,10 +39,12 @@ final class LoadRunner {
         long[] own = new long[1 << 14];
         int count = 0;
         long allocatedBefore = 0;
+        long cpuBefore = 0;
         long grown = 0;
         try {
           start.await();
           allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
+          cpuBefore = THREADS.getCurrentThreadCpuTime();
           long end = startedAt[0] + durationNanos;
           long now = System.nanoTime();
           while (now < end && failure.get() == null) {
@@ -59,6 +62,7 @@ final class LoadRunner {
         }
         // Not the operation's: the latency array that grew.
         allocated.addAndGet(THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore - grown);
+        cpu.addAndGet(THREADS.getCurrentThreadCpuTime() - cpuBefore);
         latencies[index] = own;
         counts[index] = count;
       }, "bench-" + variant.name() + "-" + t);
@@ -82,6 +86,6 @@ final class LoadRunner {
       System.arraycopy(latencies[t], 0, all, offset, counts[t]);
       offset += counts[t];
     }
-    return Sample.of(variant.name(), threads, elapsed, all, total, allocated.get());
+    return Sample.of(variant.name(), threads, elapsed, all, total, allocated.get(), cpu.get());
   }
 }

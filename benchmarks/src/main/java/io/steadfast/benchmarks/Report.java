@@ -26,6 +26,7 @@ final class Report {
   private static final ToDoubleFunction<Sample> P99 = s -> s.p99Nanos() / 1e3;
   private static final ToDoubleFunction<Sample> THROUGHPUT = Sample::throughput;
   private static final ToDoubleFunction<Sample> BYTES = Sample::bytesPerOperation;
+  private static final ToDoubleFunction<Sample> SENDER_CPU = s -> s.sendingThreadCpuNanosPerOperation() / 1e3;
 
   private Report() {}
 
@@ -58,7 +59,8 @@ final class Report {
         .append(fmt("%.0f", settings.seconds())).append(" s; every latency is recorded; p50/p99 are over all ")
         .append("requests of the run, throughput is requests per second. B/send is what the sending threads ")
         .append("allocated per send (OkHttp's own threads not counted); unlike the times it hardly moves with the ")
-        .append("machine's load.\n")
+        .append("machine's load. CPU µs/send is the CPU time (user and system) the sending threads used per send: ")
+        .append("the client's own work and its system calls, not the stub's or OkHttp's other threads'.\n")
         .append("- Each variant is warmed up for ").append(fmt("%.0f", settings.warmupSeconds()))
         .append(" s per thread count, then ").append(settings.rounds())
         .append(" rounds run the variants interleaved (A/B/C/D, B/C/D/A, ...), so drift hits all alike. ")
@@ -91,13 +93,14 @@ final class Report {
     }
 
     md.append("## REST send: medians\n\n")
-        .append("| threads | variant | p50 µs | p99 µs | sends/s | B/send | p50 × | p99 × | throughput × (range) |\n")
-        .append("|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
+        .append("| threads | variant | p50 µs | p99 µs | sends/s | B/send | CPU µs/send | p50 × | p99 × | throughput × (range) |\n")
+        .append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (int threads : REST_THREADS) {
       for (String variant : new String[] {RAW, TUNED, DEFAULTS, PEER}) {
-        md.append(fmt("| %d | %s | %.1f | %.1f | %,.0f | %,.0f | %.3f | %.3f | %.3f (%s) |\n", threads, variant,
+        md.append(fmt("| %d | %s | %.1f | %.1f | %,.0f | %,.0f | %.1f | %.3f | %.3f | %.3f (%s) |\n", threads, variant,
             r.median(variant, threads, P50), r.median(variant, threads, P99),
             r.median(variant, threads, THROUGHPUT), r.median(variant, threads, BYTES),
+            r.median(variant, threads, SENDER_CPU),
             ratio(r, variant, RAW, threads, P50), ratio(r, variant, RAW, threads, P99),
             ratio(r, variant, RAW, threads, THROUGHPUT), range(r.roundRatios(variant, RAW, threads, THROUGHPUT))));
       }

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * sending threads allocated for them.
  */
 record Sample(String variant, int threads, double seconds, long operations, long p50Nanos, long p99Nanos,
-    long allocatedBytes) {
+    long allocatedBytes, long sendingThreadCpuNanos) {
 
   double throughput() {
     return operations / seconds;
@@ -21,11 +21,20 @@ record Sample(String variant, int threads, double seconds, long operations, long
     return operations == 0 ? Double.NaN : allocatedBytes / (double) operations;
   }
 
-  static Sample of(String variant, int threads, double seconds, long[] latencies, int count, long allocatedBytes) {
+  /**
+   * Returns the CPU time the sending threads used per operation, in nanoseconds: the client's own work
+   * and its system calls, not the server's or the client's other threads'.
+   */
+  double sendingThreadCpuNanosPerOperation() {
+    return operations == 0 ? Double.NaN : sendingThreadCpuNanos / (double) operations;
+  }
+
+  static Sample of(String variant, int threads, double seconds, long[] latencies, int count, long allocatedBytes,
+      long sendingThreadCpuNanos) {
     long[] sorted = Arrays.copyOf(latencies, count);
     Arrays.sort(sorted);
     return new Sample(variant, threads, seconds, count, percentile(sorted, 0.50), percentile(sorted, 0.99),
-        allocatedBytes);
+        allocatedBytes, sendingThreadCpuNanos);
   }
 
   private static long percentile(long[] sorted, double p) {
