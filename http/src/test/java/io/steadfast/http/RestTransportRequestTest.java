@@ -16,6 +16,7 @@ import static io.steadfast.http.Fixtures.delivery;
 import static io.steadfast.http.Fixtures.minimal;
 import static io.steadfast.http.Fixtures.sparkpost;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockRuntimeInfo;
 import com.github.tomakehurst.wiremock.junit5.WireMockTest;
@@ -273,6 +274,19 @@ class RestTransportRequestTest {
     }
 
     verify(postRequestedFor(urlEqualTo(TRANSMISSIONS)).withHeader("X-MSYS-SUBACCOUNT", equalTo("123")));
+  }
+
+  @Test
+  void refusesAtOnceAnApiKeyNoHttpHeaderCanCarryWithoutQuotingIt(WireMockRuntimeInfo wireMock) {
+    SteadfastConfig config = Fixtures.config(wireMock).apiKey("clé-0123456789abcdef").build();
+
+    assertThatThrownBy(() -> RestTransport.create(config))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("API key holds a character an HTTP header cannot carry")
+        .hasMessageContaining("Configuration > API Keys")
+        .hasMessageNotContaining("clé")
+        .hasNoCause();
+    verify(0, postRequestedFor(urlEqualTo(TRANSMISSIONS)));
   }
 
   @Test

@@ -21,6 +21,7 @@ import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
+import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -53,7 +54,11 @@ public final class OkHttpRestTransport implements Transport {
   private final HttpUrl url;
   private final String target;
   private final ApiKey apiKey;
-  private final @Nullable String subaccountId;
+  /**
+   * The headers every request carries (Authorization, Accept, User-Agent and the subaccount), checked
+   * once here: OkHttp validates every character of a header it is given, on every request.
+   */
+  private final Headers fixedHeaders;
   private final OkHttpClient client;
   private final ExecutorService executor;
   private final ResponseInterpreter interpreter;
@@ -64,6 +69,7 @@ public final class OkHttpRestTransport implements Transport {
    * Creates a transport for {@code config}.
    *
    * @throws IllegalStateException if {@code config} has no API key
+   * @throws IllegalArgumentException if the API key holds a character an HTTP header cannot carry
    */
   public OkHttpRestTransport(SteadfastConfig config) {
     Objects.requireNonNull(config, "config");
@@ -74,7 +80,20 @@ public final class OkHttpRestTransport implements Transport {
         .addPathSegments("api/v1/transmissions")
         .build();
     this.target = url.host() + ":" + url.port();
-    this.subaccountId = config.subaccountId().isPresent() ? Long.toString(config.subaccountId().getAsLong()) : null;
+    Headers.Builder headers = new Headers.Builder();
+    try {
+      headers.add("Authorization", apiKey.value());
+    } catch (IllegalArgumentException e) {
+      // OkHttp's own message would name the header but not what to do; neither quotes the key.
+      throw new IllegalArgumentException("The API key holds a character an HTTP header cannot carry (only printable "
+          + "ASCII can): copy the key again from SparkPost (Configuration > API Keys); SparkPost's keys are hex digits");
+    }
+    headers.add("Accept", "application/json")
+        .add("User-Agent", UserAgent.VALUE);
+    if (config.subaccountId().isPresent()) {
+      headers.add("X-MSYS-SUBACCOUNT", Long.toString(config.subaccountId().getAsLong()));
+    }
+    this.fixedHeaders = headers.build();
     this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
         threadFactory("steadfast-" + route + "-"));
     Dispatcher dispatcher = new Dispatcher(executor);
@@ -234,19 +253,13 @@ public final class OkHttpRestTransport implements Transport {
           Failure.of("could not encode the message as Transmissions JSON (" + e.getClass().getSimpleName() + ")", null)));
     }
     AttemptTracker tracker = new AttemptTracker();
-    // addHeader, not header: the builder is new, so there is nothing for header() to replace first.
     Request.Builder request = new Request.Builder()
         .url(url)
-        .addHeader("Authorization", apiKey.value())
-        .addHeader("Accept", "application/json")
-        .addHeader("User-Agent", UserAgent.VALUE)
+        .headers(fixedHeaders)
         // SparkPost ignores it; proxies and FakeSparkPost use it to recognise a retried transmission.
         .addHeader("Idempotency-Key", key)
         .post(RequestBody.create(body.bytes(), JSON, 0, body.length()))
         .tag(AttemptTracker.class, tracker);
-    if (subaccountId != null) {
-      request.addHeader("X-MSYS-SUBACCOUNT", subaccountId);
-    }
     if (log.isDebugEnabled()) {
       // Guarded: five arguments would allocate their array on every send even with debug off.
       log.debug("Message {} attempt {} on route '{}': POST {} ({} bytes)", key, delivery.attempt(), route, url,
