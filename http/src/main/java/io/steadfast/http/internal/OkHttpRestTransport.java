@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -63,6 +64,10 @@ public final class OkHttpRestTransport implements Transport {
   private final ExecutorService executor;
   private final ResponseInterpreter interpreter;
   private final int maxStaleRetries;
+  private final int maxConnections;
+  /** Synchronous calls in flight, at most {@code maxConnections} ({@link #awaitConnectionSlot}). */
+  private final Semaphore syncCalls;
+  private final long callTimeoutNanos;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -105,6 +110,9 @@ public final class OkHttpRestTransport implements Transport {
         .build();
     this.interpreter = new ResponseInterpreter(MAPPER, config.clock(), apiKey.value());
     this.maxStaleRetries = config.maxConnections();
+    this.maxConnections = config.maxConnections();
+    this.syncCalls = new Semaphore(config.maxConnections());
+    this.callTimeoutNanos = saturatedNanos(config.callTimeout());
   }
 
   /**
@@ -147,22 +155,58 @@ public final class OkHttpRestTransport implements Transport {
       return ended.outcome();
     }
     Ready attempt = (Ready) prepared;
-    for (int staleConnections = 0; ; staleConnections++) {
-      Call call = client.newCall(attempt.request());
-      Outcome outcome;
-      try (Response response = call.execute()) {
-        outcome = interpreter.interpret(response);
-      } catch (IOException e) {
-        if (retriesOnFreshConnection(attempt, staleConnections, delivery)) {
-          attempt = attempt.again();
-          continue;
-        }
-        outcome = ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target);
-      } catch (RuntimeException e) {
-        outcome = unexpected(e, attempt.tracker(), delivery);
-      }
-      return logged(delivery, outcome);
+    Outcome busy = awaitConnectionSlot(delivery);
+    if (busy != null) {
+      return busy;
     }
+    try {
+      for (int staleConnections = 0; ; staleConnections++) {
+        Call call = client.newCall(attempt.request());
+        Outcome outcome;
+        try (Response response = call.execute()) {
+          outcome = interpreter.interpret(response);
+        } catch (IOException e) {
+          if (retriesOnFreshConnection(attempt, staleConnections, delivery)) {
+            attempt = attempt.again();
+            continue;
+          }
+          outcome = ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target);
+        } catch (RuntimeException e) {
+          outcome = unexpected(e, attempt.tracker(), delivery);
+        }
+        return logged(delivery, outcome);
+      }
+    } finally {
+      syncCalls.release();
+    }
+  }
+
+  /**
+   * Waits until fewer than {@code maxConnections} synchronous calls are in flight, at most one call
+   * timeout; returns {@code null} once this call may go, or the outcome that ends it unsent.
+   *
+   * <p>Why: OkHttp bounds only the idle connections it keeps and its asynchronous calls, so more
+   * sending threads than {@code maxConnections} each opened a connection of their own, beyond
+   * SparkPost's advice of at most 10, and the pool then closed the surplus after each answer, so those
+   * threads paid a new connection (a TLS handshake, against SparkPost) on every send. Waiting here keeps
+   * every connection in use and reused.
+   */
+  private @Nullable Outcome awaitConnectionSlot(Delivery delivery) {
+    try {
+      if (syncCalls.tryAcquire(callTimeoutNanos, TimeUnit.NANOSECONDS)) {
+        return null;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE,
+          Failure.of("interrupted while waiting for one of the " + maxConnections + " connections to " + target, null),
+          null);
+    }
+    log.debug("Message {} attempt {} on route '{}': all {} connections stayed busy for the call timeout",
+        delivery.idempotencyKey(), delivery.attempt(), route, maxConnections);
+    return new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE, Failure.of("all " + maxConnections
+        + " connections to " + target + " stayed busy for the call timeout (" + callTimeoutNanos / 1_000_000_000L
+        + " s); nothing was sent", null), null);
   }
 
   /**
@@ -316,6 +360,14 @@ public final class OkHttpRestTransport implements Transport {
   @Override
   public String toString() {
     return "RestTransport[route=" + route + ", url=" + url + "]";
+  }
+
+  private static long saturatedNanos(java.time.Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static ThreadFactory threadFactory(String prefix) {
