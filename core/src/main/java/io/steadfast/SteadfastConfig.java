@@ -415,7 +415,8 @@ public final class SteadfastConfig {
 
     /**
      * Sets the most connections kept to SparkPost at once. If not set, defaults to 10 (SparkPost's
-     * advice).
+     * advice). The REST transport sends at most this many requests at once: a synchronous send
+     * beyond it waits for a connection to come free, for at most the call timeout.
      *
      * @throws IllegalArgumentException if less than 1
      */
