@@ -6,7 +6,6 @@ import io.steadfast.Endpoint;
 import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.RetryPolicy;
-import io.steadfast.SendReceipt;
 import io.steadfast.SteadfastConfig;
 import io.steadfast.http.RestTransport;
 import io.steadfast.spi.Delivery;
@@ -20,15 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
-import okhttp3.ConnectionPool;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
 
 /**
  * For diagnosis ({@code benchmarks/run.sh ablation}, prints to standard output, writes no report): takes
@@ -48,7 +40,6 @@ public final class RestAblation {
 
   private static final com.sun.management.OperatingSystemMXBean OS =
       (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
 
   private RestAblation() {}
 
@@ -128,9 +119,7 @@ public final class RestAblation {
   }
 
   private static Variant raw(String name, String baseUrl, byte[] body, boolean channelSockets) throws Exception {
-    OkHttpClient.Builder builder = new OkHttpClient.Builder()
-        .connectionPool(new ConnectionPool(RestVariants.CONNECTIONS, 5, TimeUnit.MINUTES))
-        .retryOnConnectionFailure(false)
+    OkHttpClient.Builder builder = RestVariants.rawClient()
         .connectTimeout(Duration.ofSeconds(10))
         .readTimeout(Duration.ofSeconds(60))
         .writeTimeout(Duration.ofSeconds(60))
@@ -140,39 +129,12 @@ public final class RestAblation {
       field.setAccessible(true);
       builder.socketFactory((SocketFactory) field.get(null));
     }
-    OkHttpClient client = builder.build();
-    String url = baseUrl + "/api/v1/transmissions";
-    RequestBody requestBody = RequestBody.create(body, JSON);
-    return new Variant(name, () -> {
-      Request request = new Request.Builder().url(url).header("Authorization", RestVariants.API_KEY)
-          .header("Accept", "application/json").header("Idempotency-Key", UUID.randomUUID().toString())
-          .post(requestBody).build();
-      try (Response response = client.newCall(request).execute()) {
-        if (response.code() != 200 || response.body().bytes().length == 0) {
-          throw new IllegalStateException("HTTP " + response.code());
-        }
-      }
-    }, () -> client.connectionPool().evictAll());
+    return RestVariants.rawOkHttp(name, builder.build(), baseUrl, body);
   }
 
   private static Variant rawCallTimeoutOnly(String name, String baseUrl, byte[] body) {
-    OkHttpClient client = new OkHttpClient.Builder()
-        .connectionPool(new ConnectionPool(RestVariants.CONNECTIONS, 5, TimeUnit.MINUTES))
-        .retryOnConnectionFailure(false)
-        .callTimeout(Duration.ofSeconds(300))
-        .build();
-    String url = baseUrl + "/api/v1/transmissions";
-    RequestBody requestBody = RequestBody.create(body, JSON);
-    return new Variant(name, () -> {
-      Request request = new Request.Builder().url(url).header("Authorization", RestVariants.API_KEY)
-          .header("Accept", "application/json").header("Idempotency-Key", UUID.randomUUID().toString())
-          .post(requestBody).build();
-      try (Response response = client.newCall(request).execute()) {
-        if (response.code() != 200 || response.body().bytes().length == 0) {
-          throw new IllegalStateException("HTTP " + response.code());
-        }
-      }
-    }, () -> client.connectionPool().evictAll());
+    return RestVariants.rawOkHttp(name, RestVariants.rawClient().callTimeout(Duration.ofSeconds(300)).build(), baseUrl,
+        body);
   }
 
   private static SteadfastConfig config(String baseUrl) {
@@ -207,17 +169,7 @@ public final class RestAblation {
         public void record(IdempotencyKey key, Entry entry) {}
       });
     }
-    EmailClient client = EmailClient.create(builder.build());
-    Message message = RestVariants.message();
-    return new Variant(name, () -> {
-      SendReceipt receipt = client.send(message);
-      if (receipt.transmissionId().isEmpty()) {
-        throw new IllegalStateException("no transmission id");
-      }
-    }, () -> {
-      client.close();
-      rest.close();
-    });
+    return RestVariants.emailClient(name, EmailClient.create(builder.build()), rest);
   }
 
   private static double median(List<Double> values) {

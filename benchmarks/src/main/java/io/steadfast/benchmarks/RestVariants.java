@@ -63,7 +63,11 @@ final class RestVariants {
     SteadfastConfig base = builder.build();
     // Only the REST route: steadfast-smtp on the class path would otherwise add an SMTP route.
     Transport rest = RestTransport.create(base);
-    EmailClient client = EmailClient.create(base.toBuilder().transports(List.of(rest)).build());
+    return emailClient(name, EmailClient.create(base.toBuilder().transports(List.of(rest)).build()), rest);
+  }
+
+  /** {@code client.send} of {@link #message()}; closing the variant closes the client and {@code rest}. */
+  static Variant emailClient(String name, EmailClient client, Transport rest) {
     Message message = message();
     return new Variant(name, () -> {
       SendReceipt receipt = client.send(message);
@@ -81,10 +85,18 @@ final class RestVariants {
    * response body is read but not parsed.
    */
   static Variant rawOkHttp(String name, String baseUrl, byte[] body) {
-    OkHttpClient client = new OkHttpClient.Builder()
+    return rawOkHttp(name, rawClient().build(), baseUrl, body);
+  }
+
+  /** The baseline's client settings: a pool of {@link #CONNECTIONS}, no silent retries. */
+  static OkHttpClient.Builder rawClient() {
+    return new OkHttpClient.Builder()
         .connectionPool(new ConnectionPool(CONNECTIONS, 5, TimeUnit.MINUTES))
-        .retryOnConnectionFailure(false)
-        .build();
+        .retryOnConnectionFailure(false);
+  }
+
+  /** The baseline's POST over {@code client}, for variants of the baseline with other client settings. */
+  static Variant rawOkHttp(String name, OkHttpClient client, String baseUrl, byte[] body) {
     String url = baseUrl + "/api/v1/transmissions";
     RequestBody requestBody = RequestBody.create(body, JSON);
     return new Variant(name, () -> {
