@@ -63,7 +63,7 @@ public final class OkHttpRestTransport implements Transport {
   private final OkHttpClient client;
   private final ExecutorService executor;
   private final ResponseInterpreter interpreter;
-  private final int maxStaleRetries;
+  /** The most connections and synchronous calls at once; also bounds the fresh-connection retries of one call. */
   private final int maxConnections;
   /** Synchronous calls in flight, at most {@code maxConnections} ({@link #awaitConnectionSlot}). */
   private final Semaphore syncCalls;
@@ -109,10 +109,10 @@ public final class OkHttpRestTransport implements Transport {
         .eventListenerFactory(AttemptTracker.FACTORY)
         .build();
     this.interpreter = new ResponseInterpreter(MAPPER, config.clock(), apiKey.value());
-    this.maxStaleRetries = config.maxConnections();
     this.maxConnections = config.maxConnections();
-    this.syncCalls = new Semaphore(config.maxConnections());
-    this.callTimeoutNanos = saturatedNanos(config.callTimeout());
+    this.syncCalls = new Semaphore(maxConnections);
+    // Cannot overflow: building the client above refused a call timeout over Integer.MAX_VALUE ms.
+    this.callTimeoutNanos = config.callTimeout().toNanos();
   }
 
   /**
@@ -205,8 +205,8 @@ public final class OkHttpRestTransport implements Transport {
     log.debug("Message {} attempt {} on route '{}': all {} connections stayed busy for the call timeout",
         delivery.idempotencyKey(), delivery.attempt(), route, maxConnections);
     return new Outcome.NotSent(Outcome.NotSent.Reason.UNAVAILABLE, Failure.of("all " + maxConnections
-        + " connections to " + target + " stayed busy for the call timeout (" + callTimeoutNanos / 1_000_000_000L
-        + " s); nothing was sent", null), null);
+        + " connections to " + target + " stayed busy for the call timeout ("
+        + TimeUnit.NANOSECONDS.toSeconds(callTimeoutNanos) + " s); nothing was sent", null), null);
   }
 
   /**
@@ -217,7 +217,7 @@ public final class OkHttpRestTransport implements Transport {
    * a fresh one; the bound is there only against a pool refilled by other calls meanwhile.
    */
   private boolean retriesOnFreshConnection(Ready attempt, int staleConnections, Delivery delivery) {
-    if (!attempt.tracker().failedOnStaleConnection() || staleConnections >= maxStaleRetries || closed.get()) {
+    if (!attempt.tracker().failedOnStaleConnection() || staleConnections >= maxConnections || closed.get()) {
       return false;
     }
     log.debug("Message {} attempt {} on route '{}': the pooled connection had been closed by the server; "
@@ -360,14 +360,6 @@ public final class OkHttpRestTransport implements Transport {
   @Override
   public String toString() {
     return "RestTransport[route=" + route + ", url=" + url + "]";
-  }
-
-  private static long saturatedNanos(java.time.Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   private static ThreadFactory threadFactory(String prefix) {
