@@ -405,6 +405,8 @@ public final class SteadfastConfig {
 
     /**
      * Sets the limit on one whole attempt. If not set, defaults to 300 seconds (SparkPost's advice).
+     * The REST transport ends an attempt that runs over it within a twentieth of it, and at most a
+     * second, after it passes (it checks its calls on a schedule rather than timing each one).
      *
      * @throws IllegalArgumentException if not positive
      */

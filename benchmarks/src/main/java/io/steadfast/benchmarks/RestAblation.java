@@ -12,6 +12,7 @@ import io.steadfast.spi.Delivery;
 import io.steadfast.spi.IdempotencyLedger;
 import io.steadfast.spi.Outcome;
 import io.steadfast.spi.Transport;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,11 +28,12 @@ import okhttp3.OkHttpClient;
  * the REST send apart, adding one piece per variant, and prints each variant's same-round median ratios
  * to raw OkHttp with the CPU time per send of the whole process and of the sending threads.
  *
- * <p>The pieces: raw OkHttp; with Steadfast's timeouts (connect 10 s, read and write 60 s, call 300 s);
- * with the call timeout only; with the timeouts and Steadfast's channel sockets; the REST transport's
- * {@code deliver()} alone; {@code EmailClient.send} (tuned); and {@code EmailClient.send} with a ledger
- * that records nothing. The channel sockets are internal to steadfast-http, so this reaches them by
- * reflection: a diagnostic may, a user may not.
+ * <p>The pieces: raw OkHttp (its default 10 s read and write timeouts); with Steadfast's timeouts kept
+ * by OkHttp (connect 10 s, read and write 60 s, call 300 s); with OkHttp's read and write timeouts off;
+ * the same on Steadfast's channel sockets, which keep the read and write timeouts instead (the
+ * transport's client); the REST transport's {@code deliver()} alone; {@code EmailClient.send} (tuned);
+ * and {@code EmailClient.send} with a ledger that records nothing. The channel sockets are internal to
+ * steadfast-http, so this reaches them by reflection: a diagnostic may, a user may not.
  *
  * <p>Arguments: {@code ROUNDS SECONDS THREADS...}, or {@code profile raw|channel|transport|tuned SECONDS}
  * to run one variant at 1 thread for a profiler (JFR) attached from the command line.
@@ -50,7 +52,7 @@ public final class RestAblation {
         tuned.operation().run();
         Variant variant = switch (args[1]) {
           case "raw" -> RestVariants.rawOkHttp("raw", stub.baseUrl(), stub.firstBody());
-          case "channel" -> raw("raw+timeouts+channel", stub.baseUrl(), stub.firstBody(), true);
+          case "channel" -> rawWithoutTimeouts("raw+socket-timeouts", stub.baseUrl(), stub.firstBody(), true);
           case "transport" -> transport("transport", stub.baseUrl());
           default -> tuned;
         };
@@ -69,9 +71,9 @@ public final class RestAblation {
       tuned.operation().run();
       byte[] body = stub.firstBody();
       variants.add(RestVariants.rawOkHttp("raw", base, body));
-      variants.add(raw("raw+timeouts", base, body, false));
-      variants.add(rawCallTimeoutOnly("raw+calltimeout", base, body));
-      variants.add(raw("raw+timeouts+channel", base, body, true));
+      variants.add(rawWithTimeouts("raw+timeouts", base, body));
+      variants.add(rawWithoutTimeouts("raw-notimeouts", base, body, false));
+      variants.add(rawWithoutTimeouts("raw+socket-timeouts", base, body, true));
       variants.add(transport("transport", base));
       variants.add(tuned);
       variants.add(client("tuned-noledger", base, true));
@@ -118,23 +120,32 @@ public final class RestAblation {
     }
   }
 
-  private static Variant raw(String name, String baseUrl, byte[] body, boolean channelSockets) throws Exception {
+  /** Raw OkHttp keeping Steadfast's default timeouts itself, with Okio's watchdog. */
+  private static Variant rawWithTimeouts(String name, String baseUrl, byte[] body) {
     OkHttpClient.Builder builder = RestVariants.rawClient()
-        .connectTimeout(Duration.ofSeconds(10))
-        .readTimeout(Duration.ofSeconds(60))
-        .writeTimeout(Duration.ofSeconds(60))
-        .callTimeout(Duration.ofSeconds(300));
-    if (channelSockets) {
-      var field = Class.forName("io.steadfast.http.internal.ChannelSockets").getDeclaredField("PLAIN");
-      field.setAccessible(true);
-      builder.socketFactory((SocketFactory) field.get(null));
-    }
+        .connectTimeout(SteadfastConfig.DEFAULT_CONNECT_TIMEOUT)
+        .readTimeout(SteadfastConfig.DEFAULT_READ_TIMEOUT)
+        .writeTimeout(SteadfastConfig.DEFAULT_WRITE_TIMEOUT)
+        .callTimeout(SteadfastConfig.DEFAULT_CALL_TIMEOUT);
     return RestVariants.rawOkHttp(name, builder.build(), baseUrl, body);
   }
 
-  private static Variant rawCallTimeoutOnly(String name, String baseUrl, byte[] body) {
-    return RestVariants.rawOkHttp(name, RestVariants.rawClient().callTimeout(Duration.ofSeconds(300)).build(), baseUrl,
-        body);
+  /**
+   * Raw OkHttp with its read and write timeouts off (its default is 10 s each); with {@code
+   * socketTimeouts}, on Steadfast's channel sockets keeping Steadfast's default read and write timeouts
+   * instead, as the transport's client does.
+   */
+  private static Variant rawWithoutTimeouts(String name, String baseUrl, byte[] body, boolean socketTimeouts)
+      throws Exception {
+    OkHttpClient.Builder builder = RestVariants.rawClient().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO);
+    if (socketTimeouts) {
+      Method plain = Class.forName("io.steadfast.http.internal.ChannelSockets")
+          .getDeclaredMethod("plain", Duration.class, Duration.class);
+      plain.setAccessible(true);
+      builder.socketFactory((SocketFactory) plain.invoke(null, SteadfastConfig.DEFAULT_READ_TIMEOUT,
+          SteadfastConfig.DEFAULT_WRITE_TIMEOUT));
+    }
+    return RestVariants.rawOkHttp(name, builder.build(), baseUrl, body);
   }
 
   private static SteadfastConfig config(String baseUrl) {

@@ -39,11 +39,18 @@ import org.jspecify.annotations.Nullable;
  * JDK's socket.
  *
  * <p>Semantics follow {@link Socket}: a read waits at most {@link #getSoTimeout()} (then {@link
- * SocketTimeoutException}, and the socket stays usable), a write waits as long as it takes (OkHttp's
- * watchdog closes a socket whose write times out), {@link #close()} from another thread ends any
+ * SocketTimeoutException}, and the socket stays usable), {@link #close()} from another thread ends any
  * wait at once with a {@link SocketException}, and a connect that fails closes the socket. An
  * interrupted thread's wait ends with an {@link InterruptedIOException}. {@link #getChannel()} is
  * {@code null}: the channel is this socket's own, and nobody else may switch its mode.
+ *
+ * <p>Two differences, both for the timeouts: a {@link #getSoTimeout()} of 0 means the socket's own
+ * read timeout (given at creation; 0 there too means none), not "no limit"; and a write waits at most
+ * the socket's write timeout, after which the socket is closed (part of the data may have gone, so the
+ * connection cannot carry anything more) and the write fails with {@link SocketTimeoutException}. Why:
+ * OkHttp's own read and write timeouts are Okio {@code AsyncTimeout}s, which wake Okio's watchdog
+ * thread on almost every read and write; the transport turns them off and lets the socket keep them
+ * ({@link ChannelSockets#plain}).
  */
 final class ChannelSocket extends Socket {
   /** The wait's keys are not looked at: the loop that waited simply tries again. */
@@ -62,6 +69,10 @@ final class ChannelSocket extends Socket {
   private @Nullable Selector writeSelector;
   private @Nullable SelectionKey writeKey;
   private volatile int timeoutMillis;
+  /** The read timeout while {@link #timeoutMillis} is 0; 0 for none. */
+  private final int defaultReadTimeoutMillis;
+  /** How long a write may wait for room in the send buffer; 0 for as long as it takes. */
+  private final int writeTimeoutMillis;
   private volatile boolean closed;
   /** Kept from the connect: a closed socket still says where it was connected, as the JDK's does. */
   private volatile @Nullable InetSocketAddress remote;
@@ -69,8 +80,22 @@ final class ChannelSocket extends Socket {
   private volatile boolean inputShutdown;
   private volatile boolean outputShutdown;
 
+  /** Creates a socket without timeouts of its own: only {@link #setSoTimeout} limits a read. */
   ChannelSocket() throws IOException {
+    this(0, 0);
+  }
+
+  /**
+   * Creates a socket whose reads wait at most {@code readTimeoutMillis} while no {@link #setSoTimeout}
+   * says otherwise, and whose writes wait at most {@code writeTimeoutMillis}; 0 for no limit.
+   */
+  ChannelSocket(int readTimeoutMillis, int writeTimeoutMillis) throws IOException {
     super((SocketImpl) null);
+    if (readTimeoutMillis < 0 || writeTimeoutMillis < 0) {
+      throw new IllegalArgumentException("timeouts can't be negative");
+    }
+    this.defaultReadTimeoutMillis = readTimeoutMillis;
+    this.writeTimeoutMillis = writeTimeoutMillis;
     this.channel = SocketChannel.open();
     try {
       channel.configureBlocking(false);
@@ -158,7 +183,8 @@ final class ChannelSocket extends Socket {
     readLock.lock();
     try {
       ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
-      long deadline = deadline(timeoutMillis);
+      int timeout = timeoutMillis;
+      long deadline = deadline(timeout != 0 ? timeout : defaultReadTimeoutMillis);
       while (true) {
         int read;
         try {
@@ -181,6 +207,7 @@ final class ChannelSocket extends Socket {
     writeLock.lock();
     try {
       ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+      long deadline = 0;
       while (buffer.hasRemaining()) {
         int written;
         try {
@@ -189,7 +216,11 @@ final class ChannelSocket extends Socket {
           throw outputShutdown && !closed ? new SocketException("Socket output is shutdown") : closedError();
         }
         if (written == 0) {
-          awaitWritable(SelectionKey.OP_WRITE, 0, null);
+          if (deadline == 0) {
+            // Only now: most writes fit the send buffer at once and never read the clock.
+            deadline = deadline(writeTimeoutMillis);
+          }
+          awaitWritableOrClose(deadline);
         }
       }
     } finally {
@@ -227,6 +258,16 @@ final class ChannelSocket extends Socket {
     }
     if (Thread.currentThread().isInterrupted()) {
       throw new InterruptedIOException("interrupted while waiting on the connection");
+    }
+  }
+
+  /** Waits for room to write; a write that times out closes the socket, since part of it may have gone. */
+  private void awaitWritableOrClose(long deadline) throws IOException {
+    try {
+      awaitWritable(SelectionKey.OP_WRITE, deadline, "Write timed out");
+    } catch (SocketTimeoutException e) {
+      close();
+      throw e;
     }
   }
 

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.security.KeyStore;
 import java.util.Collections;
 import java.util.Map;
@@ -35,9 +36,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class ChannelSockets {
 
-  /** Creates unconnected sockets backed by channels; OkHttp connects them itself. */
-  static final SocketFactory PLAIN = new ChannelSocketFactory();
-
   /**
    * The channel socket under each TLS socket made by {@link #tls}. Weak keys: an entry goes when OkHttp
    * drops the connection. Identity keys, since sockets do not override {@code equals}.
@@ -45,6 +43,25 @@ final class ChannelSockets {
   private static final Map<Socket, ChannelSocket> CHANNEL_UNDER_TLS = Collections.synchronizedMap(new WeakHashMap<>());
 
   private ChannelSockets() {}
+
+  /**
+   * Returns a factory of unconnected sockets backed by channels (OkHttp connects them itself) that keep
+   * {@code readTimeout} and {@code writeTimeout} themselves ({@link ChannelSocket}): a read waits at most
+   * the read timeout unless OkHttp sets another, a write at most the write timeout. Zero means no limit;
+   * a timeout longer than {@code Integer.MAX_VALUE} ms is that long.
+   */
+  static SocketFactory plain(Duration readTimeout, Duration writeTimeout) {
+    return new ChannelSocketFactory(millis(readTimeout), millis(writeTimeout));
+  }
+
+  /** Whole milliseconds, rounded up so that a positive timeout never becomes "no limit". */
+  private static int millis(Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout can't be negative: " + timeout);
+    }
+    long millis = timeout.plusNanos(999_999).toMillis();
+    return (int) Math.min(Integer.MAX_VALUE, millis);
+  }
 
   /** The JDK's default TLS setup (default trust), with its sockets layered over channels traceable here. */
   static Tls tls() {
@@ -81,9 +98,17 @@ final class ChannelSockets {
   }
 
   private static final class ChannelSocketFactory extends SocketFactory {
+    private final int readTimeoutMillis;
+    private final int writeTimeoutMillis;
+
+    ChannelSocketFactory(int readTimeoutMillis, int writeTimeoutMillis) {
+      this.readTimeoutMillis = readTimeoutMillis;
+      this.writeTimeoutMillis = writeTimeoutMillis;
+    }
+
     @Override
     public Socket createSocket() throws IOException {
-      return new ChannelSocket();
+      return new ChannelSocket(readTimeoutMillis, writeTimeoutMillis);
     }
 
     @Override
@@ -107,8 +132,8 @@ final class ChannelSockets {
       return connected(new InetSocketAddress(address, port), new InetSocketAddress(localAddress, localPort));
     }
 
-    private static Socket connected(InetSocketAddress remote, InetSocketAddress... local) throws IOException {
-      Socket socket = new ChannelSocket();
+    private Socket connected(InetSocketAddress remote, InetSocketAddress... local) throws IOException {
+      Socket socket = createSocket();
       try {
         if (local.length > 0) {
           socket.bind(local[0]);

@@ -7,6 +7,9 @@ import io.steadfast.spi.Failure;
 import io.steadfast.spi.Outcome;
 import io.steadfast.spi.Transport;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +29,7 @@ import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -68,6 +72,8 @@ public final class OkHttpRestTransport implements Transport {
   /** Synchronous calls in flight, at most {@code maxConnections} ({@link #awaitConnectionSlot}). */
   private final Semaphore syncCalls;
   private final long callTimeoutNanos;
+  /** The call timeout, kept here rather than by OkHttp ({@link CallDeadlines} says why). */
+  private final CallDeadlines deadlines;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -105,6 +111,8 @@ public final class OkHttpRestTransport implements Transport {
     dispatcher.setMaxRequests(config.maxConnections());
     dispatcher.setMaxRequestsPerHost(config.maxConnections());
     this.client = clientBuilder(config)
+        // The call timeout is CallDeadlines'; OkHttp's would wake Okio's watchdog on every call.
+        .callTimeout(Duration.ZERO)
         .dispatcher(dispatcher)
         .eventListenerFactory(AttemptTracker.FACTORY)
         .build();
@@ -113,19 +121,34 @@ public final class OkHttpRestTransport implements Transport {
     this.syncCalls = new Semaphore(maxConnections);
     // Cannot overflow: building the client above refused a call timeout over Integer.MAX_VALUE ms.
     this.callTimeoutNanos = config.callTimeout().toNanos();
+    this.deadlines = new CallDeadlines(config.callTimeout(), "steadfast-" + route + "-deadlines");
   }
 
   /**
    * Returns a client builder with the settings every Steadfast call to SparkPost's API shares (the
-   * Transmissions transport and the Events search): no silent retries, no redirects, the configured
-   * timeouts and a pool of at most {@code maxConnections} idle connections.
+   * Transmissions transport and the Events search): HTTP/1.1, no silent retries, no redirects, the
+   * configured timeouts and a pool of at most {@code maxConnections} idle connections. The call
+   * timeout is set to the configured one; the transport replaces it with its own.
+   *
+   * <p>The read and write timeouts are kept by the sockets ({@link ChannelSockets#plain}), not by
+   * OkHttp: OkHttp's are Okio {@code AsyncTimeout}s, and Okio wakes its watchdog thread whenever a
+   * timeout lands at the head of its queue, which for a lone sender is nearly every read and write: a
+   * thread switch each, several percent of a loopback send (docs/benchmarks.md). A socket's read
+   * timeout is the same limit (no byte for that long), and its write timeout limits one write as Okio's
+   * does. That is why the protocol is HTTP/1.1 only: over HTTP/2 OkHttp keeps per-stream timeouts with
+   * Okio and reads the shared socket from a thread of its own, which a socket read timeout would end on
+   * an idle connection. HTTP/1.1 is also what the rest of this transport is built for: at most {@code
+   * maxConnections} requests in flight on as many connections (SparkPost's advice is 10), and a pooled
+   * connection looked at before each request ({@link StaleConnectionCheck}).
    */
   static OkHttpClient.Builder clientBuilder(SteadfastConfig config) {
     ChannelSockets.Tls tls = ChannelSockets.tls();
     return new OkHttpClient.Builder()
-        // Channel-backed sockets, so StaleConnectionCheck can look for the server's close without waiting.
-        .socketFactory(ChannelSockets.PLAIN)
+        // Channel-backed sockets, so StaleConnectionCheck can look for the server's close without
+        // waiting; they keep the read and write timeouts.
+        .socketFactory(ChannelSockets.plain(config.readTimeout(), config.writeTimeout()))
         .sslSocketFactory(tls.socketFactory(), tls.trustManager())
+        .protocols(List.of(Protocol.HTTP_1_1))
         // Every retry is Steadfast's own, carries the idempotency key and counts against the retry
         // budget; OkHttp's silent retry would resend a transmission SparkPost may have accepted.
         .retryOnConnectionFailure(false)
@@ -133,8 +156,9 @@ public final class OkHttpRestTransport implements Transport {
         .followRedirects(false)
         .followSslRedirects(false)
         .connectTimeout(config.connectTimeout())
-        .readTimeout(config.readTimeout())
-        .writeTimeout(config.writeTimeout())
+        // Zero: the sockets keep these (above). OkHttp's default is 10 s each, with Okio's watchdog.
+        .readTimeout(Duration.ZERO)
+        .writeTimeout(Duration.ZERO)
         .callTimeout(config.callTimeout())
         .connectionPool(new ConnectionPool(config.maxConnections(), 5, TimeUnit.MINUTES))
         // A pooled connection the server closed is found before the request is written to it, so that
@@ -163,14 +187,15 @@ public final class OkHttpRestTransport implements Transport {
       for (int staleConnections = 0; ; staleConnections++) {
         Call call = client.newCall(attempt.request());
         Outcome outcome;
-        try (Response response = call.execute()) {
+        CallDeadlines.Watch deadline = deadlines.watch(call);
+        try (deadline; Response response = call.execute()) {
           outcome = interpreter.interpret(response);
         } catch (IOException e) {
-          if (retriesOnFreshConnection(attempt, staleConnections, delivery)) {
+          if (!deadline.timedOut() && retriesOnFreshConnection(attempt, staleConnections, delivery)) {
             attempt = attempt.again();
             continue;
           }
-          outcome = ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target);
+          outcome = ioFailure(e, deadline, attempt);
         } catch (RuntimeException e) {
           outcome = unexpected(e, attempt.tracker(), delivery);
         }
@@ -179,6 +204,17 @@ public final class OkHttpRestTransport implements Transport {
     } finally {
       syncCalls.release();
     }
+  }
+
+  /** Classifies a failed call; one that {@code deadline} cancelled failed because its call timeout passed. */
+  private Outcome ioFailure(IOException failure, CallDeadlines.Watch deadline, Ready attempt) {
+    IOException cause = failure;
+    if (deadline.timedOut()) {
+      // OkHttp reports the cancel as "Canceled" or a closed socket; what happened is the call timeout.
+      cause = new InterruptedIOException("call timeout (" + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos) + " ms)");
+      cause.initCause(failure);
+    }
+    return ErrorClassifier.forIoFailure(cause, attempt.tracker().requestSent(), target);
   }
 
   /**
@@ -252,20 +288,23 @@ public final class OkHttpRestTransport implements Transport {
     if (future.isCancelled()) {
       call.cancel();
     }
+    // From the enqueue: time in OkHttp's queue counts, as the caller waits through it too.
+    CallDeadlines.Watch deadline = deadlines.watch(call);
     call.enqueue(new Callback() {
       @Override
       public void onFailure(Call call, IOException e) {
-        if (!future.isDone() && retriesOnFreshConnection(attempt, staleConnections, delivery)) {
+        deadline.close();
+        if (!future.isDone() && !deadline.timedOut() && retriesOnFreshConnection(attempt, staleConnections, delivery)) {
           enqueue(attempt.again(), staleConnections + 1, delivery, future, current);
           return;
         }
-        future.complete(logged(delivery, ErrorClassifier.forIoFailure(e, attempt.tracker().requestSent(), target)));
+        future.complete(logged(delivery, ioFailure(e, deadline, attempt)));
       }
 
       @Override
       public void onResponse(Call call, Response response) {
         Outcome outcome;
-        try (response) {
+        try (deadline; response) {
           outcome = interpreter.interpret(response);
         } catch (RuntimeException e) {
           outcome = unexpected(e, attempt.tracker(), delivery);
@@ -352,6 +391,7 @@ public final class OkHttpRestTransport implements Transport {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       executor.shutdown();
+      deadlines.close();
       client.connectionPool().evictAll();
       log.debug("Route '{}' closed", route);
     }

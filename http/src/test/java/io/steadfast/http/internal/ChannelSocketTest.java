@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ChannelSocket} keeps {@link Socket}'s contract on real loopback connections: reads wait at
- * most the timeout and leave the socket usable, a close from another thread ends a read, a failed
- * connect closes the socket, large writes that fill the send buffer complete, and an interrupted
- * reader stops waiting.
+ * most the timeout (the socket's own where none is set) and leave the socket usable, a write waits at
+ * most the socket's write timeout and then closes it, a close from another thread ends a read, a
+ * failed connect closes the socket, large writes that fill the send buffer complete, and an
+ * interrupted reader stops waiting.
  */
 class ChannelSocketTest {
   private static final Duration PATIENCE = Duration.ofMinutes(2);
@@ -34,7 +35,10 @@ class ChannelSocketTest {
   }
 
   private static ChannelSocket connect(ServerSocket server) throws Exception {
-    ChannelSocket socket = new ChannelSocket();
+    return connect(server, new ChannelSocket());
+  }
+
+  private static ChannelSocket connect(ServerSocket server, ChannelSocket socket) throws Exception {
     socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 10_000);
     return socket;
   }
@@ -54,6 +58,38 @@ class ChannelSocketTest {
       byte[] answer = client.getInputStream().readNBytes(2);
       assertThat(new String(answer, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ok");
       assertThat(client.closedByServer()).isFalse();
+    }
+  }
+
+  @Test
+  void withoutASoTimeoutAReadWaitsAtMostTheSocketsOwnReadTimeout() throws Exception {
+    try (ServerSocket server = loopbackServer(); ChannelSocket client = connect(server, new ChannelSocket(20, 0));
+        Socket accepted = server.accept()) {
+      assertThat(client.getSoTimeout()).isZero();
+      // Nothing is ever sent before the timeout: the read can only end by timing out.
+      assertThatThrownBy(() -> client.getInputStream().read()).isInstanceOf(SocketTimeoutException.class)
+          .hasMessage("Read timed out");
+
+      client.setSoTimeout((int) PATIENCE.toMillis());
+      accepted.getOutputStream().write("ok".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] answer = client.getInputStream().readNBytes(2);
+      assertThat(new String(answer, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ok");
+    }
+  }
+
+  @Test
+  void aWriteTheServerNeverReadsTimesOutAndClosesTheSocket() throws Exception {
+    byte[] payload = new byte[64 * 1024 * 1024];
+    try (ServerSocket server = loopbackServer(); ChannelSocket client = connect(server, new ChannelSocket(0, 50));
+        Socket accepted = server.accept()) {
+      client.setSendBufferSize(16 * 1024);
+      accepted.setReceiveBufferSize(16 * 1024);
+      OutputStream out = client.getOutputStream();
+
+      // The server never reads, so once both buffers are full the write can only end by timing out.
+      assertThatThrownBy(() -> out.write(payload)).isInstanceOf(SocketTimeoutException.class)
+          .hasMessage("Write timed out");
+      assertThat(client.isClosed()).as("part of the write may have gone: the connection cannot carry more").isTrue();
     }
   }
 

@@ -35,7 +35,7 @@ class ChannelSocketsTest {
     try (ServerSocket server = loopbackServer(); Socket client = connectPlain(server);
         Socket accepted = server.accept()) {
       ChannelSocket channel = ChannelSockets.channel(client);
-      assertThat(channel).as("a socket of ChannelSockets.PLAIN has a channel").isNotNull();
+      assertThat(channel).as("a socket of ChannelSockets.plain has a channel").isNotNull();
 
       assertThat(channel.closedByServer()).isFalse();
 
@@ -112,7 +112,7 @@ class ChannelSocketsTest {
   }
 
   private static Socket connectPlain(ServerSocket server) throws IOException {
-    Socket socket = ChannelSockets.PLAIN.createSocket();
+    Socket socket = ChannelSockets.plain(Duration.ZERO, Duration.ZERO).createSocket();
     socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
     return socket;
   }
