@@ -30,7 +30,7 @@ public final class Redaction {
       return text;
     }
     String result = text;
-    for (byte[] form : forms(secret)) {
+    for (byte[] form : forms(secret).forms()) {
       result = replace(result, form);
     }
     return result;
@@ -41,8 +41,13 @@ public final class Redaction {
     if (secret.isEmpty() || text.isEmpty()) {
       return false;
     }
-    for (byte[] form : forms(secret)) {
-      for (int start = 0; start < text.length(); start++) {
+    Forms forms = forms(secret);
+    for (int i = 0; i < forms.forms().length; i++) {
+      byte[] form = forms.forms()[i];
+      // A match needs at least this many chars, so a text too short for the form (a transmission id
+      // against an API key, on every answer) is passed without a look at any of its chars.
+      int last = text.length() - forms.fewestChars()[i];
+      for (int start = 0; start <= last; start++) {
         if (matchEnd(text, start, form) >= 0) {
           return true;
         }
@@ -52,23 +57,39 @@ public final class Redaction {
   }
 
   /**
+   * The fewest chars of text that can match {@code form}: one per byte if the form is ASCII (a char
+   * matches one ASCII byte at most, plain or lower-cased; percent-encoded, it takes three chars), and
+   * otherwise a third per byte (a char of a three-byte UTF-8 sequence).
+   */
+  private static int fewestChars(byte[] form) {
+    for (byte unit : form) {
+      if (unit < 0) {
+        return (form.length + 2) / 3;
+      }
+    }
+    return form.length;
+  }
+
+  /**
    * The forms of the secret seen last. A process redacts one API key (or a few), on every answer
    * SparkPost sends; computing its forms each time was a measurable part of a send.
    */
-  private static volatile Forms last = new Forms("", new byte[0][]);
+  private static volatile Forms last = new Forms("", new byte[0][], new int[0]);
 
-  private record Forms(String secret, byte[][] forms) {}
+  /** The forms of one secret, and for each the fewest chars of text that can match it ({@link #fewestChars}). */
+  private record Forms(String secret, byte[][] forms, int[] fewestChars) {}
 
   /** The key itself and its base64 encoding, each as folded UTF-8 bytes. */
-  private static byte[][] forms(String secret) {
+  private static Forms forms(String secret) {
     Forms cached = last;
     if (cached.secret().equals(secret)) {
-      return cached.forms();
+      return cached;
     }
     String base64 = Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
     byte[][] forms = {folded(secret), folded(base64)};
-    last = new Forms(secret, forms);
-    return forms;
+    Forms computed = new Forms(secret, forms, new int[] {fewestChars(forms[0]), fewestChars(forms[1])});
+    last = computed;
+    return computed;
   }
 
   private static String replace(String text, byte[] form) {

@@ -64,6 +64,20 @@ class RedactionTest {
   }
 
   @Test
+  void findsTheKeyFillingTheWholeTextButNotInAShorterOne() {
+    assertThat(Redaction.contains(KEY, KEY)).isTrue();
+    assertThat(Redaction.contains(KEY.toUpperCase(Locale.ROOT), KEY)).isTrue();
+    assertThat(Redaction.contains(KEY.substring(1), KEY)).isFalse();
+    assertThat(Redaction.contains(KEY.substring(0, KEY.length() - 1), KEY)).isFalse();
+    // U+212A KELVIN SIGN lower-cases to an ASCII 'k': still one char for one byte of the key.
+    assertThat(Redaction.contains("s\u212A" + KEY.substring(2), KEY)).isTrue();
+    String key = "sk-cl\u00e9-9";
+    assertThat(Redaction.contains(key, key)).isTrue();
+    assertThat(Redaction.contains(key.toUpperCase(Locale.ROOT), key)).isTrue();
+    assertThat(Redaction.contains(key.substring(1), key)).isFalse();
+  }
+
+  @Test
   void findsANonAsciiKeyPlainUpperCasedAndPercentEncoded() {
     String key = "sk-clé-9";
     String encoded = URLEncoder.encode(key, StandardCharsets.UTF_8);
