@@ -36,7 +36,6 @@ import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -328,8 +327,8 @@ public final class OkHttpRestTransport implements Transport {
     }
     TransmissionWriter.Json body;
     try {
-      body = TransmissionWriter.write(MAPPER, delivery.message(), delivery.idempotencyKey());
-    } catch (JacksonException | IllegalArgumentException e) {
+      body = TransmissionWriter.write(delivery.message(), delivery.idempotencyKey());
+    } catch (IllegalArgumentException e) {
       // Core validates every JSON value, so this is a bug; the message cannot be sent as it is.
       // The exception's own text could quote message content, so it is kept only as the cause's type.
       return new Ended(new Outcome.Rejected(Outcome.Rejected.Reason.MESSAGE,

@@ -6,7 +6,6 @@ import io.steadfast.IdempotencyKey;
 import io.steadfast.Message;
 import io.steadfast.MessageOptions;
 import io.steadfast.Recipient;
-import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -21,15 +20,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.Base64Variants;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Writes a {@link Message} and its idempotency key as the Transmissions JSON, sending only the fields
- * the caller set, straight from the message with Jackson's streaming generator: no DTOs, no bean
- * serialisation, no intermediate base64 strings.
+ * the caller set, straight from the message into the bytes sent ({@link JsonBytes}, which writes what
+ * Jackson's streaming generator wrote before it): no DTOs, no bean serialisation, no intermediate
+ * base64 strings.
  *
  * <p>Sources: the Transmissions API (developers.sparkpost.com/api/transmissions: transmission,
  * options, inline content, attachment and template attributes), the Recipient Lists API for the
@@ -60,30 +56,26 @@ final class TransmissionWriter {
   private TransmissionWriter() {}
 
   /**
-   * Returns the transmission for {@code message}, carrying {@code key} in its metadata, as UTF-8 JSON
-   * written with {@code mapper}'s generator settings.
+   * Returns the transmission for {@code message}, carrying {@code key} in its metadata, as UTF-8 JSON.
    *
-   * @throws JacksonException if the generator fails
    * @throws IllegalArgumentException if metadata or substitution data holds a value JSON cannot
    *     represent (core rejects those when the message is built, so this is a bug)
    */
-  static Json write(JsonMapper mapper, Message message, IdempotencyKey key) {
-    Output out = new Output(sizeHint(message));
-    try (JsonGenerator json = mapper.createGenerator(out)) {
-      json.writeStartObject();
-      options(json, message.options());
-      stringIfSet(json, "campaign_id", message.campaignId());
-      stringIfSet(json, "description", message.description());
-      if (message.returnPath() != null) {
-        json.writeStringProperty("return_path", message.returnPath().email());
-      }
-      metadata(json, message.metadata(), key);
-      objectIfNotEmpty(json, "substitution_data", message.substitutionData());
-      recipients(json, message);
-      content(json, message);
-      json.writeEndObject();
+  static Json write(Message message, IdempotencyKey key) {
+    JsonBytes json = new JsonBytes(sizeHint(message));
+    json.writeStartObject();
+    options(json, message.options());
+    stringIfSet(json, "campaign_id", message.campaignId());
+    stringIfSet(json, "description", message.description());
+    if (message.returnPath() != null) {
+      json.writeStringProperty("return_path", message.returnPath().email());
     }
-    return out.json();
+    metadata(json, message.metadata(), key);
+    objectIfNotEmpty(json, "substitution_data", message.substitutionData());
+    recipients(json, message);
+    content(json, message);
+    json.writeEndObject();
+    return json.json();
   }
 
   /**
@@ -115,18 +107,7 @@ final class TransmissionWriter {
     }
   }
 
-  /** A {@link ByteArrayOutputStream} that gives up its buffer instead of copying it. */
-  private static final class Output extends ByteArrayOutputStream {
-    Output(int size) {
-      super(size);
-    }
-
-    synchronized Json json() {
-      return new Json(buf, count);
-    }
-  }
-
-  private static void options(JsonGenerator json, MessageOptions options) {
+  private static void options(JsonBytes json, MessageOptions options) {
     if (options.isEmpty()) {
       return;
     }
@@ -152,7 +133,7 @@ final class TransmissionWriter {
    * key rides in metadata so it appears in every event and webhook of the message, where
    * reconciliation can find it.
    */
-  private static void metadata(JsonGenerator json, Map<String, Object> metadata, IdempotencyKey key) {
+  private static void metadata(JsonBytes json, Map<String, Object> metadata, IdempotencyKey key) {
     json.writeName("metadata");
     json.writeStartObject();
     boolean keyWritten = false;
@@ -172,7 +153,7 @@ final class TransmissionWriter {
     json.writeEndObject();
   }
 
-  private static void recipients(JsonGenerator json, Message message) {
+  private static void recipients(JsonBytes json, Message message) {
     json.writeName("recipients");
     if (message.recipientListId() != null) {
       json.writeStartObject();
@@ -234,7 +215,7 @@ final class TransmissionWriter {
   }
 
   /** Writes the recipient's tags followed by the message's, each once, in that order. */
-  private static void tags(JsonGenerator json, List<String> recipientTags, List<String> messageTags) {
+  private static void tags(JsonBytes json, List<String> recipientTags, List<String> messageTags) {
     if (recipientTags.isEmpty() && messageTags.isEmpty()) {
       return;
     }
@@ -254,7 +235,7 @@ final class TransmissionWriter {
     return union;
   }
 
-  private static void content(JsonGenerator json, Message message) {
+  private static void content(JsonBytes json, Message message) {
     json.writeName("content");
     json.writeStartObject();
     switch (message.contentKind()) {
@@ -278,7 +259,7 @@ final class TransmissionWriter {
     json.writeEndObject();
   }
 
-  private static void inlineContent(JsonGenerator json, Message message) {
+  private static void inlineContent(JsonBytes json, Message message) {
     EmailAddress from = Objects.requireNonNull(message.from(), "from");
     if (from.name() == null) {
       json.writeStringProperty("from", from.email());
@@ -316,7 +297,7 @@ final class TransmissionWriter {
    * Cc recipients only through it; Bcc copies never appear in any header. A caller's own {@code CC}
    * header is replaced in place.
    */
-  private static void headers(JsonGenerator json, Map<String, String> headers, @Nullable String cc) {
+  private static void headers(JsonBytes json, Map<String, String> headers, @Nullable String cc) {
     if (headers.isEmpty() && cc == null) {
       return;
     }
@@ -337,7 +318,7 @@ final class TransmissionWriter {
     json.writeEndObject();
   }
 
-  private static void attachments(JsonGenerator json, String field, List<Attachment> attachments) {
+  private static void attachments(JsonBytes json, String field, List<Attachment> attachments) {
     if (attachments.isEmpty()) {
       return;
     }
@@ -350,20 +331,20 @@ final class TransmissionWriter {
       json.writeName("data");
       // Base64 without line breaks: SparkPost adds them ("The string should not contain \r\n").
       byte[] content = attachment.content();
-      json.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, content, 0, content.length);
+      json.writeBinary(content);
       json.writeEndObject();
     }
     json.writeEndArray();
   }
 
-  private static void objectIfNotEmpty(JsonGenerator json, String field, Map<String, Object> object) {
+  private static void objectIfNotEmpty(JsonBytes json, String field, Map<String, Object> object) {
     if (!object.isEmpty()) {
       json.writeName(field);
       object(json, object);
     }
   }
 
-  private static void object(JsonGenerator json, Map<?, ?> object) {
+  private static void object(JsonBytes json, Map<?, ?> object) {
     json.writeStartObject();
     for (Map.Entry<?, ?> entry : object.entrySet()) {
       json.writeName((String) entry.getKey());
@@ -373,7 +354,7 @@ final class TransmissionWriter {
   }
 
   /** Writes one of the values core allows in metadata and substitution data (see its JsonValues). */
-  private static void value(JsonGenerator json, Object value) {
+  private static void value(JsonBytes json, Object value) {
     if (value instanceof String string) {
       json.writeString(string);
     } else if (value instanceof Boolean bool) {
@@ -408,13 +389,13 @@ final class TransmissionWriter {
     }
   }
 
-  private static void stringIfSet(JsonGenerator json, String field, @Nullable String value) {
+  private static void stringIfSet(JsonBytes json, String field, @Nullable String value) {
     if (value != null) {
       json.writeStringProperty(field, value);
     }
   }
 
-  private static void booleanIfSet(JsonGenerator json, String field, @Nullable Boolean value) {
+  private static void booleanIfSet(JsonBytes json, String field, @Nullable Boolean value) {
     if (value != null) {
       json.writeBooleanProperty(field, value);
     }
