@@ -35,8 +35,8 @@ import okhttp3.OkHttpClient;
  * and {@code EmailClient.send} with a ledger that records nothing. The channel sockets are internal to
  * steadfast-http, so this reaches them by reflection: a diagnostic may, a user may not.
  *
- * <p>Arguments: {@code ROUNDS SECONDS THREADS...}, or {@code profile raw|channel|transport|tuned SECONDS}
- * to run one variant at 1 thread for a profiler (JFR) attached from the command line.
+ * <p>Arguments: {@code ROUNDS SECONDS THREADS...}, or {@code profile raw|channel|transport|tuned SECONDS
+ * [THREADS]} to run one variant (at 1 thread unless told) for a profiler (JFR) attached from the command line.
  */
 public final class RestAblation {
 
@@ -56,7 +56,8 @@ public final class RestAblation {
           case "transport" -> transport("transport", stub.baseUrl());
           default -> tuned;
         };
-        Sample sample = LoadRunner.run(variant, 1, Double.parseDouble(args[2]));
+        int threads = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        Sample sample = LoadRunner.run(variant, threads, Double.parseDouble(args[2]));
         BenchmarkMain.log("%s: %.0f/s p50 %.1f us", variant.name(), sample.throughput(), sample.p50Nanos() / 1e3);
       }
       return;

@@ -53,8 +53,10 @@ final class JsonBytes {
   /** Per open object or array, whether it holds a value yet (so the next one needs a comma). */
   private boolean[] filled = new boolean[16];
   private int depth;
-  /** Scratch for the string being written; grows to the longest. */
-  private char[] chars = new char[0];
+  /** Chars of a string copied at a time. */
+  private static final int CHUNK = 128;
+  /** Scratch for one chunk of the string being written, and the char after it. */
+  private final char[] chars = new char[CHUNK + 1];
   /** Set by {@link #writeName}: the value that follows needs no comma of its own. */
   private boolean afterName;
 
@@ -181,25 +183,39 @@ final class JsonBytes {
     int count = text.length();
     // Room for the common case, plain ASCII; escapes and UTF-8 make sure of more as they go.
     ensure(count + 2L);
-    if (chars.length < count) {
-      chars = new char[Math.max(count, 256)];
+    put((byte) '"');
+    // In chunks copied to an array and read from there: reading the String char by char costs more.
+    for (int start = 0; start < count; start += CHUNK) {
+      int end = Math.min(count, start + CHUNK);
+      // One char past the chunk, so that a surrogate pair split by the chunk's end is seen whole.
+      text.getChars(start, Math.min(count, end + 1), chars, 0);
+      if (chunk(chars, end - start, count - start, end < count)) {
+        // The chunk ended in a pair's high half: its low half, the next chunk's first char, is written.
+        start++;
+      }
     }
-    // One bulk copy, then a loop over an array: reading the String char by char costs twice as much.
-    char[] in = chars;
-    text.getChars(0, count, in, 0);
+    put((byte) '"');
+  }
+
+  /**
+   * Writes the first {@code used} chars of {@code in} ({@code left} chars of the string remain from
+   * its first); {@code in[used]} is the next char if {@code more}. Returns whether it also wrote that
+   * next char, the low half of a surrogate pair.
+   */
+  private boolean chunk(char[] in, int used, int left, boolean more) {
     byte[] out = bytes;
     int at = length;
-    out[at++] = '"';
-    for (int i = 0; i < count; i++) {
+    boolean tookNext = false;
+    for (int i = 0; i < used; i++) {
       char c = in[i];
       if (c < 0x80 && ESCAPES[c] == 0) {
         out[at++] = (byte) c;
         continue;
       }
-      // Room for this char at its longest (six bytes: backslash, u, four hex digits) and for the rest as plain ASCII, plus the
-      // quote; the next char that is not plain ASCII makes room again.
+      // Room for this char at its longest (six bytes: backslash, u, four hex digits) and for the rest
+      // as plain ASCII, plus the quote; the next char that is not plain ASCII makes room again.
       length = at;
-      ensure(count - i + 7L);
+      ensure(left - i + 7L);
       out = bytes;
       at = length;
       if (c < 0x80 && ESCAPES[c] > 0) {
@@ -215,7 +231,7 @@ final class JsonBytes {
         out[at++] = (byte) (0x80 | c >> 6 & 0x3F);
         out[at++] = (byte) (0x80 | c & 0x3F);
       } else {
-        char low = i + 1 < count ? in[i + 1] : 0;
+        char low = i + 1 < used || more ? in[i + 1] : 0;
         if (!Character.isHighSurrogate(c) || !Character.isLowSurrogate(low)) {
           // UTF-8 has no bytes for half a pair: escaped, as Jackson does, so the JSON stays valid.
           at = hexEscape(out, at, c);
@@ -223,14 +239,15 @@ final class JsonBytes {
         }
         int codePoint = Character.toCodePoint(c, low);
         i++;
+        tookNext = i == used;
         out[at++] = (byte) (0xF0 | codePoint >> 18);
         out[at++] = (byte) (0x80 | codePoint >> 12 & 0x3F);
         out[at++] = (byte) (0x80 | codePoint >> 6 & 0x3F);
         out[at++] = (byte) (0x80 | codePoint & 0x3F);
       }
     }
-    out[at++] = '"';
     length = at;
+    return tookNext;
   }
 
   /** Writes {@code c} as a backslash, {@code u} and four upper-case hex digits at {@code at}; returns the end. */

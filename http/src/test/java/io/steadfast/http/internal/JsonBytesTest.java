@@ -169,6 +169,15 @@ class JsonBytesTest {
   }
 
   @ParameterizedTest
+  @ValueSource(ints = {126, 127, 128, 255, 256})
+  void aSurrogatePairOrALoneHalfAtTheWritersChunkBoundaryIsWrittenAsJacksonWritesIt(int before) {
+    for (String tail : new String[] {"\uD83D\uDE00 after", "\uD83D", "\uD83Dx", "\uDE00\uD83D\uDE00"}) {
+      String text = "a".repeat(before) + tail;
+      assertSame(json -> json.writeString(text), jackson -> jackson.writeString(text));
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"\uD83D", "a\uDE00b", "\uDE00\uD83D", "end\uD83D", "\uD83D\uD83D\uDE00"})
   void aLoneSurrogateIsEscapedAsJacksonEscapesIt(String text) {
     assertSame(json -> json.writeString(text), jackson -> jackson.writeString(text));
