@@ -65,6 +65,29 @@ class InMemoryIdempotencyLedgerTest {
   }
 
   @Test
+  void givesBackEveryKindOfFingerprintExactlyAsRecorded() {
+    InMemoryIdempotencyLedger ledger = new InMemoryIdempotencyLedger(Duration.ofHours(1), 10, clock);
+    // Message's own (64 lower-case hex digits, kept as numbers), leading zeros and all; and others, kept as text.
+    List<String> fingerprints = List.of(
+        io.steadfast.Message.builder().from("a@example.com").to("b@example.com").subject("s").text("t").build()
+            .fingerprint(),
+        "0".repeat(63) + "1",
+        "f".repeat(64),
+        "0123456789abcdef".repeat(4).toUpperCase(java.util.Locale.ROOT),
+        "0123456789abcdef".repeat(4) + "0",
+        "g" + "0".repeat(63),
+        "");
+    for (int i = 0; i < fingerprints.size(); i++) {
+      IdempotencyKey key = key(100 + i);
+      ledger.record(key, entry(key, fingerprints.get(i)));
+    }
+    for (int i = 0; i < fingerprints.size(); i++) {
+      IdempotencyKey key = key(100 + i);
+      assertThat(ledger.find(key)).as(fingerprints.get(i)).contains(entry(key, fingerprints.get(i)));
+    }
+  }
+
+  @Test
   void forgetsAKeyOnceItsRetentionHasPassed() {
     InMemoryIdempotencyLedger ledger = new InMemoryIdempotencyLedger(Duration.ofHours(1), 10, clock);
     IdempotencyKey key = key(1);
