@@ -60,7 +60,8 @@ final class CallDeadlines implements AutoCloseable {
   CallDeadlines(Duration timeout, String threadName, LongSupplier nanoClock) {
     this.nanoClock = nanoClock;
     this.timeoutNanos = timeout.toNanos();
-    this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(MAX_SWEEP_NANOS, timeoutNanos / SWEEPS_PER_TIMEOUT));
+    this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+        Math.min(MAX_SWEEP_NANOS, timeoutNanos / SWEEPS_PER_TIMEOUT));
     this.threadName = threadName;
   }
 
