@@ -59,8 +59,10 @@ final class ChannelSockets {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout can't be negative: " + timeout);
     }
-    long millis = timeout.plusNanos(999_999).toMillis();
-    return (int) Math.min(Integer.MAX_VALUE, millis);
+    if (timeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) >= 0) {
+      return Integer.MAX_VALUE;
+    }
+    return (int) timeout.plusNanos(999_999).toMillis();
   }
 
   /** The JDK's default TLS setup (default trust), with its sockets layered over channels traceable here. */

@@ -107,6 +107,19 @@ class ChannelSocketsTest {
     }
   }
 
+  @Test
+  void aTimeoutTooLongForMillisecondsGivesTheLongestOneASocketKeeps() throws Exception {
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+    try (ServerSocket server = loopbackServer();
+        Socket client = ChannelSockets.plain(forever, forever).createSocket()) {
+      client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+      try (Socket accepted = server.accept()) {
+        roundTrip(client, accepted);
+        assertThat(client.getSoTimeout()).as("OkHttp's own setting, not the socket's").isZero();
+      }
+    }
+  }
+
   private static ServerSocket loopbackServer() throws IOException {
     return new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
   }
