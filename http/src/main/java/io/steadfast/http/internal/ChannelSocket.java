@@ -82,11 +82,6 @@ final class ChannelSocket extends Socket {
   private volatile boolean inputShutdown;
   private volatile boolean outputShutdown;
 
-  /** Creates a socket without timeouts of its own: only {@link #setSoTimeout} limits a read. */
-  ChannelSocket() throws IOException {
-    this(0, 0);
-  }
-
   /**
    * Creates a socket whose reads wait at most {@code readTimeoutMillis} while no {@link #setSoTimeout}
    * says otherwise, and whose writes wait at most {@code writeTimeoutMillis}; 0 for no limit.

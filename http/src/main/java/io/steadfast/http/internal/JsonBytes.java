@@ -73,25 +73,19 @@ final class JsonBytes {
   }
 
   void writeStartObject() {
-    beforeValue();
-    push();
-    put((byte) '{');
+    open('{');
   }
 
   void writeEndObject() {
-    depth--;
-    put((byte) '}');
+    close('}');
   }
 
   void writeStartArray() {
-    beforeValue();
-    push();
-    put((byte) '[');
+    open('[');
   }
 
   void writeEndArray() {
-    depth--;
-    put((byte) ']');
+    close(']');
   }
 
   void writeName(String name) {
@@ -174,11 +168,19 @@ final class JsonBytes {
     }
   }
 
-  private void push() {
+  /** Opens an object or array, a value of the one around it. */
+  private void open(char bracket) {
+    beforeValue();
     if (depth == filled.length) {
       filled = Arrays.copyOf(filled, depth * 2);
     }
     filled[depth++] = false;
+    put((byte) bracket);
+  }
+
+  private void close(char bracket) {
+    depth--;
+    put((byte) bracket);
   }
 
   private void quoted(String text) {

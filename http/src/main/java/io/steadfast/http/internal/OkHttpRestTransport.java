@@ -190,7 +190,7 @@ public final class OkHttpRestTransport implements Transport {
         try (deadline; Response response = call.execute()) {
           outcome = interpreter.interpret(response);
         } catch (IOException e) {
-          if (!deadline.timedOut() && retriesOnFreshConnection(attempt, staleConnections, delivery)) {
+          if (retriesOnFreshConnection(attempt, deadline, staleConnections, delivery)) {
             attempt = attempt.again();
             continue;
           }
@@ -249,10 +249,13 @@ public final class OkHttpRestTransport implements Transport {
    * failed on a pooled connection the server had closed, before any byte of the request was written
    * ({@link StaleConnectionCheck}), so SparkPost never saw it. Each such failure closes one dead
    * connection, so after {@code maxConnections} of them (the most the pool holds) the next call opens
-   * a fresh one; the bound is there only against a pool refilled by other calls meanwhile.
+   * a fresh one; the bound is there only against a pool refilled by other calls meanwhile. A call its
+   * {@code deadline} cancelled is never made again: its call timeout has passed.
    */
-  private boolean retriesOnFreshConnection(Ready attempt, int staleConnections, Delivery delivery) {
-    if (!attempt.tracker().failedOnStaleConnection() || staleConnections >= maxConnections || closed.get()) {
+  private boolean retriesOnFreshConnection(Ready attempt, CallDeadlines.Watch deadline, int staleConnections,
+      Delivery delivery) {
+    if (!attempt.tracker().failedOnStaleConnection() || deadline.timedOut() || staleConnections >= maxConnections
+        || closed.get()) {
       return false;
     }
     log.debug("Message {} attempt {} on route '{}': the pooled connection had been closed by the server; "
@@ -293,7 +296,7 @@ public final class OkHttpRestTransport implements Transport {
       @Override
       public void onFailure(Call call, IOException e) {
         deadline.close();
-        if (!future.isDone() && !deadline.timedOut() && retriesOnFreshConnection(attempt, staleConnections, delivery)) {
+        if (!future.isDone() && retriesOnFreshConnection(attempt, deadline, staleConnections, delivery)) {
           enqueue(attempt.again(), staleConnections + 1, delivery, future, current);
           return;
         }

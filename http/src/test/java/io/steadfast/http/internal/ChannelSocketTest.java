@@ -43,7 +43,7 @@ class ChannelSocketTest {
   }
 
   private static ChannelSocket connect(ServerSocket server) throws Exception {
-    return connect(server, new ChannelSocket());
+    return connect(server, new ChannelSocket(0, 0));
   }
 
   private static ChannelSocket connect(ServerSocket server, ChannelSocket socket) throws Exception {
@@ -129,7 +129,7 @@ class ChannelSocketTest {
     try (ServerSocket server = loopbackServer()) {
       port = server.getLocalPort();
     }
-    ChannelSocket socket = new ChannelSocket();
+    ChannelSocket socket = new ChannelSocket(0, 0);
 
     assertThatThrownBy(() -> socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000))
         .isInstanceOf(ConnectException.class);
@@ -139,7 +139,7 @@ class ChannelSocketTest {
 
   @Test
   void anUnresolvedAddressIsAnUnknownHost() throws Exception {
-    ChannelSocket socket = new ChannelSocket();
+    ChannelSocket socket = new ChannelSocket(0, 0);
 
     assertThatThrownBy(() -> socket.connect(InetSocketAddress.createUnresolved("no-such-host.invalid", 443)))
         .isInstanceOf(UnknownHostException.class).hasMessageContaining("no-such-host.invalid");
